@@ -1,0 +1,176 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sse_server {
+
+using milliseconds = std::chrono::milliseconds;
+
+/** A `host:port` pair from the config (`[::1]:8080` for IPv6). Port 0 = any free port. */
+struct host_port
+{
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+/** `redis://[[user]:password@]host[:port][/db]`, split into its parts. */
+struct redis_url
+{
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 6379;
+    std::string user;     // empty: AUTH with the password only
+    std::string password; // empty: no AUTH
+    int db = 0;
+};
+
+struct listen_config
+{
+    host_port clients{"0.0.0.0", 8080};
+    host_port notify{"127.0.0.1", 8081};
+};
+
+struct redis_config
+{
+    redis_url url;
+    milliseconds timeout{2000};
+};
+
+struct session_auth_config
+{
+    std::string cookie = "sid";
+    std::vector<std::string> secrets; // empty: the cookie is the session id, unsigned
+    std::string key_prefix = "sess:";
+    std::string user_id_pointer = "/userId";
+};
+
+enum class key_hash
+{
+    none,
+    sha256
+};
+
+struct api_key_auth_config
+{
+    std::string key_prefix = "apikey:";
+    std::string user_id_pointer = "/userId";
+    bool allow_query = false;
+    key_hash hash = key_hash::none;
+};
+
+struct auth_config
+{
+    milliseconds revalidate_interval{60000}; // 0 = off
+    session_auth_config session;
+    api_key_auth_config api_key;
+};
+
+struct events_config
+{
+    std::string account = "user";
+};
+
+struct client_config
+{
+    std::string path = "/events";
+    milliseconds retry{3000};
+    milliseconds heartbeat{15000};
+    std::size_t max_pending_bytes = 1048576;
+    milliseconds send_timeout{30000};
+    milliseconds header_timeout{10000};
+    std::vector<std::string> cors_origins;
+};
+
+struct limits_config
+{
+    std::size_t max_subscriptions = 64;
+    std::size_t max_connections = 100000;
+    std::size_t max_connections_per_user = 32;
+};
+
+struct replay_config
+{
+    std::size_t capacity = 10000;
+    milliseconds max_age{300000};
+};
+
+struct notify_config
+{
+    std::string token; // empty: /notify is open to whoever reaches the port
+    std::size_t max_body_bytes = 1048576;
+};
+
+enum class log_format
+{
+    text,
+    json
+};
+
+struct log_config
+{
+    std::string level = "info"; // trace, debug, info, warn, error
+    log_format format = log_format::text;
+};
+
+struct server_config
+{
+    milliseconds shutdown_timeout{10000};
+};
+
+/** The whole configuration, defaults as in SPEC.md §4. Loaded once at start, then read-only. */
+struct config
+{
+    listen_config listen;
+    redis_config redis;
+    auth_config auth;
+    events_config events;
+    client_config client;
+    limits_config limits;
+    replay_config replay;
+    notify_config notify;
+    log_config log;
+    server_config server;
+};
+
+/** Start-up misconfiguration; what() names the key, e.g. `client.heartbeat: expected a duration
+    like "15s", got 15`. */
+class config_error : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/** Looks up an environment variable; empty optional when unset. */
+using env_lookup = std::function<std::optional<std::string>(std::string const& name)>;
+
+/** The real process environment (getenv). */
+env_lookup process_environment();
+
+/** Parses TOML text, applies `SSE_SERVER_<PATH>` overrides from `env`, validates.
+    Throws config_error naming the key on unknown keys, wrong types and out-of-range values. */
+config parse_config(std::string_view toml_text, env_lookup const& env = {});
+
+/** Reads the file, then as parse_config. A missing file is a config_error. */
+config load_config(std::filesystem::path const& path, env_lookup const& env = {});
+
+/** Parses "250ms", "15s", "5m", "1h" (and "0s"). Empty optional when malformed. */
+std::optional<milliseconds> parse_duration(std::string_view text);
+
+/** Parses "host:port" or "[v6]:port". Empty optional when malformed. */
+std::optional<host_port> parse_host_port(std::string_view text);
+
+/** Parses a redis:// URL. Empty optional when malformed. */
+std::optional<redis_url> parse_redis_url(std::string_view text);
+
+/** True for 127.0.0.0/8, ::1 and "localhost". */
+bool is_loopback_host(std::string_view host);
+
+} // namespace sse_server

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sse_server {
+
+/** One database change reported by the API, validated and ready to route.
+
+    `body` is what clients receive as `event.data`: the request body byte-for-byte for a single
+    object, compact JSON (keys in their original order) for an item of a batch. */
+struct notification
+{
+    std::string name; // the event name (SPEC §2.1 grammar)
+    std::string id;   // `id` as a string: 42 and "42" both give "42"
+    std::string body;
+};
+
+/** What POST /notify carried: the items, or why nothing is accepted. */
+struct notification_batch
+{
+    std::vector<notification> items;
+    std::optional<std::string> error; // e.g. "[2].name: must be a string"; set => items empty
+};
+
+/** Validates a POST /notify body: one notification object, or a JSON array of them.
+    Never throws; any invalid item rejects the whole body, naming its index. */
+notification_batch parse_notifications(std::string_view body);
+
+/** `[A-Za-z0-9_.:-]{1,128}`: the grammar of event names, shared by both ports. */
+bool is_valid_event_name(std::string_view name);
+
+} // namespace sse_server

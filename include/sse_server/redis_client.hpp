@@ -1,0 +1,110 @@
+#pragma once
+
+#include "sse_server/config.hpp"
+#include "sse_server/net.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct redisAsyncContext;
+
+namespace sse_server {
+
+/** The outcome of one Redis command. */
+struct redis_reply
+{
+    enum class kind
+    {
+        value,      // a string, status or integer reply; `text` holds it
+        nil,        // the key does not exist
+        error,      // Redis answered with an error; `text` holds it (e.g. WRONGTYPE …)
+        unavailable // not connected, disconnected before the reply, or timed out; `text` says which
+    };
+    kind type = kind::unavailable;
+    std::string text;
+};
+
+/** One shared, pipelined hiredis connection driven by the io_context (no thread, no blocking
+    call). Owned by `server`; every caller on the io_context thread.
+
+    Every command completes exactly once: with the reply, or `unavailable` on timeout
+    (`redis.timeout`), disconnect or stop. While a connection is being set up, commands wait
+    for it (within their timeout); between attempts, they complete at once as `unavailable`
+    and the client reconnects with backoff (100 ms doubling to 2 s). A timeout
+    also drops the connection: Redis answers in order, so what waits behind the late command
+    would time out too, and a silent connection may be half-open. */
+class redis_client
+{
+public:
+    using callback = std::function<void(redis_reply)>;
+
+    redis_client(net::io_context& ioc, redis_config const& cfg);
+    ~redis_client();
+    redis_client(redis_client const&) = delete;
+    redis_client& operator=(redis_client const&) = delete;
+
+    /** Connects (AUTH and SELECT as the URL says), and keeps reconnecting until stop(). */
+    void start();
+    /** Disconnects for good; pending commands complete as unavailable. */
+    void stop();
+
+    /** `GET key`; the key is passed as a binary-safe argument, never spliced into a format. */
+    void async_get(std::string_view key, callback cb);
+    /** `PING`, for readiness. */
+    void async_ping(callback cb);
+    /** Any command, arguments binary-safe. */
+    void async_command(std::vector<std::string> const& args, callback cb);
+
+    /** Connected, and the handshake (AUTH/SELECT as the URL says, then PING) answered. */
+    bool connected() const { return connected_; }
+    /** Why the last connection failed or ended ("connection refused", …); empty when never. */
+    std::string const& last_error() const { return last_error_; }
+    /** Called with true on (re)connect and false on loss; for logs and metrics. */
+    void on_state_change(std::function<void(bool up)> fn) { state_change_ = std::move(fn); }
+
+private:
+    struct connection; // the hiredis context and the descriptor that watches its fd
+    struct pending;
+
+    void do_connect();
+    void connect_next();
+    void connect_failed(std::string error);
+    void on_connected();
+    void on_handshake_reply(connection& conn, void* reply, char const* what);
+    void on_disconnected();
+    void on_timeout(std::uint64_t id);
+    void drop_connection(std::string error, std::string const& reason);
+    std::shared_ptr<connection> detach(std::string const& reason);
+    void back_off();
+    void schedule_reconnect(milliseconds delay);
+    void complete(std::uint64_t id, redis_reply reply);
+    void set_state(bool up, std::string error);
+    static void on_reply(redisAsyncContext* ctx, void* reply, void* privdata);
+    static void on_handshake_cb(redisAsyncContext* ctx, void* reply, void* privdata);
+    static void on_connect_cb(redisAsyncContext const* ctx, int status);
+    static void on_disconnect_cb(redisAsyncContext const* ctx, int status);
+
+    net::io_context& ioc_;
+    redis_config const& cfg_;
+    std::shared_ptr<connection> conn_;
+    net::steady_timer timer_;            // the connect deadline while connecting, else the backoff
+    tcp::resolver resolver_;             // hiredis would resolve a host name with a blocking call
+    std::vector<std::string> addresses_; // still to try in this attempt
+    milliseconds backoff_{100};
+    bool connected_ = false;
+    bool stopped_ = true;
+    std::string last_error_;
+    std::function<void(bool)> state_change_;
+    std::uint64_t next_id_ = 1;
+    std::map<std::uint64_t, std::unique_ptr<pending>> pending_; // by id, so oldest first
+    // Handlers still queued when the client is destroyed hold this weakly and then do nothing.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+} // namespace sse_server

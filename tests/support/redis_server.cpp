@@ -1,0 +1,292 @@
+#include "support/redis_server.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <hiredis/hiredis.h>
+#include <iterator>
+#include <memory>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace sse_server::test {
+
+namespace {
+
+constexpr int max_attempts = 5;
+constexpr auto start_deadline = std::chrono::seconds(10);
+
+char const* redis_binary()
+{
+#ifdef REDIS_SERVER_BINARY
+    return REDIS_SERVER_BINARY;
+#else
+    return "redis-server";
+#endif
+}
+
+/** A port that was free a moment ago: bind to port 0, read it back, close. Another process may
+    take it before Redis does, hence the retries in the constructor. */
+std::uint16_t pick_free_port()
+{
+    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        throw std::runtime_error("socket() failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bool const ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    ::close(fd);
+    if (!ok)
+        throw std::runtime_error("cannot find a free port");
+    return ntohs(addr.sin_port);
+}
+
+struct context_deleter
+{
+    void operator()(redisContext* c) const { redisFree(c); }
+};
+using context_ptr = std::unique_ptr<redisContext, context_deleter>;
+
+struct reply_deleter
+{
+    void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+timeval to_timeval(std::chrono::milliseconds ms)
+{
+    return {static_cast<time_t>(ms.count() / 1000),
+            static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
+}
+
+context_ptr connect(std::uint16_t port, std::chrono::milliseconds timeout)
+{
+    context_ptr c(redisConnectWithTimeout("127.0.0.1", port, to_timeval(timeout)));
+    if (!c || c->err)
+        return nullptr;
+    redisSetTimeout(c.get(), to_timeval(timeout));
+    return c;
+}
+
+reply_ptr run(redisContext& c, std::vector<std::string> const& args)
+{
+    std::vector<char const*> argv;
+    std::vector<std::size_t> lengths;
+    for (auto const& a : args) {
+        argv.push_back(a.data());
+        lengths.push_back(a.size());
+    }
+    return reply_ptr(static_cast<redisReply*>(
+        redisCommandArgv(&c, static_cast<int>(args.size()), argv.data(), lengths.data())));
+}
+
+std::string reply_text(redisReply const& r)
+{
+    switch (r.type) {
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+        return std::string(r.str, r.len);
+    case REDIS_REPLY_ERROR:
+        return "(error) " + std::string(r.str, r.len);
+    case REDIS_REPLY_INTEGER:
+        return std::to_string(r.integer);
+    case REDIS_REPLY_NIL:
+        return "(nil)";
+    default: {
+        std::string text;
+        for (std::size_t i = 0; i < r.elements; ++i)
+            text += (i ? "\n" : "") + reply_text(*r.element[i]);
+        return text;
+    }
+    }
+}
+
+void reap(pid_t pid, int options)
+{
+    int status = 0;
+    while (::waitpid(pid, &status, options) < 0 && errno == EINTR) {
+    }
+}
+
+} // namespace
+
+redis_server::redis_server(std::string requirepass) : requirepass_(std::move(requirepass))
+{
+    std::string pattern = (std::filesystem::temp_directory_path() / "sse-redis-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error("cannot create a temporary directory for redis-server");
+    dir_ = pattern;
+    std::string error;
+    try {
+        for (int attempt = 0; attempt < max_attempts; ++attempt) {
+            port_ = pick_free_port();
+            if (launch())
+                return;
+        }
+        error = "redis-server did not start: " + log_tail();
+    } catch (std::exception const& e) {
+        error = e.what();
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    throw std::runtime_error(error);
+}
+
+redis_server::~redis_server()
+{
+    kill_and_reap();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+std::string redis_server::url() const
+{
+    return "redis://127.0.0.1:" + std::to_string(port_) + "/0";
+}
+
+bool redis_server::launch()
+{
+    std::vector<std::string> args = {
+        redis_binary(), "--port", std::to_string(port_), "--bind", "127.0.0.1",
+        "--save",       "",       "--appendonly",        "no",     "--dir",
+        dir_.string()};
+    if (!requirepass_.empty()) {
+        args.push_back("--requirepass");
+        args.push_back(requirepass_);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    auto const log = (dir_ / "redis.log").string();
+    int const log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log_fd < 0)
+        throw std::runtime_error("cannot open " + log);
+    pid_t const pid = ::fork();
+    if (pid < 0) {
+        ::close(log_fd);
+        throw std::runtime_error("fork() failed");
+    }
+    if (pid == 0) {
+        // Only async-signal-safe calls between fork and exec. Redis dies with the test process,
+        // even when the test crashes.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        ::dup2(log_fd, STDOUT_FILENO);
+        ::dup2(log_fd, STDERR_FILENO);
+        ::execvp(argv[0], argv.data());
+        static char const message[] = "cannot execute redis-server\n";
+        [[maybe_unused]] auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+        ::_exit(127);
+    }
+    ::close(log_fd);
+    pid_ = pid;
+
+    // Nothing to wait on but the port itself: poll it, a few milliseconds apart.
+    auto const deadline = std::chrono::steady_clock::now() + start_deadline;
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return false;
+        }
+        if (auto c = connect(port_, std::chrono::milliseconds(200))) {
+            if (run(*c, {"PING"})) // any answer, NOAUTH included, means it is serving
+                return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    kill_and_reap();
+    throw std::runtime_error("redis-server did not answer within 10 s: " + log_tail());
+}
+
+void redis_server::kill_and_reap()
+{
+    if (pid_ <= 0)
+        return;
+    ::kill(pid_, SIGKILL);
+    reap(pid_, 0);
+    pid_ = -1;
+}
+
+void redis_server::stop()
+{
+    kill_and_reap();
+}
+
+void redis_server::start()
+{
+    if (pid_ > 0)
+        return;
+    if (!launch())
+        throw std::runtime_error("redis-server did not restart on port " + std::to_string(port_) +
+                                 ": " + log_tail());
+}
+
+void redis_server::pause()
+{
+    if (pid_ <= 0)
+        return;
+    ::kill(pid_, SIGSTOP);
+    reap(pid_, WUNTRACED); // returns once it is stopped
+}
+
+void redis_server::resume()
+{
+    if (pid_ <= 0)
+        return;
+    ::kill(pid_, SIGCONT);
+    reap(pid_, WCONTINUED);
+}
+
+void redis_server::set(std::string const& key, std::string const& value)
+{
+    auto const reply = command({"SET", key, value});
+    if (reply != "OK")
+        throw std::runtime_error("SET failed: " + reply);
+}
+
+void redis_server::del(std::string const& key)
+{
+    command({"DEL", key});
+}
+
+std::string redis_server::command(std::vector<std::string> const& args)
+{
+    auto c = connect(port_, std::chrono::milliseconds(5000));
+    if (!c)
+        throw std::runtime_error("cannot connect to redis-server on port " + std::to_string(port_));
+    if (!requirepass_.empty()) {
+        auto const auth = run(*c, {"AUTH", requirepass_});
+        if (!auth || auth->type == REDIS_REPLY_ERROR)
+            throw std::runtime_error("AUTH failed on the test redis-server");
+    }
+    auto const reply = run(*c, args);
+    if (!reply)
+        throw std::runtime_error("redis-server did not answer: " + std::string(c->errstr));
+    return reply_text(*reply);
+}
+
+std::string redis_server::log_tail() const
+{
+    std::ifstream in(dir_ / "redis.log");
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (text.size() > 2000)
+        text.erase(0, text.size() - 2000);
+    return text;
+}
+
+} // namespace sse_server::test

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace sse_server::test {
+
+/** A real redis-server on a free loopback port, in a private temporary directory, for one test.
+    Owned by the test; killed and cleaned up by the destructor. Throws std::runtime_error when it
+    cannot be started. */
+class redis_server
+{
+public:
+    /** Starts Redis and waits until it answers; with a password, Redis requires AUTH. */
+    explicit redis_server(std::string requirepass = {});
+    ~redis_server();
+    redis_server(redis_server const&) = delete;
+    redis_server& operator=(redis_server const&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    /** `redis://127.0.0.1:<port>/0`, without the password. */
+    std::string url() const;
+
+    /** SIGKILL: Redis goes away abruptly, as in a crash. */
+    void stop();
+    /** Starts it again on the same port and waits until it answers. */
+    void start();
+    /** SIGSTOP: Redis still accepts connections (the kernel does) but never answers. */
+    void pause();
+    /** SIGCONT after pause(). */
+    void resume();
+
+    /** Blocking helpers on a short-lived connection of their own. */
+    void set(std::string const& key, std::string const& value);
+    void del(std::string const& key);
+    /** The reply as text: a string, status or number as is, nil as "(nil)", an error as
+        "(error) <text>", an array's elements one per line. */
+    std::string command(std::vector<std::string> const& args);
+
+private:
+    bool launch(); // false when Redis exited before answering (its port was taken)
+    void kill_and_reap();
+    std::string log_tail() const;
+
+    std::string requirepass_;
+    std::filesystem::path dir_;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+};
+
+} // namespace sse_server::test

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "sse_server/config.hpp"
+#include "sse_server/net.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <string>
+
+namespace sse_server {
+
+/** One listening socket that hands each accepted connection to a session factory.
+    Owned by `server`. Survives file-descriptor exhaustion: on EMFILE and friends it logs,
+    backs off and accepts again instead of spinning or dying. */
+class listener
+{
+public:
+    using session_factory = std::function<void(tcp::socket&&)>;
+
+    /** Binds and listens at once; throws std::runtime_error naming `name` on failure. */
+    listener(net::io_context& ioc, host_port const& where, std::string name,
+             session_factory make_session);
+
+    void run();
+    void stop();
+    tcp::endpoint local_endpoint() const { return endpoint_; }
+
+private:
+    void do_accept();
+    void on_accept(error_code ec, tcp::socket socket);
+    void on_backoff(error_code ec);
+
+    net::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    net::steady_timer backoff_;
+    std::string name_;
+    session_factory make_session_;
+    tcp::endpoint endpoint_;
+    bool backing_off_ = false;
+};
+
+} // namespace sse_server

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace sse_server {
+
+/** A counter split by one label (`reason`, `outcome`, …); values appear as first counted,
+    plus those pre-declared so that dashboards see zeros. */
+class labeled_counter
+{
+public:
+    labeled_counter(std::string_view label, std::initializer_list<std::string_view> known);
+    void inc(std::string_view value, std::uint64_t n = 1);
+    std::uint64_t get(std::string_view value) const;
+    void render(std::string& out, std::string_view name) const;
+
+private:
+    std::string label_;
+    std::map<std::string, std::uint64_t, std::less<>> values_;
+};
+
+/** A Prometheus histogram with fixed buckets in seconds. */
+class histogram
+{
+public:
+    static constexpr std::array<double, 13> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                   0.005,  0.01,    0.025,  0.05,  0.1,
+                                                   0.25,   0.5,     1.0};
+    void observe(double seconds);
+    void render(std::string& out, std::string_view name) const;
+    std::uint64_t count() const { return count_; }
+
+private:
+    std::array<std::uint64_t, bounds.size()> buckets_{};
+    std::uint64_t count_ = 0;
+    double sum_ = 0;
+};
+
+/** Every number the daemon exposes on GET /metrics. Owned by `server`; plain counters, since
+    one thread touches them. */
+struct metrics
+{
+    std::int64_t connections = 0; // open SSE streams
+    labeled_counter connections_closed{
+        "reason", {"client_gone", "slow_consumer", "send_timeout", "revalidation", "shutdown"}};
+    labeled_counter auth{"outcome", {"ok", "unauthorized", "unavailable"}};
+    labeled_counter notifications{
+        "result", {"accepted", "invalid", "too_large", "unauthorized"}};
+    std::uint64_t events_delivered = 0;
+    std::uint64_t slow_consumer_closes = 0;
+    labeled_counter replay{"result", {"replayed", "resync", "none"}};
+    labeled_counter client_refused{"status", {}};
+    labeled_counter notify_refused{"status", {}};
+    bool redis_up = false;
+    histogram fanout_seconds;
+
+    /** The Prometheus text exposition (format 0.0.4). */
+    std::string render() const;
+};
+
+} // namespace sse_server

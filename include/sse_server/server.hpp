@@ -1,0 +1,67 @@
+#pragma once
+
+#include "sse_server/authenticator.hpp"
+#include "sse_server/config.hpp"
+#include "sse_server/connection_manager.hpp"
+#include "sse_server/listener.hpp"
+#include "sse_server/metrics.hpp"
+#include "sse_server/net.hpp"
+#include "sse_server/notify_session.hpp"
+#include "sse_server/redis_client.hpp"
+#include "sse_server/registry.hpp"
+#include "sse_server/sse_session.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace sse_server {
+
+/** The daemon: owns the configuration, the registry, the Redis client, both listeners and the
+    signal handling, and runs them on one io_context on the thread that calls run().
+
+    Declaration order is lifetime order: the registry and the connection manager outlive the
+    io_context, so handlers destroyed with it still find them. */
+class server
+{
+public:
+    /** Binds both ports; throws std::runtime_error when one cannot be bound. */
+    explicit server(config cfg, bool handle_signals = false);
+    ~server();
+    server(server const&) = delete;
+    server& operator=(server const&) = delete;
+
+    /** Serves until stopped; returns once every connection is closed. */
+    void run();
+    /** Graceful stop, safe from any thread: stop accepting, end every stream cleanly, and
+        close whatever is left after server.shutdown_timeout. */
+    void stop();
+
+    tcp::endpoint clients_endpoint() const { return clients_.local_endpoint(); }
+    tcp::endpoint notify_endpoint() const { return notify_.local_endpoint(); }
+
+private:
+    void do_heartbeat();
+    void on_heartbeat(error_code ec);
+    void begin_shutdown();
+    void on_shutdown_deadline(error_code ec);
+    void on_redis_state(bool up);
+
+    config cfg_;
+    metrics stats_;
+    registry subscriptions_;
+    connection_manager connections_;
+    net::io_context ioc_{1};
+    redis_client redis_;
+    authenticator auth_;
+    client_services client_services_;
+    notify_services notify_services_;
+    listener clients_;
+    listener notify_;
+    net::signal_set signals_;
+    net::steady_timer heartbeat_timer_;
+    net::steady_timer shutdown_timer_;
+    frame_ptr heartbeat_;
+    bool stopping_ = false;
+};
+
+} // namespace sse_server

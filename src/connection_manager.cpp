@@ -1,0 +1,42 @@
+#include "sse_server/connection_manager.hpp"
+
+#include <utility>
+#include <vector>
+
+namespace sse_server {
+
+void connection_manager::add(connection& c)
+{
+    connections_.insert(&c);
+}
+
+void connection_manager::remove(connection& c)
+{
+    connections_.erase(&c);
+    if (stopping_ && connections_.empty() && on_empty_)
+        std::exchange(on_empty_, nullptr)();
+}
+
+void connection_manager::shut_down_all(std::function<void()> on_empty)
+{
+    stopping_ = true;
+    on_empty_ = std::move(on_empty);
+    // Connections are owned by their pending handlers, so none is destroyed inside
+    // shut_down(); the copy only keeps the loop valid should one remove itself early.
+    std::vector<connection*> const all(connections_.begin(), connections_.end());
+    for (auto* c : all)
+        c->shut_down();
+    if (connections_.empty() && on_empty_)
+        std::exchange(on_empty_, nullptr)();
+}
+
+std::size_t connection_manager::abort_all()
+{
+    std::size_t dropped = 0;
+    std::vector<connection*> const all(connections_.begin(), connections_.end());
+    for (auto* c : all)
+        dropped += c->abort();
+    return dropped;
+}
+
+} // namespace sse_server

@@ -1,0 +1,81 @@
+// sse-server: arguments -> configuration -> server. Everything else lives in the library.
+#include "sse_server/config.hpp"
+#include "sse_server/logging.hpp"
+#include "sse_server/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace {
+
+constexpr char const* usage = R"(usage: sse-server [--config FILE] [--check-config]
+       sse-server --version | --help
+
+Server-Sent-Events daemon: keeps an SSE stream open to every logged-in client and pushes the
+database changes its API POSTs to the clients that subscribed to them.
+
+  --config FILE    TOML configuration (every key documented in config/sse-server.toml);
+                   without it, the defaults. SSE_SERVER_<SECTION>_<KEY> variables override.
+  --check-config   load and validate the configuration, print the result, exit
+  --version        print the version and exit
+  --help           print this help and exit
+)";
+
+struct arguments
+{
+    std::optional<std::string> config_path;
+    bool check_only = false;
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    arguments args;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view const arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(usage, stdout);
+            return EXIT_SUCCESS;
+        }
+        if (arg == "--version") {
+            std::printf("sse-server %s\n", SSE_SERVER_VERSION);
+            return EXIT_SUCCESS;
+        }
+        if (arg == "--check-config") {
+            args.check_only = true;
+        } else if (arg == "--config" && i + 1 < argc) {
+            args.config_path = argv[++i];
+        } else if (arg.starts_with("--config=")) {
+            args.config_path = std::string(arg.substr(9));
+        } else {
+            std::fprintf(stderr, "sse-server: unknown argument \"%s\"\n%s", argv[i], usage);
+            return 2;
+        }
+    }
+
+    try {
+        auto const env = sse_server::process_environment();
+        auto cfg = args.config_path ? sse_server::load_config(*args.config_path, env)
+                                    : sse_server::parse_config("", env);
+        if (args.check_only) {
+            std::printf("configuration OK\n");
+            return EXIT_SUCCESS;
+        }
+        sse_server::setup_logging(cfg.log);
+        sse_server::server daemon{std::move(cfg), true};
+        daemon.run();
+        return EXIT_SUCCESS;
+    } catch (sse_server::config_error const& e) {
+        std::fprintf(stderr, "sse-server: configuration error: %s\n", e.what());
+    } catch (std::exception const& e) {
+        std::fprintf(stderr, "sse-server: cannot start: %s\n", e.what());
+    }
+    return EXIT_FAILURE;
+}

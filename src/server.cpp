@@ -1,0 +1,111 @@
+#include "sse_server/server.hpp"
+
+#include "sse_server/systemd_notify.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <memory>
+
+namespace sse_server {
+
+server::server(config cfg, bool handle_signals)
+    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account), redis_(ioc_, cfg_.redis),
+      auth_(redis_, cfg_.auth),
+      client_services_{cfg_, subscriptions_, auth_, stats_, connections_},
+      notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
+      clients_(ioc_, cfg_.listen.clients, "clients",
+               [this](tcp::socket&& s) {
+                   std::make_shared<sse_session>(std::move(s), client_services_)->run();
+               }),
+      notify_(ioc_, cfg_.listen.notify, "notifications",
+              [this](tcp::socket&& s) {
+                  std::make_shared<notify_session>(std::move(s), notify_services_)->run();
+              }),
+      signals_(ioc_), heartbeat_timer_(ioc_), shutdown_timer_(ioc_),
+      heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
+{
+    if (handle_signals) {
+        signals_.add(SIGTERM);
+        signals_.add(SIGINT);
+        signals_.async_wait([this](error_code ec, int signal) {
+            if (ec)
+                return;
+            spdlog::info("signal {} received: stopping", signal);
+            begin_shutdown();
+        });
+    }
+    redis_.on_state_change([this](bool up) { on_redis_state(up); });
+}
+
+server::~server() = default;
+
+void server::run()
+{
+    redis_.start();
+    clients_.run();
+    notify_.run();
+    do_heartbeat();
+    systemd_notify("READY=1");
+    spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
+    ioc_.run();
+    spdlog::info("sse-server stopped");
+}
+
+void server::stop()
+{
+    net::post(ioc_, [this] { begin_shutdown(); });
+}
+
+void server::do_heartbeat()
+{
+    // One timer for all streams. It ticks twice per heartbeat period and a stream that wrote
+    // nothing during a whole tick gets a comment, so no stream stays silent for longer than
+    // client.heartbeat.
+    heartbeat_timer_.expires_after(cfg_.client.heartbeat / 2);
+    heartbeat_timer_.async_wait([this](error_code ec) { on_heartbeat(ec); });
+}
+
+void server::on_heartbeat(error_code ec)
+{
+    if (ec || stopping_)
+        return;
+    subscriptions_.for_each([this](subscriber& s) { s.keep_alive(heartbeat_); });
+    do_heartbeat();
+}
+
+void server::begin_shutdown()
+{
+    if (stopping_)
+        return;
+    stopping_ = true;
+    systemd_notify("STOPPING=1");
+    spdlog::info("stopping: {} streams open", subscriptions_.size());
+    clients_.stop();
+    notify_.stop();
+    signals_.cancel();
+    heartbeat_timer_.cancel();
+
+    shutdown_timer_.expires_after(cfg_.server.shutdown_timeout);
+    shutdown_timer_.async_wait([this](error_code ec) { on_shutdown_deadline(ec); });
+    connections_.shut_down_all([this] { shutdown_timer_.cancel(); });
+    // Lookups in flight complete as "unavailable", so their clients get a 503 and close.
+    redis_.stop();
+}
+
+void server::on_shutdown_deadline(error_code ec)
+{
+    if (ec)
+        return;
+    auto const dropped = connections_.abort_all();
+    spdlog::warn("shutdown timeout: closed the remaining connections; {} queued events were "
+                 "not delivered",
+                 dropped);
+}
+
+void server::on_redis_state(bool up)
+{
+    stats_.redis_up = up;
+}
+
+} // namespace sse_server

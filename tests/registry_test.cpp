@@ -1,0 +1,168 @@
+#include "sse_server/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace sse_server {
+namespace {
+
+/** A subscriber that records what it was sent. */
+class fake_subscriber : public subscriber
+{
+public:
+    fake_subscriber(std::string user, std::vector<std::string> events)
+        : user_(std::move(user)), events_(std::move(events))
+    {
+    }
+    std::string const& user_id() const override { return user_; }
+    std::vector<std::string> const& events() const override { return events_; }
+    void send(frame_ptr const& frame) override { frames.push_back(frame); }
+    void keep_alive(frame_ptr const& comment) override { comments.push_back(comment); }
+
+    std::vector<frame_ptr> frames;
+    std::vector<frame_ptr> comments;
+
+private:
+    std::string user_;
+    std::vector<std::string> events_;
+};
+
+notification make(std::string name, std::string id)
+{
+    auto body = R"({"name":")" + name + R"(","type":"update","id":")" + id + R"("})";
+    return notification{std::move(name), std::move(id), std::move(body)};
+}
+
+TEST(registry, subscriber_receives_notification_of_its_subscription)
+{
+    registry reg{"user"};
+    fake_subscriber s{"42", {"orders"}};
+    reg.subscribe(s);
+    auto const result = reg.publish(make("orders", "1"));
+    EXPECT_EQ(result.recipients, 1u);
+    ASSERT_EQ(s.frames.size(), 1u);
+    EXPECT_NE(s.frames[0]->find("event: db\n"), std::string::npos);
+    EXPECT_NE(s.frames[0]->find("id: " + result.event_id + "\n"), std::string::npos);
+    EXPECT_NE(s.frames[0]->find(R"(data: {"name":"orders")"), std::string::npos);
+}
+
+TEST(registry, account_event_reaches_user_with_no_subscriptions)
+{
+    registry reg{"user"};
+    fake_subscriber s{"42", {}};
+    reg.subscribe(s);
+    EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
+    EXPECT_EQ(s.frames.size(), 1u);
+}
+
+TEST(registry, account_event_of_another_user_reaches_nobody)
+{
+    registry reg{"user"};
+    fake_subscriber s{"42", {"orders"}};
+    reg.subscribe(s);
+    EXPECT_EQ(reg.publish(make("user", "43")).recipients, 0u);
+    EXPECT_TRUE(s.frames.empty());
+}
+
+TEST(registry, account_rule_uses_the_configured_event_name)
+{
+    registry reg{"account"};
+    fake_subscriber s{"42", {}};
+    reg.subscribe(s);
+    reg.publish(make("user", "42"));
+    EXPECT_TRUE(s.frames.empty());
+    reg.publish(make("account", "42"));
+    EXPECT_EQ(s.frames.size(), 1u);
+}
+
+TEST(registry, subscription_and_account_rule_at_once_deliver_once)
+{
+    registry reg{"user"};
+    fake_subscriber s{"42", {"user", "orders"}};
+    reg.subscribe(s);
+    EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
+    EXPECT_EQ(s.frames.size(), 1u);
+}
+
+TEST(registry, unrelated_names_reach_nobody)
+{
+    registry reg{"user"};
+    fake_subscriber a{"1", {"orders"}};
+    fake_subscriber b{"2", {"invoices"}};
+    reg.subscribe(a);
+    reg.subscribe(b);
+    EXPECT_EQ(reg.publish(make("products", "1")).recipients, 0u);
+    reg.publish(make("orders", "1"));
+    EXPECT_EQ(a.frames.size(), 1u);
+    EXPECT_TRUE(b.frames.empty());
+}
+
+TEST(registry, every_target_gets_the_same_frame)
+{
+    registry reg{"user"};
+    fake_subscriber a{"1", {"orders"}};
+    fake_subscriber b{"2", {"orders"}};
+    fake_subscriber c{"3", {"user"}};
+    reg.subscribe(a);
+    reg.subscribe(b);
+    reg.subscribe(c);
+    reg.publish(make("orders", "9"));
+    ASSERT_EQ(a.frames.size(), 1u);
+    ASSERT_EQ(b.frames.size(), 1u);
+    EXPECT_EQ(a.frames[0].get(), b.frames[0].get()) << "formatted once, shared";
+}
+
+TEST(registry, unsubscribed_connection_receives_nothing)
+{
+    registry reg{"user"};
+    fake_subscriber s{"42", {"orders"}};
+    reg.subscribe(s);
+    reg.unsubscribe(s);
+    EXPECT_EQ(reg.size(), 0u);
+    EXPECT_EQ(reg.publish(make("orders", "1")).recipients, 0u);
+    EXPECT_EQ(reg.publish(make("user", "42")).recipients, 0u);
+    EXPECT_TRUE(s.frames.empty());
+    reg.unsubscribe(s); // twice is harmless
+    EXPECT_EQ(reg.size(), 0u);
+}
+
+TEST(registry, counts_connections_per_user)
+{
+    registry reg{"user"};
+    fake_subscriber a{"42", {}};
+    fake_subscriber b{"42", {"orders"}};
+    fake_subscriber c{"7", {}};
+    reg.subscribe(a);
+    reg.subscribe(b);
+    reg.subscribe(c);
+    EXPECT_EQ(reg.size(), 3u);
+    EXPECT_EQ(reg.connections_of("42"), 2u);
+    EXPECT_EQ(reg.connections_of("8"), 0u);
+    reg.unsubscribe(a);
+    EXPECT_EQ(reg.connections_of("42"), 1u);
+}
+
+TEST(registry, ids_increase_across_publishes)
+{
+    registry reg{"user"};
+    auto const first = event_id::parse(reg.publish(make("a", "1")).event_id);
+    auto const second = event_id::parse(reg.publish(make("a", "1")).event_id);
+    ASSERT_TRUE(first && second);
+    EXPECT_LT(*first, *second);
+}
+
+TEST(registry, for_each_visits_every_subscriber_once)
+{
+    registry reg{"user"};
+    fake_subscriber a{"1", {"x", "y"}};
+    fake_subscriber b{"1", {}};
+    reg.subscribe(a);
+    reg.subscribe(b);
+    int visits = 0;
+    reg.for_each([&](subscriber&) { ++visits; });
+    EXPECT_EQ(visits, 2);
+}
+
+} // namespace
+} // namespace sse_server

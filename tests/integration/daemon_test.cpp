@@ -1,0 +1,122 @@
+// The sse-server binary itself: command line, configuration, logs, signals.
+#include "support/daemon_process.hpp"
+#include "support/http_client.hpp"
+#include "support/redis_server.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+namespace sse_server::test {
+namespace {
+
+std::string config_for(redis_server const& redis, std::string const& extra = "")
+{
+    return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
+           redis.url() + "\"\n" + extra;
+}
+
+TEST(daemon, version_and_help_exit_zero)
+{
+    daemon_process version{"", {"--version"}, {}, false};
+    EXPECT_EQ(version.wait_exit(10s), 0);
+    EXPECT_NE(version.output().find("sse-server "), std::string::npos);
+    daemon_process help{"", {"--help"}, {}, false};
+    EXPECT_EQ(help.wait_exit(10s), 0);
+    EXPECT_NE(help.output().find("--check-config"), std::string::npos);
+}
+
+TEST(daemon, check_config_accepts_the_shipped_file)
+{
+    std::ifstream file(std::string(SSE_SERVER_SOURCE_DIR) + "/config/sse-server.toml");
+    std::stringstream text;
+    text << file.rdbuf();
+    ASSERT_FALSE(text.str().empty());
+    daemon_process check{text.str(), {"--check-config"}, {}, false};
+    EXPECT_EQ(check.wait_exit(10s), 0) << check.output();
+}
+
+TEST(daemon, bad_configuration_stops_the_start_naming_the_key)
+{
+    daemon_process unknown{"[client]\nhartbeat = \"5s\"\n", {"--check-config"}, {}, false};
+    EXPECT_EQ(unknown.wait_exit(10s), 1);
+    EXPECT_NE(unknown.output().find("client.hartbeat"), std::string::npos) << unknown.output();
+
+    daemon_process bad_env{"", {"--check-config"}, {{"SSE_SERVER_CLIENT_HEARTBEAT", "often"}},
+                           false};
+    EXPECT_EQ(bad_env.wait_exit(10s), 1);
+    EXPECT_NE(bad_env.output().find("client.heartbeat"), std::string::npos) << bad_env.output();
+
+    // Anyone who can reach an open notification port can push data to every client.
+    daemon_process exposed{"[listen]\nnotify = \"0.0.0.0:0\"\n", {}, {}, false};
+    EXPECT_EQ(exposed.wait_exit(10s), 1);
+    EXPECT_NE(exposed.output().find("notify.token"), std::string::npos) << exposed.output();
+}
+
+TEST(daemon, a_taken_port_stops_the_start)
+{
+    redis_server redis;
+    daemon_process first{config_for(redis)};
+    auto const taken = "[listen]\nclients = \"127.0.0.1:" + std::to_string(first.clients_port()) +
+                       "\"\nnotify = \"127.0.0.1:0\"\n";
+    daemon_process second{taken, {}, {}, false};
+    EXPECT_EQ(second.wait_exit(10s), 1);
+    EXPECT_NE(second.output().find("clients"), std::string::npos) << second.output();
+}
+
+TEST(daemon, delivers_notifications_with_environment_overrides)
+{
+    redis_server redis;
+    redis.set("apikey:k1", "u1");
+    daemon_process d{config_for(redis), {}, {{"SSE_SERVER_EVENTS_ACCOUNT", "account"}}};
+    sse_stream s{d.clients_port(), "/events", {{"X-API-Key", "k1"}}};
+    ASSERT_EQ(s.status(), 200);
+    ASSERT_TRUE(s.next_event());
+    auto const body = R"({"name":"account","type":"update","id":"u1"})";
+    ASSERT_EQ(post_notify(d.notify_port(), body).status, 202);
+    auto e = s.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->data, body);
+}
+
+TEST(daemon, sigterm_ends_every_stream_cleanly_and_exits_zero)
+{
+    redis_server redis;
+    redis.set("sess:s", R"({"userId":1})");
+    daemon_process d{config_for(redis)};
+    std::vector<std::unique_ptr<sse_stream>> streams;
+    for (int i = 0; i < 20; ++i) {
+        streams.push_back(std::make_unique<sse_stream>(d.clients_port(), "/events",
+                                                       std::vector<std::pair<std::string, std::string>>{{"Cookie", "sid=s"}}));
+        ASSERT_EQ(streams.back()->status(), 200);
+        ASSERT_TRUE(streams.back()->next_event());
+    }
+    d.signal(SIGTERM);
+    for (auto& s : streams)
+        EXPECT_TRUE(s->ends_cleanly());
+    EXPECT_EQ(d.wait_exit(20s), 0) << d.output();
+}
+
+TEST(daemon, json_log_format_writes_one_object_per_line)
+{
+    redis_server redis;
+    daemon_process d{config_for(redis, "[log]\nformat = \"json\"\n")};
+    d.signal(SIGTERM);
+    ASSERT_EQ(d.wait_exit(20s), 0);
+    std::istringstream lines(d.output());
+    std::string line;
+    int count = 0;
+    while (std::getline(lines, line)) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        ASSERT_TRUE(j.is_object()) << line;
+        EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("msg")) << line;
+        ++count;
+    }
+    EXPECT_GE(count, 3);
+}
+
+} // namespace
+} // namespace sse_server::test

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sse_server::test {
+
+/** The real sse-server binary, started with a config file and environment of the test's
+    choosing, its output captured. Ports are 0 in the config; the real ones are read from the
+    "listening" log lines. Killed in the destructor if still running. */
+class daemon_process
+{
+public:
+    /** Starts `sse-server --config <file with toml_text>` plus `args`; with
+        `wait_until_ready`, waits for both listening lines (throws if they never come). */
+    daemon_process(std::string const& toml_text, std::vector<std::string> args = {},
+                   std::map<std::string, std::string> env = {}, bool wait_until_ready = true);
+    ~daemon_process();
+    daemon_process(daemon_process const&) = delete;
+    daemon_process& operator=(daemon_process const&) = delete;
+
+    std::uint16_t clients_port() const { return clients_port_; }
+    std::uint16_t notify_port() const { return notify_port_; }
+
+    void signal(int sig);
+    /** The exit code once it exits within `timeout`; empty if it is still running. A death by
+        signal is reported as 128 + signal. */
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+    /** Waits until the output contains `text`. */
+    bool wait_for_output(std::string const& text, std::chrono::milliseconds timeout);
+    std::string output() const;
+    pid_t pid() const { return pid_; }
+    /** Resident set size in KiB, from /proc. */
+    long rss_kib() const;
+
+private:
+    void drain(int fd);
+
+    std::filesystem::path dir_;
+    pid_t pid_ = -1;
+    std::optional<int> exit_code_;
+    std::uint16_t clients_port_ = 0;
+    std::uint16_t notify_port_ = 0;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::string output_;
+    bool output_closed_ = false;
+    std::thread reader_;
+};
+
+} // namespace sse_server::test

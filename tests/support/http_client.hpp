@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sse_server::test {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+/** A blocking loopback TCP connection whose every read has a deadline. Tests only. */
+class tcp_connection
+{
+public:
+    explicit tcp_connection(std::uint16_t port);
+    ~tcp_connection();
+    tcp_connection(tcp_connection&& other) noexcept;
+    tcp_connection& operator=(tcp_connection&&) = delete;
+
+    void send(std::string_view bytes);
+    /** Sends what it can without blocking; returns how many bytes went out. */
+    std::size_t send_some(std::string_view bytes);
+    /** Appends what arrives within `timeout` to `into`; 0 on EOF, -1 on timeout or error. */
+    long read_some(std::string& into, milliseconds timeout);
+    /** True when the peer closes (EOF or reset) within `timeout`, discarding data. */
+    bool closed_within(milliseconds timeout);
+    /** Shrinks the receive buffer so that a client that stops reading fills up fast. */
+    void set_receive_buffer(int bytes);
+    void close();
+    int fd() const { return fd_; }
+
+private:
+    int fd_ = -1;
+};
+
+struct http_response
+{
+    int status = 0;
+    std::map<std::string, std::string> headers; // names lower-cased
+    std::string body;
+    std::string header(std::string const& name) const;
+};
+
+/** Sends one request (`Connection: close` unless given) and reads the whole response. */
+http_response http_request(std::uint16_t port, std::string_view method, std::string_view target,
+                           std::vector<std::pair<std::string, std::string>> const& headers = {},
+                           std::string_view body = {}, milliseconds timeout = 10s);
+
+/** POST /notify with a JSON body on the notification port. */
+http_response post_notify(std::uint16_t port, std::string_view json,
+                          std::vector<std::pair<std::string, std::string>> headers = {});
+
+struct sse_event
+{
+    std::string id;
+    std::string event = "message";
+    std::string data;
+};
+
+/** An EventSource-like client: sends the GET, reads the response head, then parses the
+    (chunked) body as an event stream following the WHATWG rules. */
+class sse_stream
+{
+public:
+    sse_stream(std::uint16_t port, std::string_view target,
+               std::vector<std::pair<std::string, std::string>> const& headers = {},
+               milliseconds timeout = 10s);
+
+    int status() const { return response_.status; }
+    http_response const& response() const { return response_; }
+
+    /** The next event, or empty when none arrives within `timeout` or the stream ends. */
+    std::optional<sse_event> next_event(milliseconds timeout = 10s);
+    /** Reads events until one named `event` arrives; the skipped ones are returned too. */
+    std::optional<sse_event> next_event_named(std::string_view event, milliseconds timeout = 10s);
+    /** Reads to the end: true when the stream ended with the last chunk and then FIN. */
+    bool ends_cleanly(milliseconds timeout = 10s);
+    /** True when the connection is closed by the server within `timeout` (clean or not). */
+    bool closed_within(milliseconds timeout);
+
+    std::optional<long> retry_ms() const { return retry_; }
+    std::size_t comments() const { return comments_; }
+    std::string const& last_event_id() const { return last_id_; }
+    tcp_connection& connection() { return conn_; }
+
+private:
+    bool fill(std::chrono::steady_clock::time_point deadline);
+    bool decode_chunks(); // moves complete chunk payloads from raw_ to text_
+    std::optional<sse_event> parse_event();
+
+    tcp_connection conn_;
+    http_response response_;
+    std::string raw_;  // bytes after the response head, still chunk-encoded
+    std::string text_; // decoded event-stream text not yet parsed
+    bool chunked_ = false;
+    bool last_chunk_ = false;
+    bool eof_ = false;
+    std::optional<long> retry_;
+    std::size_t comments_ = 0;
+    std::string last_id_;
+    sse_event pending_;
+    std::string data_buffer_;
+};
+
+} // namespace sse_server::test

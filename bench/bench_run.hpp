@@ -1,0 +1,79 @@
+#pragma once
+
+#include "notifier.hpp"
+#include "options.hpp"
+#include "proc_stats.hpp"
+#include "report.hpp"
+#include "sse_server/net.hpp"
+#include "stream_client.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sse_server::bench {
+
+/** One benchmark run: opens the streams, then lets the notifier post, checks that every
+    accepted notification reaches every stream subscribed to its name, and ends when all
+    have arrived, on an error, or at the duration cap. Lives in main, around
+    io_context::run(); everything it starts has finished when run() returns. */
+class bench_run : private stream_observer, private notify_observer
+{
+public:
+    bench_run(net::io_context& ioc, options const& o);
+
+    void start();
+    report result() const;
+
+private:
+    void on_open(stream_client& c) override;
+    void on_failed(stream_client& c, std::string const& why) override;
+    void on_lost(stream_client& c, std::string const& why) override;
+    void on_progress() override;
+    void on_accepted(std::uint64_t first, std::size_t count, std::uint64_t recipients) override;
+    void on_notify_failed(std::string const& why) override;
+
+    void open_next();
+    void on_opening_done();
+    void check_done();
+    void finish(std::string error);
+
+    options const& opts_;
+    stream_setup setup_;
+    tcp::endpoint notify_endpoint_;
+    std::vector<char> read_buffer_;
+    delivery_tally tally_;
+    std::vector<std::unique_ptr<stream_client>> clients_;
+    notifier notifier_;
+    net::steady_timer deadline_;
+
+    std::size_t next_client_ = 0;
+    std::size_t opened_ = 0;
+    std::size_t failed_ = 0;
+    std::size_t lost_ = 0;
+    std::string first_failure_;
+    std::vector<std::uint64_t> accepted_per_name_;
+    std::vector<std::size_t> live_per_name_;
+    std::uint64_t accepted_ = 0;
+    std::uint64_t recipients_ = 0;
+    // Deliveries still possible: accepted notifications times live streams on their name,
+    // and what those live streams have received so far.
+    std::uint64_t expected_live_ = 0;
+    std::uint64_t received_by_lost_ = 0;
+
+    bool finished_ = false;
+    bool timed_out_ = false;
+    std::string error_;
+    bench_clock::time_point began_{};
+    bench_clock::time_point all_open_at_{};
+    bench_clock::time_point last_accept_{};
+    bench_clock::time_point finished_at_{};
+    process_sample daemon_before_;
+    process_sample daemon_connected_;
+    process_sample daemon_after_;
+    double own_cpu_connected_ = 0;
+    double own_cpu_after_ = 0;
+};
+
+} // namespace sse_server::bench

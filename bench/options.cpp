@@ -1,0 +1,210 @@
+#include "options.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <map>
+
+namespace sse_server::bench {
+
+namespace {
+
+constexpr std::size_t max_connections = 1'000'000;
+constexpr std::size_t max_notifications = 10'000'000;
+constexpr double max_deliveries = 1e9;
+
+std::optional<std::uint64_t> to_unsigned(std::string const& text)
+{
+    std::uint64_t value = 0;
+    auto const* end = text.data() + text.size();
+    auto const [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty())
+        return std::nullopt;
+    return value;
+}
+
+std::optional<double> to_double(std::string const& text)
+{
+    double value = 0;
+    auto const* end = text.data() + text.size();
+    auto const [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty() || !std::isfinite(value) || value < 0)
+        return std::nullopt;
+    return value;
+}
+
+// The bench opens thousands of connections and pushes as fast as it can: it is meant for a
+// private daemon on this machine, never for someone else's server.
+std::optional<endpoint> to_loopback(std::string const& text)
+{
+    auto const colon = text.rfind(':');
+    if (colon == std::string::npos)
+        return std::nullopt;
+    endpoint e;
+    e.host = text.substr(0, colon);
+    if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']')
+        e.host = e.host.substr(1, e.host.size() - 2);
+    if (e.host == "localhost")
+        e.host = "127.0.0.1";
+    auto const port = to_unsigned(text.substr(colon + 1));
+    if (!port || *port == 0 || *port > 65535)
+        return std::nullopt;
+    e.port = static_cast<std::uint16_t>(*port);
+    boost::system::error_code ec;
+    auto const address = boost::asio::ip::make_address(e.host, ec);
+    if (ec || !address.is_loopback())
+        return std::nullopt;
+    return e;
+}
+
+} // namespace
+
+std::string usage()
+{
+    return R"(usage: sse-bench [options]
+Opens SSE streams to a running sse-server, posts notifications that carry their send time and
+a sequence number, and reports delivery latency, loss, order and throughput. Loopback only.
+
+  --clients HOST:PORT        the daemon's client port            (127.0.0.1:8080)
+  --notify HOST:PORT         the daemon's notification port      (127.0.0.1:8081)
+  --redis HOST:PORT          create the API keys in this Redis first (pipelined); without it
+                             the keys <api-key-prefix><i> must already exist
+  --redis-key-prefix P       the daemon's auth.api_key.key_prefix  (apikey:)
+  --api-key-prefix P         API key i is P<i>, user id 1000000+i  (sse-bench-)
+  --notify-token T           bearer token for /notify, when the daemon has one
+  --connections N            SSE streams to open                  (100)
+  --events K                 stream i subscribes to bench-<i mod K> (1)
+  --notifications M          notifications to post; item s is named bench-<s mod K> (1000)
+  --rate R                   notifications per second, 0 = as fast as possible (0)
+  --notify-connections P     keep-alive connections posting notifications (1)
+  --batch B                  notifications per POST (a JSON array when B > 1) (1)
+  --payload BYTES            padding added to each notification's data (0)
+  --connect-window W         streams being opened at the same time (256)
+  --duration S               hard cap on the whole run, in seconds (60)
+  --daemon-pid PID           sample the daemon's VmRSS (before, streams open, end) and its
+                             CPU time while notifications flow
+  --label TEXT               copied into the JSON line
+  --help
+Prints one summary line and one JSON line. Exit status 0 when every stream opened and every
+event arrived once and in order, 1 otherwise, 2 on a usage error.
+)";
+}
+
+parsed_options parse_options(std::vector<std::string> const& args)
+{
+    parsed_options out;
+    auto& o = out.opts;
+    auto count = [](std::size_t& field, std::uint64_t min) {
+        return [&field, min](std::string const& v) {
+            auto const n = to_unsigned(v);
+            if (!n || *n < min)
+                return false;
+            field = static_cast<std::size_t>(*n);
+            return true;
+        };
+    };
+    auto where = [](endpoint& field) {
+        return [&field](std::string const& v) {
+            auto const e = to_loopback(v);
+            if (e)
+                field = *e;
+            return e.has_value();
+        };
+    };
+    auto text = [](std::string& field) {
+        return [&field](std::string const& v) {
+            field = v;
+            return true;
+        };
+    };
+    std::map<std::string, std::function<bool(std::string const&)>, std::less<>> const setters{
+        {"--clients", where(o.clients)},
+        {"--notify", where(o.notify)},
+        {"--redis",
+         [&o](std::string const& v) {
+             auto const e = to_loopback(v);
+             if (e)
+                 o.redis = *e;
+             return e.has_value();
+         }},
+        {"--redis-key-prefix", text(o.redis_key_prefix)},
+        {"--api-key-prefix", text(o.api_key_prefix)},
+        {"--notify-token", text(o.notify_token)},
+        {"--connections", count(o.connections, 1)},
+        {"--events", count(o.events, 1)},
+        {"--notifications", count(o.notifications, 0)},
+        {"--rate",
+         [&o](std::string const& v) {
+             auto const r = to_double(v);
+             if (r)
+                 o.rate = *r;
+             return r.has_value();
+         }},
+        {"--notify-connections", count(o.notify_connections, 1)},
+        {"--batch", count(o.batch, 1)},
+        {"--payload", count(o.payload, 0)},
+        {"--connect-window", count(o.connect_window, 1)},
+        {"--duration",
+         [&o](std::string const& v) {
+             auto const s = to_unsigned(v);
+             if (!s || *s == 0 || *s > 24 * 3600)
+                 return false;
+             o.duration = std::chrono::seconds(*s);
+             return true;
+         }},
+        {"--daemon-pid",
+         [&o](std::string const& v) {
+             auto const p = to_unsigned(v);
+             if (!p || *p == 0 || *p > 0x3fffffff)
+                 return false;
+             o.daemon_pid = static_cast<int>(*p);
+             return true;
+         }},
+        {"--label", text(o.label)},
+    };
+
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string name = args[i];
+        if (name == "--help" || name == "-h") {
+            out.help = true;
+            return out;
+        }
+        std::optional<std::string> value;
+        if (auto const eq = name.find('='); eq != std::string::npos) {
+            value = name.substr(eq + 1);
+            name.resize(eq);
+        }
+        auto const setter = setters.find(name);
+        if (setter == setters.end()) {
+            out.error = "unknown option " + name;
+            return out;
+        }
+        if (!value) {
+            if (i + 1 == args.size()) {
+                out.error = name + " needs a value";
+                return out;
+            }
+            value = args[++i];
+        }
+        if (!setter->second(*value)) {
+            out.error = "bad value for " + name + ": " + *value +
+                        (name == "--clients" || name == "--notify" || name == "--redis"
+                             ? " (a loopback HOST:PORT)"
+                             : "");
+            return out;
+        }
+    }
+    // Each stream keeps one bit per notification of its name, and the run one event id per
+    // notification: bound both.
+    auto const per_stream = (o.notifications + o.events - 1) / o.events;
+    if (o.connections > max_connections)
+        out.error = "--connections is at most " + std::to_string(max_connections);
+    else if (o.notifications > max_notifications)
+        out.error = "--notifications is at most " + std::to_string(max_notifications);
+    else if (static_cast<double>(o.connections) * static_cast<double>(per_stream) > max_deliveries)
+        out.error = "connections x notifications per event name is at most 1e9";
+    return out;
+}
+
+} // namespace sse_server::bench

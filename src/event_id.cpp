@@ -47,11 +47,16 @@ event_id event_id_generator::next(std::uint64_t now_ms)
     return last_;
 }
 
-event_id event_id_generator::next()
+std::uint64_t event_id_generator::now_ms()
 {
     using namespace std::chrono;
     auto const now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-    return next(static_cast<std::uint64_t>(now));
+    return static_cast<std::uint64_t>(now);
+}
+
+event_id event_id_generator::next()
+{
+    return next(now_ms());
 }
 
 } // namespace sse_server

@@ -26,8 +26,15 @@ struct event_id
 class event_id_generator
 {
 public:
+    /** Ids handed out are all greater than `start`. */
+    explicit event_id_generator(event_id start = {}) : last_(start) {}
+
     event_id next(std::uint64_t now_ms);
     event_id next();
+    /** The last id handed out (or the start). */
+    event_id last() const { return last_; }
+    /** The wall clock in milliseconds since the epoch. */
+    static std::uint64_t now_ms();
 
 private:
     event_id last_;

@@ -2,11 +2,15 @@
 
 #include "sse_server/event_id.hpp"
 #include "sse_server/notification.hpp"
+#include "sse_server/replay_buffer.hpp"
 #include "sse_server/sse_frame.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -26,6 +30,8 @@ public:
     virtual void send(frame_ptr const& frame) = 0;
     /** Sends `comment` when nothing was written since the previous call (heartbeats). */
     virtual void keep_alive(frame_ptr const& comment) = 0;
+    /** Checks its credentials again; ends the stream when they are gone. */
+    virtual void revalidate() = 0;
 };
 
 /** What publish() did with one notification. */
@@ -43,7 +49,8 @@ struct publish_result
 class registry
 {
 public:
-    explicit registry(std::string account_event);
+    registry(std::string account_event, std::size_t replay_capacity,
+             std::chrono::milliseconds replay_max_age);
 
     void subscribe(subscriber& s);
     void unsubscribe(subscriber& s);
@@ -64,6 +71,17 @@ public:
     std::size_t size() const { return size_; }
     std::size_t connections_of(std::string const& user_id) const;
 
+    /** Where a stream resuming after `last_event_id` continues; empty when it may have missed
+        events (it then gets `resync`). */
+    std::optional<event_id> resume_point(std::string_view last_event_id);
+    /** The next kept events after `cursor` that `s` would have received live. */
+    replay_buffer::batch replay_after(event_id cursor, subscriber const& s,
+                                      std::size_t max_bytes) const;
+    /** The id of the newest event published (the position of a stream that is up to date). */
+    event_id newest() const { return replay_.newest(); }
+    /** Forgets events older than replay.max_age. */
+    void expire_history();
+
 private:
     using subscriber_set = std::unordered_set<subscriber*>;
 
@@ -72,6 +90,7 @@ private:
     std::unordered_map<std::string, subscriber_set> by_user_;
     std::size_t size_ = 0;
     event_id_generator ids_;
+    replay_buffer replay_;
 };
 
 } // namespace sse_server

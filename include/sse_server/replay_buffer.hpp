@@ -1,0 +1,77 @@
+#pragma once
+
+#include "sse_server/event_id.hpp"
+#include "sse_server/sse_frame.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sse_server {
+
+/** The last events delivered, kept so that a client that lost its connection can resume
+    (SPEC §2.5). Entries share the frames already built for live delivery: no second copy of
+    any body. Owned by the registry; single-threaded like it.
+
+    Bounded by `capacity` entries and `max_age`. Remembers the newest id it ever evicted, so
+    that it can tell "nothing after this id was lost" from "history after this id is gone". */
+class replay_buffer
+{
+public:
+    using clock = std::chrono::steady_clock;
+
+    struct entry
+    {
+        event_id id;
+        std::string name;    // the notification's name, to match subscriptions
+        std::string user_id; // the notification's id, to match the account rule
+        frame_ptr frame;
+        clock::time_point at;
+    };
+
+    /** `origin` is the position before the first event of this run: ids issued later are
+        greater, ids of an earlier run (before a restart) are smaller. */
+    replay_buffer(std::size_t capacity, std::chrono::milliseconds max_age, event_id origin);
+
+    void append(entry e);
+    /** Drops what is older than max_age at `now`. */
+    void expire(clock::time_point now);
+
+    /** Where a stream that last saw `last` continues: empty when events after it may be lost
+        (an id of another run, a malformed one, a future one, or one older than what was
+        evicted); otherwise `last` itself. */
+    std::optional<event_id> resume_point(std::string_view last) const;
+
+    /** The entries after `cursor` that `wanted` accepts, in order, up to about `max_bytes` of
+        frames (at least one). `complete` when nothing newer is left; `lost` when entries
+        after `cursor` were evicted before they could be read. */
+    struct batch
+    {
+        std::vector<frame_ptr> frames;
+        event_id cursor;
+        bool complete = false;
+        bool lost = false;
+    };
+    batch read_after(event_id cursor, std::function<bool(entry const&)> const& wanted,
+                     std::size_t max_bytes) const;
+
+    /** The newest id issued (appended), or the origin when none yet. */
+    event_id newest() const { return newest_; }
+    std::size_t size() const { return entries_.size(); }
+
+private:
+    void evict_front();
+
+    std::size_t capacity_;
+    std::chrono::milliseconds max_age_;
+    event_id origin_;
+    event_id newest_;
+    std::optional<event_id> newest_evicted_;
+    std::deque<entry> entries_;
+};
+
+} // namespace sse_server

@@ -92,6 +92,8 @@ std::string metrics::render() const
     scalar(out, "sse_server_slow_consumer_closes_total", "counter",
            "Streams closed because they could not keep up.", slow_consumer_closes);
     family(out, "sse_server_replay_total", "Resume requests (Last-Event-ID), by result.", replay);
+    family(out, "sse_server_revalidations_total",
+           "Periodic credential checks of open streams, by outcome.", revalidations);
     family(out, "sse_server_client_requests_refused_total",
            "Requests refused on the clients port, by HTTP status.", client_refused);
     family(out, "sse_server_notify_requests_refused_total",

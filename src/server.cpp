@@ -10,7 +10,7 @@
 namespace sse_server {
 
 server::server(config cfg, bool handle_signals)
-    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account), redis_(ioc_, cfg_.redis),
+    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
       client_services_{cfg_, subscriptions_, auth_, stats_, connections_},
       notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
@@ -22,7 +22,7 @@ server::server(config cfg, bool handle_signals)
               [this](tcp::socket&& s) {
                   std::make_shared<notify_session>(std::move(s), notify_services_)->run();
               }),
-      signals_(ioc_), heartbeat_timer_(ioc_), shutdown_timer_(ioc_),
+      signals_(ioc_), heartbeat_timer_(ioc_), revalidate_timer_(ioc_), shutdown_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
 {
     if (handle_signals) {
@@ -46,6 +46,7 @@ void server::run()
     clients_.run();
     notify_.run();
     do_heartbeat();
+    do_revalidate();
     systemd_notify("READY=1");
     spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
     ioc_.run();
@@ -71,7 +72,26 @@ void server::on_heartbeat(error_code ec)
     if (ec || stopping_)
         return;
     subscriptions_.for_each([this](subscriber& s) { s.keep_alive(heartbeat_); });
+    // Old history goes even when nothing is published.
+    subscriptions_.expire_history();
     do_heartbeat();
+}
+
+void server::do_revalidate()
+{
+    if (cfg_.auth.revalidate_interval.count() == 0)
+        return;
+    revalidate_timer_.expires_after(cfg_.auth.revalidate_interval);
+    revalidate_timer_.async_wait([this](error_code ec) { on_revalidate(ec); });
+}
+
+void server::on_revalidate(error_code ec)
+{
+    if (ec || stopping_)
+        return;
+    // One lookup per stream, all issued now: they go to Redis as one pipelined batch.
+    subscriptions_.for_each([](subscriber& s) { s.revalidate(); });
+    do_revalidate();
 }
 
 void server::begin_shutdown()
@@ -85,6 +105,7 @@ void server::begin_shutdown()
     notify_.stop();
     signals_.cancel();
     heartbeat_timer_.cancel();
+    revalidate_timer_.cancel();
 
     shutdown_timer_.expires_after(cfg_.server.shutdown_timeout);
     shutdown_timer_.async_wait([this](error_code ec) { on_shutdown_deadline(ec); });

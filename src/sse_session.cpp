@@ -113,7 +113,8 @@ void sse_session::on_read_request(error_code ec, std::size_t)
 
     stream_.expires_never();
     auto const& req = parser_->get();
-    chunked_ = req.version() >= 11;
+    version_ = req.version();
+    chunked_ = version_ >= 11;
     if (auto origin = header(req, http::field::origin)) {
         auto const& allowed = svc_.cfg.client.cors_origins;
         if (std::find(allowed.begin(), allowed.end(), *origin) != allowed.end())
@@ -126,7 +127,7 @@ void sse_session::on_read_request(error_code ec, std::size_t)
         return refuse(http::status::not_found, "not found");
     if (req.method() == http::verb::options) {
         // CORS preflight, for polyfills that send Authorization or Last-Event-ID headers.
-        http::response<http::string_body> res{http::status::no_content, req.version()};
+        http::response<http::string_body> res{http::status::no_content, version_};
         add_cors_headers(res);
         if (!cors_origin_.empty()) {
             res.set(http::field::access_control_allow_methods, "GET");
@@ -195,8 +196,7 @@ void sse_session::on_authenticated(auth_result result)
 
 void sse_session::start_stream()
 {
-    auto const& req = parser_->get();
-    http::response<http::empty_body> res{http::status::ok, req.version()};
+    http::response<http::empty_body> res{http::status::ok, version_};
     res.set(http::field::server, "sse-server");
     res.set(http::field::content_type, "text/event-stream; charset=utf-8");
     res.set(http::field::cache_control, "no-cache, no-transform");
@@ -210,6 +210,21 @@ void sse_session::start_stream()
     head << res.base();
     response_header_ = std::move(head).str();
 
+    // Resume (SPEC §2.5): the browser's Last-Event-ID header, or lastEventId for polyfills.
+    auto const& req = parser_->get();
+    std::optional<std::string_view> last_id = header(req, "Last-Event-ID");
+    if (!last_id && request_.last_event_id)
+        last_id = *request_.last_event_id;
+    std::optional<event_id> resume;
+    if (last_id) {
+        resume = svc_.subscriptions.resume_point(*last_id);
+        svc_.stats.replay.inc(resume ? "replayed" : "resync");
+    }
+    // The greeting carries the position the stream is complete from, so that a client that
+    // drops before its first event still resumes without a gap.
+    auto const newest = svc_.subscriptions.newest();
+    auto const position = resume ? *resume : newest;
+
     auto const origin = request_.origin ? *request_.origin : random_origin();
     nlohmann::ordered_json hello;
     hello["origin"] = origin;
@@ -217,19 +232,26 @@ void sse_session::start_stream()
     hello["events"] = request_.events;
     // User ids come from Redis and may hold any bytes: replace invalid UTF-8, never throw.
     auto const data = hello.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    auto first = format_retry(svc_.cfg.client.retry) + *format_event("", "connected", data);
+    auto greeting = format_retry(svc_.cfg.client.retry) +
+                    *format_event(position.to_string(), "connected", data);
+    if (last_id && !resume)
+        greeting += *format_event("", "resync", R"({"reason":"history-lost"})");
+
+    // The request is no longer needed: a long-lived stream keeps only what it uses.
+    parser_.reset();
+    buffer_ = beast::flat_buffer{};
 
     // From here on every published frame is queued behind the greeting, in order.
     state_ = state::streaming;
     svc_.subscriptions.subscribe(*this);
     subscribed_ = true;
     ++svc_.stats.connections;
-    spdlog::debug("client {}: stream open for user {} ({} events)", fmt::streamed(peer_), user_id_,
-                  request_.events.size());
+    spdlog::debug("client {}: stream open for user {} ({} events)", fmt::streamed(peer_),
+                  user_id_, request_.events.size());
 
-    pending_bytes_ += first.size();
-    queue_.push_back(std::make_shared<std::string const>(std::move(first)));
-    do_write();
+    catching_up_ = resume && *resume < newest;
+    cursor_ = position;
+    enqueue(std::make_shared<std::string const>(std::move(greeting)));
     do_watch_hangup();
 }
 
@@ -238,25 +260,77 @@ void sse_session::send(frame_ptr const& frame)
     if (state_ != state::streaming)
         return;
     wrote_since_tick_ = true;
+    if (catching_up_)
+        return; // the replay buffer holds it; it comes in order once the backlog is written
     // A client that cannot keep up is closed, not buffered without bound; it resumes from
     // the replay buffer when it reconnects. One event always fits into an empty queue.
     if (pending_bytes_ > 0 &&
         pending_bytes_ + frame->size() > svc_.cfg.client.max_pending_bytes) {
         ++svc_.stats.slow_consumer_closes;
-        spdlog::warn("client {}: closed as too slow ({} bytes pending)", fmt::streamed(peer_), pending_bytes_);
+        spdlog::warn("client {}: closed as too slow ({} bytes pending)", fmt::streamed(peer_),
+                     pending_bytes_);
         return close("slow_consumer");
     }
-    queue_.push_back(frame);
-    pending_bytes_ += frame->size();
-    if (buffers_.empty())
-        do_write();
+    enqueue(frame);
 }
 
 void sse_session::keep_alive(frame_ptr const& comment)
 {
     if (state_ == state::streaming && !wrote_since_tick_ && queue_.empty())
-        send(comment);
+        enqueue(comment);
     wrote_since_tick_ = false;
+}
+
+void sse_session::enqueue(frame_ptr frame)
+{
+    pending_bytes_ += frame->size();
+    queue_.push_back(std::move(frame));
+    if (buffers_.empty())
+        do_write();
+}
+
+void sse_session::pull_replay()
+{
+    auto const budget = std::min<std::size_t>(svc_.cfg.client.max_pending_bytes, 256 * 1024);
+    auto batch = svc_.subscriptions.replay_after(cursor_, *this, budget);
+    if (batch.lost) {
+        // The backlog was evicted before this client could read it: it reconnects and gets
+        // resync, instead of silently missing events.
+        ++svc_.stats.slow_consumer_closes;
+        spdlog::warn("client {}: closed, too slow to catch up with the replay",
+                     fmt::streamed(peer_));
+        return close("slow_consumer");
+    }
+    cursor_ = batch.cursor;
+    catching_up_ = !batch.complete;
+    for (auto& frame : batch.frames) {
+        pending_bytes_ += frame->size();
+        queue_.push_back(std::move(frame));
+    }
+    if (!queue_.empty() && buffers_.empty())
+        do_write();
+}
+
+void sse_session::revalidate()
+{
+    if (state_ != state::streaming)
+        return;
+    svc_.auth.async_authenticate(credential_, [weak = weak_from_this()](auth_result r) {
+        auto self = weak.lock();
+        if (!self || self->state_ != state::streaming)
+            return;
+        // Redis unavailable proves nothing: keep the stream. Gone, or someone else's: end it,
+        // the browser reconnects and gets 401.
+        bool const gone = r.result == auth_result::outcome::unauthorized ||
+                          (r.result == auth_result::outcome::ok && r.user_id != self->user_id_);
+        bool const unknown = r.result == auth_result::outcome::unavailable;
+        self->svc_.stats.revalidations.inc(gone ? "gone" : unknown ? "unavailable" : "valid");
+        if (!gone)
+            return;
+        spdlog::debug("client {}: credentials gone, closing the stream",
+                      fmt::streamed(self->peer_));
+        self->finish("revalidation");
+    });
 }
 
 void sse_session::do_write()
@@ -320,6 +394,8 @@ void sse_session::on_write(error_code ec, std::size_t bytes)
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         return close(close_reason_);
     }
+    if (queue_.empty() && catching_up_ && state_ == state::streaming)
+        return pull_replay();
     if (!queue_.empty() || state_ == state::finishing)
         do_write();
 }
@@ -342,8 +418,7 @@ void sse_session::on_hangup(error_code ec, std::size_t)
 
 void sse_session::refuse(http::status status, std::string reason)
 {
-    auto const& req = parser_->get();
-    http::response<http::string_body> res{status, req.version() ? req.version() : 11};
+    http::response<http::string_body> res{status, version_ ? version_ : 11};
     res.set(http::field::content_type, "text/plain; charset=utf-8");
     if (status == http::status::service_unavailable)
         res.set(http::field::retry_after, retry_after_seconds(svc_.cfg.client.retry));

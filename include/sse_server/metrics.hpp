@@ -52,7 +52,8 @@ struct metrics
         "result", {"accepted", "invalid", "too_large", "unauthorized"}};
     std::uint64_t events_delivered = 0;
     std::uint64_t slow_consumer_closes = 0;
-    labeled_counter replay{"result", {"replayed", "resync", "none"}};
+    labeled_counter replay{"result", {"replayed", "resync"}};
+    labeled_counter revalidations{"outcome", {"valid", "gone", "unavailable"}};
     labeled_counter client_refused{"status", {}};
     labeled_counter notify_refused{"status", {}};
     bool redis_up = false;

@@ -42,6 +42,8 @@ public:
 private:
     void do_heartbeat();
     void on_heartbeat(error_code ec);
+    void do_revalidate();
+    void on_revalidate(error_code ec);
     void begin_shutdown();
     void on_shutdown_deadline(error_code ec);
     void on_redis_state(bool up);
@@ -59,6 +61,7 @@ private:
     listener notify_;
     net::signal_set signals_;
     net::steady_timer heartbeat_timer_;
+    net::steady_timer revalidate_timer_;
     net::steady_timer shutdown_timer_;
     frame_ptr heartbeat_;
     bool stopping_ = false;

@@ -56,6 +56,7 @@ public:
     std::vector<std::string> const& events() const override { return request_.events; }
     void send(frame_ptr const& frame) override;
     void keep_alive(frame_ptr const& comment) override;
+    void revalidate() override;
 
     // connection
     void shut_down() override;
@@ -75,6 +76,8 @@ private:
     void on_read_request(error_code ec, std::size_t bytes);
     void on_authenticated(auth_result result);
     void start_stream();
+    void enqueue(frame_ptr frame);
+    void pull_replay();
     void do_write();
     void on_write(error_code ec, std::size_t bytes);
     void do_watch_hangup();
@@ -101,8 +104,14 @@ private:
     credential credential_;
     std::string user_id_;
     std::string cors_origin_; // the request's Origin when it is allowed, else empty
+    unsigned version_ = 11;   // the request's HTTP version
     bool chunked_ = true;     // HTTP/1.0 clients get a plain stream ended by FIN
     bool subscribed_ = false;
+
+    // Resuming: while catching up, frames come from the replay buffer, in order, as the
+    // queue drains; live frames are skipped because the buffer holds them too.
+    bool catching_up_ = false;
+    event_id cursor_;
 
     // The write queue: frames shared with every other connection, bounded in bytes.
     std::string response_header_;

@@ -1,0 +1,207 @@
+// Resuming after a lost connection (SPEC §2.5): no event lost, none twice, explicit resync.
+#include "support/http_client.hpp"
+#include "support/redis_server.hpp"
+#include "support/test_server.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace sse_server::test {
+namespace {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+class resume_test : public ::testing::Test
+{
+protected:
+    void SetUp() override { redis_.set("sess:s42", R"({"userId":42})"); }
+
+    void start(std::size_t capacity = 10000)
+    {
+        auto cfg = test_config(redis_);
+        cfg.replay.capacity = capacity;
+        server_.emplace(std::move(cfg));
+    }
+
+    sse_stream open(std::string const& target, header_list headers = {})
+    {
+        headers.emplace_back("Cookie", "sid=s42");
+        return sse_stream{server_->clients_port(), target, headers};
+    }
+
+    void post(std::string const& body)
+    {
+        auto r = post_notify(server_->notify_port(), body);
+        ASSERT_EQ(r.status, 202) << r.body;
+    }
+
+    static std::string note(std::string const& name, int id, int seq)
+    {
+        return R"({"name":")" + name + R"(","type":"update","id":)" + std::to_string(id) +
+               R"(,"seq":)" + std::to_string(seq) + "}";
+    }
+
+    redis_server redis_;
+    std::optional<running_server> server_;
+};
+
+TEST_F(resume_test, reconnect_with_last_event_id_receives_exactly_what_was_missed_then_live)
+{
+    start();
+    std::string last_seen;
+    {
+        auto s = open("/events?events=orders");
+        ASSERT_TRUE(s.next_event_named("connected"));
+        post(note("orders", 1, 0));
+        auto e = s.next_event();
+        ASSERT_TRUE(e);
+        last_seen = e->id;
+    } // the connection drops
+
+    // 50 changes while it is away: for it (orders, its account) and not (others).
+    std::vector<std::string> expected;
+    for (int i = 1; i <= 50; ++i) {
+        std::string body;
+        switch (i % 4) {
+        case 0: body = note("orders", i, i); break;
+        case 1: body = note("invoices", i, i); break;
+        case 2: body = note("user", 42, i); break;
+        default: body = note("user", 7, i); break;
+        }
+        post(body);
+        if (i % 4 == 0 || i % 4 == 2)
+            expected.push_back(body);
+    }
+
+    auto s = open("/events?events=orders", {{"Last-Event-ID", last_seen}});
+    ASSERT_EQ(s.status(), 200);
+    auto hello = s.next_event();
+    ASSERT_TRUE(hello);
+    EXPECT_EQ(hello->event, "connected");
+    for (auto const& body : expected) {
+        auto e = s.next_event();
+        ASSERT_TRUE(e) << "missing " << body;
+        EXPECT_EQ(e->event, "db");
+        EXPECT_EQ(e->data, body);
+    }
+    // Then live, with no duplicate at the seam.
+    post(note("orders", 99, 99));
+    auto live = s.next_event();
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->data, note("orders", 99, 99));
+}
+
+TEST_F(resume_test, query_parameter_resumes_like_the_header)
+{
+    start();
+    std::string last_seen;
+    {
+        auto s = open("/events?events=orders");
+        ASSERT_TRUE(s.next_event_named("connected"));
+        post(note("orders", 1, 1));
+        last_seen = s.next_event().value().id;
+    }
+    post(note("orders", 2, 2));
+    auto s = open("/events?events=orders&lastEventId=" + last_seen);
+    ASSERT_TRUE(s.next_event_named("connected"));
+    auto e = s.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->data, note("orders", 2, 2));
+}
+
+TEST_F(resume_test, the_connected_event_carries_a_resumable_position)
+{
+    start();
+    std::string position;
+    {
+        auto s = open("/events?events=orders");
+        auto hello = s.next_event();
+        ASSERT_TRUE(hello);
+        position = hello->id;
+        ASSERT_FALSE(position.empty());
+    } // dropped before any event
+    post(note("orders", 1, 1));
+    auto s = open("/events?events=orders", {{"Last-Event-ID", position}});
+    ASSERT_TRUE(s.next_event_named("connected"));
+    auto e = s.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->event, "db") << "no resync: nothing was lost";
+    EXPECT_EQ(e->data, note("orders", 1, 1));
+}
+
+TEST_F(resume_test, a_too_old_id_gets_resync_then_live_events)
+{
+    start(10);
+    std::string last_seen;
+    {
+        auto s = open("/events?events=orders");
+        ASSERT_TRUE(s.next_event_named("connected"));
+        post(note("orders", 0, 0));
+        last_seen = s.next_event().value().id;
+    }
+    for (int i = 1; i <= 50; ++i)
+        post(note("orders", i, i)); // only the last 10 are kept
+
+    auto s = open("/events?events=orders", {{"Last-Event-ID", last_seen}});
+    ASSERT_TRUE(s.next_event_named("connected"));
+    auto resync = s.next_event();
+    ASSERT_TRUE(resync);
+    EXPECT_EQ(resync->event, "resync");
+    EXPECT_EQ(nlohmann::json::parse(resync->data), nlohmann::json::parse(R"({"reason":"history-lost"})"));
+    post(note("orders", 51, 51));
+    auto live = s.next_event();
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->data, note("orders", 51, 51)) << "no partial replay after a resync";
+}
+
+TEST_F(resume_test, unknown_or_malformed_ids_get_resync)
+{
+    start();
+    post(note("orders", 1, 1));
+    for (auto const* id : {"garbage", "1-0", "99999999999999-0"}) {
+        auto s = open("/events?events=orders", {{"Last-Event-ID", id}});
+        ASSERT_TRUE(s.next_event_named("connected")) << id;
+        auto e = s.next_event();
+        ASSERT_TRUE(e) << id;
+        EXPECT_EQ(e->event, "resync") << id;
+    }
+    auto const metrics = http_request(server_->notify_port(), "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("sse_server_replay_total{result=\"resync\"} 3"), std::string::npos)
+        << metrics;
+}
+
+TEST_F(resume_test, a_long_replay_arrives_whole_and_in_order_behind_a_small_queue)
+{
+    // The backlog is far larger than one connection may have pending: it is read from the
+    // replay buffer as the socket drains, not queued at once.
+    auto cfg = test_config(redis_);
+    cfg.client.max_pending_bytes = 4096;
+    server_.emplace(std::move(cfg));
+    std::string last_seen;
+    {
+        auto s = open("/events?events=orders");
+        ASSERT_TRUE(s.next_event_named("connected"));
+        post(note("orders", 0, 0));
+        last_seen = s.next_event().value().id;
+    }
+    std::string const padding(200, 'p');
+    std::string batch = "[";
+    for (int i = 1; i <= 2000; ++i) {
+        batch += (batch.size() > 1 ? "," : "") + std::string(R"({"name":"orders","type":"t","id":)") +
+                 std::to_string(i) + R"(,"pad":")" + padding + R"("})";
+        if (i % 500 == 0) {
+            post(batch + "]");
+            batch = "[";
+        }
+    }
+    auto s = open("/events?events=orders", {{"Last-Event-ID", last_seen}});
+    ASSERT_TRUE(s.next_event_named("connected"));
+    for (int i = 1; i <= 2000; ++i) {
+        auto e = s.next_event();
+        ASSERT_TRUE(e) << i;
+        ASSERT_EQ(nlohmann::json::parse(e->data)["id"], i);
+    }
+}
+
+} // namespace
+} // namespace sse_server::test

@@ -415,6 +415,8 @@ constexpr key_spec known_keys[] = {
     {"notify.token", [](config& c, setting const& v) { c.notify.token = token_in(v); }},
     {"notify.max_body_bytes",
      [](config& c, setting const& v) { c.notify.max_body_bytes = v.count(1); }},
+    {"notify.idle_timeout",
+     [](config& c, setting const& v) { c.notify.idle_timeout = v.positive_duration(); }},
     {"log.level",
      [](config& c, setting const& v) {
          c.log.level = v.text_in({"trace", "debug", "info", "warn", "error"});

@@ -1,6 +1,7 @@
 // sse-server: arguments -> configuration -> server. Everything else lives in the library.
 #include "sse_server/config.hpp"
 #include "sse_server/logging.hpp"
+#include "sse_server/process_limits.hpp"
 #include "sse_server/server.hpp"
 
 #include <spdlog/spdlog.h>
@@ -69,6 +70,7 @@ int main(int argc, char** argv)
             return EXIT_SUCCESS;
         }
         sse_server::setup_logging(cfg.log);
+        spdlog::info("open file limit: {}", sse_server::raise_open_file_limit());
         sse_server::server daemon{std::move(cfg), true};
         daemon.run();
         return EXIT_SUCCESS;

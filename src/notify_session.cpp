@@ -18,8 +18,6 @@ namespace sse_server {
 
 namespace {
 
-// How long an idle keep-alive connection of the API, or one slow request, may take.
-constexpr auto keep_alive_timeout = std::chrono::seconds(60);
 constexpr std::size_t header_limit = 8 * 1024;
 constexpr char const* json_type = "application/json";
 
@@ -57,7 +55,7 @@ void notify_session::do_read()
     parser_.emplace();
     parser_->header_limit(header_limit);
     parser_->body_limit(svc_.cfg.notify.max_body_bytes);
-    stream_.expires_after(keep_alive_timeout);
+    stream_.expires_after(svc_.cfg.notify.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&notify_session::on_read, shared_from_this()));
 }
@@ -193,7 +191,7 @@ void notify_session::reply(http::status status, std::string body, char const* co
 
 void notify_session::do_write()
 {
-    stream_.expires_after(keep_alive_timeout);
+    stream_.expires_after(svc_.cfg.notify.idle_timeout);
     http::async_write(stream_, *response_,
                       beast::bind_front_handler(&notify_session::on_write, shared_from_this()));
 }

@@ -106,6 +106,7 @@ struct notify_config
 {
     std::string token; // empty: /notify is open to whoever reaches the port
     std::size_t max_body_bytes = 1048576;
+    milliseconds idle_timeout{60000}; // keep-alive: between requests, and for one request
 };
 
 enum class log_format

@@ -1,4 +1,5 @@
 // The sse-server binary itself: command line, configuration, logs, signals.
+#include "sse_server/process_limits.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
@@ -12,6 +13,8 @@
 
 namespace sse_server::test {
 namespace {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
 
 std::string config_for(redis_server const& redis, std::string const& extra = "")
 {
@@ -82,22 +85,84 @@ TEST(daemon, delivers_notifications_with_environment_overrides)
     EXPECT_EQ(e->data, body);
 }
 
-TEST(daemon, sigterm_ends_every_stream_cleanly_and_exits_zero)
+TEST(daemon, sigterm_with_a_thousand_streams_ends_each_cleanly_and_exits_zero)
+{
+    raise_open_file_limit();
+    redis_server redis;
+    for (int u = 0; u < 50; ++u)
+        redis.set("sess:s" + std::to_string(u), R"({"userId":)" + std::to_string(u) + "}");
+    daemon_process d{config_for(redis)};
+    std::vector<std::unique_ptr<sse_stream>> streams;
+    for (int i = 0; i < 1000; ++i) {
+        header_list const cookie{{"Cookie", "sid=s" + std::to_string(i % 50)}};
+        streams.push_back(std::make_unique<sse_stream>(d.clients_port(), "/events?events=orders", cookie));
+        ASSERT_EQ(streams.back()->status(), 200) << i;
+    }
+    // Every stream is live (its greeting read) before the signal.
+    for (auto& s : streams)
+        ASSERT_TRUE(s->next_event_named("connected"));
+    d.signal(SIGTERM);
+    int clean = 0;
+    for (auto& s : streams)
+        clean += s->ends_cleanly() ? 1 : 0;
+    EXPECT_EQ(clean, 1000);
+    EXPECT_EQ(d.wait_exit(20s), 0) << d.output();
+    EXPECT_NE(d.output().find("stopping: 1000 streams open"), std::string::npos) << d.output();
+    // No new connection is accepted once stopping.
+    EXPECT_THROW(tcp_connection{d.clients_port()}, std::runtime_error);
+}
+
+TEST(daemon, events_still_queued_at_the_shutdown_deadline_are_counted_in_the_log)
 {
     redis_server redis;
     redis.set("sess:s", R"({"userId":1})");
-    daemon_process d{config_for(redis)};
-    std::vector<std::unique_ptr<sse_stream>> streams;
-    for (int i = 0; i < 20; ++i) {
-        streams.push_back(std::make_unique<sse_stream>(d.clients_port(), "/events",
-                                                       std::vector<std::pair<std::string, std::string>>{{"Cookie", "sid=s"}}));
-        ASSERT_EQ(streams.back()->status(), 200);
-        ASSERT_TRUE(streams.back()->next_event());
-    }
+    // The queue may grow large here, so that it outgrows what the kernel buffers (4 MiB).
+    daemon_process d{config_for(redis, "[client]\nmax_pending_bytes = 67108864\n"
+                                       "[server]\nshutdown_timeout = \"500ms\"\n")};
+    // A reader that stopped reading, with events queued for it.
+    tcp_connection stalled{d.clients_port(), 4096};
+    stalled.send("GET /events?events=orders HTTP/1.1\r\nHost: x\r\nCookie: sid=s\r\n\r\n");
+    std::string greeting;
+    while (greeting.find("event: connected") == std::string::npos)
+        ASSERT_GT(stalled.read_some(greeting, 10s), 0);
+    std::string const item = R"({"name":"orders","type":"t","id":1,"pad":")" +
+                             std::string(2000, 'p') + R"("})";
+    std::string batch = "[" + item;
+    for (int i = 1; i < 100; ++i)
+        batch += "," + item;
+    batch += "]";
+    for (int i = 0; i < 80; ++i) // 16 MB in all
+        ASSERT_EQ(post_notify(d.notify_port(), batch).status, 202);
     d.signal(SIGTERM);
-    for (auto& s : streams)
-        EXPECT_TRUE(s->ends_cleanly());
     EXPECT_EQ(d.wait_exit(20s), 0) << d.output();
+    auto const out = d.output();
+    auto const at = out.find(" queued events were not delivered");
+    ASSERT_NE(at, std::string::npos) << out;
+    auto const number = out.rfind(' ', at - 1) + 1;
+    EXPECT_GT(std::stoi(out.substr(number, at - number)), 0) << out;
+}
+
+TEST(daemon, an_id_from_before_a_restart_gets_resync)
+{
+    redis_server redis;
+    redis.set("sess:s", R"({"userId":1})");
+    std::string last_seen;
+    {
+        daemon_process first{config_for(redis)};
+        sse_stream s{first.clients_port(), "/events?events=orders", {{"Cookie", "sid=s"}}};
+        ASSERT_TRUE(s.next_event_named("connected"));
+        ASSERT_EQ(post_notify(first.notify_port(), R"({"name":"orders","type":"t","id":1})").status, 202);
+        last_seen = s.next_event().value().id;
+        first.signal(SIGTERM);
+        ASSERT_EQ(first.wait_exit(20s), 0);
+    }
+    daemon_process second{config_for(redis)};
+    sse_stream s{second.clients_port(), "/events?events=orders",
+                 {{"Cookie", "sid=s"}, {"Last-Event-ID", last_seen}}};
+    ASSERT_TRUE(s.next_event_named("connected"));
+    auto e = s.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->event, "resync");
 }
 
 TEST(daemon, json_log_format_writes_one_object_per_line)

@@ -2,13 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -29,7 +29,8 @@ std::filesystem::path make_temp_dir()
 } // namespace
 
 daemon_process::daemon_process(std::string const& toml_text, std::vector<std::string> args,
-                               std::map<std::string, std::string> env, bool wait_until_ready)
+                               std::map<std::string, std::string> env, bool wait_until_ready,
+                               unsigned long open_file_limit)
     : dir_(make_temp_dir())
 {
     auto const config_path = dir_ / "sse-server.toml";
@@ -37,10 +38,14 @@ daemon_process::daemon_process(std::string const& toml_text, std::vector<std::st
 
     std::vector<std::string> argv_storage{SSE_SERVER_BINARY, "--config", config_path.string()};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    // The test's environment, minus the daemon's own variables and what `env` replaces.
     std::vector<std::string> env_storage;
-    for (char** e = environ; *e; ++e)
-        if (std::strncmp(*e, "SSE_SERVER_", 11) != 0)
-            env_storage.emplace_back(*e);
+    for (char** e = environ; *e; ++e) {
+        std::string_view const entry = *e;
+        auto const name = std::string(entry.substr(0, entry.find('=')));
+        if (!name.starts_with("SSE_SERVER_") && !env.contains(name))
+            env_storage.emplace_back(entry);
+    }
     for (auto const& [name, value] : env)
         env_storage.push_back(name + "=" + value);
 
@@ -62,6 +67,10 @@ daemon_process::daemon_process(std::string const& toml_text, std::vector<std::st
     if (pid_ == 0) {
         ::dup2(pipe_fds[1], STDOUT_FILENO);
         ::dup2(pipe_fds[1], STDERR_FILENO);
+        if (open_file_limit) {
+            rlimit const limit{open_file_limit, open_file_limit};
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+        }
         ::execve(argv[0], argv.data(), envp.data());
         ::_exit(127);
     }
@@ -73,12 +82,18 @@ daemon_process::daemon_process(std::string const& toml_text, std::vector<std::st
     auto const deadline = std::chrono::seconds(20);
     if (!wait_for_output("ready", deadline))
         throw std::runtime_error("sse-server did not become ready:\n" + output());
-    std::regex const listening(R"(listening for (clients|notifications) on [^ ]+:(\d+))");
+    // "listening for clients on 127.0.0.1:41519": the port ends the line.
     auto const text = output();
-    for (std::sregex_iterator it(text.begin(), text.end(), listening), end; it != end; ++it) {
-        auto const port = static_cast<std::uint16_t>(std::stoi((*it)[2]));
-        ((*it)[1] == "clients" ? clients_port_ : notify_port_) = port;
-    }
+    auto port_after = [&](std::string const& what) -> std::uint16_t {
+        auto const at = text.find("listening for " + what + " on ");
+        if (at == std::string::npos)
+            return 0;
+        auto const end = text.find('\n', at);
+        auto const colon = text.rfind(':', end);
+        return static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1, end - colon - 1)));
+    };
+    clients_port_ = port_after("clients");
+    notify_port_ = port_after("notifications");
     if (!clients_port_ || !notify_port_)
         throw std::runtime_error("no listening lines in the output:\n" + text);
 }

@@ -22,9 +22,11 @@ class daemon_process
 {
 public:
     /** Starts `sse-server --config <file with toml_text>` plus `args`; with
-        `wait_until_ready`, waits for both listening lines (throws if they never come). */
+        `wait_until_ready`, waits for both listening lines (throws if they never come).
+        A non-zero `open_file_limit` caps the daemon's descriptors (soft and hard). */
     daemon_process(std::string const& toml_text, std::vector<std::string> args = {},
-                   std::map<std::string, std::string> env = {}, bool wait_until_ready = true);
+                   std::map<std::string, std::string> env = {}, bool wait_until_ready = true,
+                   unsigned long open_file_limit = 0);
     ~daemon_process();
     daemon_process(daemon_process const&) = delete;
     daemon_process& operator=(daemon_process const&) = delete;

@@ -95,11 +95,13 @@ std::size_t read_head(tcp_connection& conn, std::string& buf, clock::time_point 
 
 } // namespace
 
-tcp_connection::tcp_connection(std::uint16_t port)
+tcp_connection::tcp_connection(std::uint16_t port, int receive_buffer)
 {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0)
         throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    if (receive_buffer > 0)
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -177,11 +179,6 @@ bool tcp_connection::closed_within(milliseconds timeout)
         if (n < 0)
             return false;
     }
-}
-
-void tcp_connection::set_receive_buffer(int bytes)
-{
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
 }
 
 std::string http_response::header(std::string const& name) const

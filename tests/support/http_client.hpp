@@ -17,7 +17,9 @@ using std::chrono::milliseconds;
 class tcp_connection
 {
 public:
-    explicit tcp_connection(std::uint16_t port);
+    /** Connects to 127.0.0.1:port; a non-zero `receive_buffer` is set before connecting, so
+        that a client that stops reading fills up fast. */
+    explicit tcp_connection(std::uint16_t port, int receive_buffer = 0);
     ~tcp_connection();
     tcp_connection(tcp_connection&& other) noexcept;
     tcp_connection& operator=(tcp_connection&&) = delete;
@@ -29,8 +31,6 @@ public:
     long read_some(std::string& into, milliseconds timeout);
     /** True when the peer closes (EOF or reset) within `timeout`, discarding data. */
     bool closed_within(milliseconds timeout);
-    /** Shrinks the receive buffer so that a client that stops reading fills up fast. */
-    void set_receive_buffer(int bytes);
     void close();
     int fd() const { return fd_; }
 

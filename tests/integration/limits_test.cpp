@@ -1,0 +1,182 @@
+// Bounded resources (SPEC §2.6): slow readers, slowloris, oversized headers, connection caps,
+// descriptor exhaustion. One bad client never hurts the others or the process.
+#include "sse_server/process_limits.hpp"
+#include "support/daemon_process.hpp"
+#include "support/http_client.hpp"
+#include "support/redis_server.hpp"
+#include "support/test_server.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace sse_server::test {
+namespace {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+header_list user(std::string const& sid) { return {{"Cookie", "sid=" + sid}}; }
+
+class limits_test : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        redis_.set("sess:a", R"({"userId":1})");
+        redis_.set("sess:b", R"({"userId":2})");
+    }
+
+    redis_server redis_;
+};
+
+TEST_F(limits_test, slowloris_is_cut_at_the_header_timeout)
+{
+    auto cfg = test_config(redis_);
+    cfg.client.header_timeout = std::chrono::milliseconds(1000);
+    running_server server{cfg};
+    tcp_connection c{server.clients_port()};
+    c.send("GET /events HTTP/1.1\r\nCookie: sid=a\r\nX-Slow: ");
+    // One header byte every 200 ms, for up to 30 s: the server must hang up long before.
+    bool closed = false;
+    for (int i = 0; i < 150 && !closed; ++i) {
+        c.send_some("x");
+        closed = c.closed_within(200ms);
+    }
+    EXPECT_TRUE(closed);
+    auto const metrics = http_request(server.notify_port(), "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("sse_server_client_requests_refused_total{status=\"timeout\"} 1"),
+              std::string::npos)
+        << metrics;
+}
+
+TEST_F(limits_test, oversized_headers_get_431_on_both_ports)
+{
+    running_server server{test_config(redis_)};
+    header_list big = user("a");
+    big.emplace_back("X-Big", std::string(9000, 'b'));
+    sse_stream s{server.clients_port(), "/events", big};
+    EXPECT_EQ(s.status(), 431);
+    auto r = http_request(server.notify_port(), "GET", "/healthz", {{"X-Big", std::string(9000, 'b')}});
+    EXPECT_EQ(r.status, 431);
+    // Nothing else was hurt.
+    EXPECT_EQ(sse_stream(server.clients_port(), "/events", user("a")).status(), 200);
+}
+
+TEST_F(limits_test, connections_beyond_the_per_user_limit_get_429)
+{
+    auto cfg = test_config(redis_);
+    cfg.limits.max_connections_per_user = 2;
+    running_server server{cfg};
+    auto first = std::make_unique<sse_stream>(server.clients_port(), "/events", user("a"));
+    sse_stream second{server.clients_port(), "/events", user("a")};
+    ASSERT_EQ(first->status(), 200);
+    ASSERT_EQ(second.status(), 200);
+    auto third = sse_stream(server.clients_port(), "/events", user("a"));
+    EXPECT_EQ(third.status(), 429);
+    EXPECT_FALSE(third.response().body.empty());
+    EXPECT_EQ(sse_stream(server.clients_port(), "/events", user("b")).status(), 200)
+        << "another user is not affected";
+
+    // A slot frees when a stream ends: the server sees the hang-up and lets the next one in.
+    first.reset();
+    auto const deadline = std::chrono::steady_clock::now() + 10s;
+    int status = 0;
+    while (status != 200 && std::chrono::steady_clock::now() < deadline)
+        status = sse_stream(server.clients_port(), "/events", user("a")).status();
+    EXPECT_EQ(status, 200);
+}
+
+TEST_F(limits_test, connections_beyond_the_total_limit_get_429)
+{
+    auto cfg = test_config(redis_);
+    cfg.limits.max_connections = 2;
+    running_server server{cfg};
+    sse_stream a{server.clients_port(), "/events", user("a")};
+    sse_stream b{server.clients_port(), "/events", user("b")};
+    ASSERT_EQ(a.status(), 200);
+    ASSERT_EQ(b.status(), 200);
+    EXPECT_EQ(sse_stream(server.clients_port(), "/events", user("b")).status(), 429);
+}
+
+TEST_F(limits_test, idle_notification_connections_are_closed)
+{
+    auto cfg = test_config(redis_);
+    cfg.notify.idle_timeout = std::chrono::milliseconds(300);
+    running_server server{cfg};
+    tcp_connection c{server.notify_port()};
+    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(c.closed_within(10s)) << "answered, then closed when idle";
+}
+
+TEST_F(limits_test, a_reader_that_stops_is_closed_while_others_receive_everything_in_order)
+{
+    daemon_process d{"[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n"
+                     "[redis]\nurl = \"" + redis_.url() + "\"\n"};
+    // The stalled client: a tiny receive window, and it never reads.
+    tcp_connection stalled{d.clients_port(), 4096};
+    stalled.send("GET /events?events=orders HTTP/1.1\r\nHost: x\r\nCookie: sid=a\r\n\r\n");
+    sse_stream normal{d.clients_port(), "/events?events=orders", user("b")};
+    ASSERT_EQ(normal.status(), 200);
+    ASSERT_TRUE(normal.next_event_named("connected"));
+    auto const rss_before = d.rss_kib();
+
+    std::string const padding(400, 'p');
+    int received = 0;
+    for (int batch = 0; batch < 100; ++batch) {
+        std::string body = "[";
+        for (int i = 0; i < 100; ++i) {
+            int const seq = batch * 100 + i;
+            body += (i ? "," : "") + std::string(R"({"name":"orders","type":"t","id":)") +
+                    std::to_string(seq) + R"(,"pad":")" + padding + R"("})";
+        }
+        ASSERT_EQ(post_notify(d.notify_port(), body + "]").status, 202);
+        for (int i = 0; i < 100; ++i, ++received) {
+            auto e = normal.next_event();
+            ASSERT_TRUE(e) << "event " << received;
+            ASSERT_EQ(nlohmann::json::parse(e->data)["id"], received);
+        }
+    }
+    EXPECT_EQ(received, 10000);
+    EXPECT_TRUE(stalled.closed_within(10s)) << "the stalled reader was dropped";
+
+    auto const metrics = http_request(d.notify_port(), "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("sse_server_slow_consumer_closes_total 1"), std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("sse_server_connections_closed_total{reason=\"slow_consumer\"} 1"),
+              std::string::npos)
+        << metrics;
+    // 10 000 events of ~0.5 KiB passed through; one client kept none of them. The bound is
+    // generous (sanitizer builds keep freed memory in quarantine), an unbounded queue of
+    // copies would exceed it.
+    auto const rss_after = d.rss_kib();
+    EXPECT_LT(rss_after - rss_before, 128 * 1024) << rss_before << " KiB -> " << rss_after;
+}
+
+TEST_F(limits_test, the_accept_loop_survives_descriptor_exhaustion)
+{
+    raise_open_file_limit();
+    daemon_process d{"[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n"
+                     "[redis]\nurl = \"" + redis_.url() + "\"\n",
+                     {}, {}, true, 48};
+    ASSERT_TRUE(d.wait_for_output("redis connected", 10s)) << d.output();
+    std::vector<tcp_connection> hogs;
+    for (int i = 0; i < 60; ++i)
+        hogs.emplace_back(d.clients_port());
+    ASSERT_TRUE(d.wait_for_output("backing off", 10s)) << d.output();
+    hogs.clear();
+    // Descriptors come back as the server sees the hang-ups: it accepts again by itself.
+    auto const deadline = std::chrono::steady_clock::now() + 20s;
+    int status = 0;
+    while (status != 200 && std::chrono::steady_clock::now() < deadline) {
+        try {
+            status = sse_stream(d.clients_port(), "/events", user("a")).status();
+        } catch (std::exception const&) {
+            status = 0; // closed while the server still had no descriptor for Redis work
+        }
+    }
+    EXPECT_EQ(status, 200) << d.output();
+    EXPECT_EQ(http_request(d.notify_port(), "GET", "/healthz").status, 200);
+    EXPECT_FALSE(d.wait_exit(0ms)) << "still running";
+}
+
+} // namespace
+} // namespace sse_server::test

@@ -4,44 +4,22 @@
 #include "sse_server/lingering_close.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
+#include "sse_server/stream_response.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
-#include <sstream>
 
 namespace sse_server {
 
 namespace {
 
-// Bounds one gathered write: asio hands at most this many buffers to one writev anyway.
-constexpr std::size_t max_frames_per_write = 60;
 constexpr std::size_t header_limit = 8 * 1024;
-
-std::string random_origin()
-{
-    // UUID v4: 122 random bits.
-    std::random_device rd;
-    std::array<unsigned char, 16> b{};
-    for (std::size_t i = 0; i < b.size(); i += 4) {
-        auto const r = rd();
-        for (std::size_t j = 0; j < 4; ++j)
-            b[i + j] = static_cast<unsigned char>(r >> (8 * j));
-    }
-    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-    return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
-                       "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                       b[12], b[13], b[14], b[15]);
-}
 
 template <class Name>
 std::optional<std::string_view> header(http::request<http::empty_body> const& req, Name name)
@@ -50,11 +28,6 @@ std::optional<std::string_view> header(http::request<http::empty_body> const& re
     if (it == req.end())
         return std::nullopt;
     return std::string_view(it->value().data(), it->value().size());
-}
-
-std::string retry_after_seconds(milliseconds retry)
-{
-    return std::to_string(std::max<long long>(1, (retry.count() + 999) / 1000));
 }
 
 } // namespace
@@ -114,7 +87,7 @@ void sse_session::on_read_request(error_code ec, std::size_t)
     stream_.expires_never();
     auto const& req = parser_->get();
     version_ = req.version();
-    chunked_ = version_ >= 11;
+    queue_.set_chunked(version_ >= 11);
     if (auto origin = header(req, http::field::origin)) {
         auto const& allowed = svc_.cfg.client.cors_origins;
         if (std::find(allowed.begin(), allowed.end(), *origin) != allowed.end())
@@ -125,23 +98,16 @@ void sse_session::on_read_request(error_code ec, std::size_t)
                                       svc_.cfg.limits.max_subscriptions);
     if (parsed.request.path != svc_.cfg.client.path)
         return refuse(http::status::not_found, "not found");
-    if (req.method() == http::verb::options) {
-        // CORS preflight, for polyfills that send Authorization or Last-Event-ID headers.
-        http::response<http::string_body> res{http::status::no_content, version_};
-        add_cors_headers(res);
-        if (!cors_origin_.empty()) {
-            res.set(http::field::access_control_allow_methods, "GET");
-            res.set(http::field::access_control_allow_headers,
-                    "Authorization, X-API-Key, Last-Event-ID, Cache-Control");
-            res.set(http::field::access_control_max_age, "600");
-        }
-        return respond(std::move(res));
-    }
+    if (req.method() == http::verb::options)
+        return respond(stream_preflight(version_, cors_origin_));
     if (req.method() != http::verb::get)
         return refuse(http::status::method_not_allowed, "method not allowed");
     if (parsed.error)
         return refuse(http::status::bad_request, *parsed.error);
     request_ = std::move(parsed.request);
+    // Resume (SPEC §2.5): the browser's Last-Event-ID header, or lastEventId for polyfills.
+    if (auto last_id = header(req, "Last-Event-ID"))
+        request_.last_event_id = std::string(*last_id);
 
     if (svc_.connections.stopping())
         return refuse(http::status::service_unavailable, "server shutting down");
@@ -162,6 +128,9 @@ void sse_session::on_read_request(error_code ec, std::size_t)
     }
     credential_ = std::move(*extracted.found);
 
+    // The request is no longer needed: what the stream uses is copied out of it.
+    parser_.reset();
+    buffer_ = beast::flat_buffer{};
     state_ = state::authenticating;
     svc_.auth.async_authenticate(
         credential_, beast::bind_front_handler(&sse_session::on_authenticated, shared_from_this()));
@@ -196,50 +165,20 @@ void sse_session::on_authenticated(auth_result result)
 
 void sse_session::start_stream()
 {
-    http::response<http::empty_body> res{http::status::ok, version_};
-    res.set(http::field::server, "sse-server");
-    res.set(http::field::content_type, "text/event-stream; charset=utf-8");
-    res.set(http::field::cache_control, "no-cache, no-transform");
-    res.set("X-Accel-Buffering", "no");
-    add_cors_headers(res);
-    if (chunked_)
-        res.chunked(true);
-    else
-        res.keep_alive(false);
-    std::ostringstream head;
-    head << res.base();
-    response_header_ = std::move(head).str();
+    response_header_ = stream_response_head(version_, cors_origin_);
 
-    // Resume (SPEC §2.5): the browser's Last-Event-ID header, or lastEventId for polyfills.
-    auto const& req = parser_->get();
-    std::optional<std::string_view> last_id = header(req, "Last-Event-ID");
-    if (!last_id && request_.last_event_id)
-        last_id = *request_.last_event_id;
     std::optional<event_id> resume;
-    if (last_id) {
-        resume = svc_.subscriptions.resume_point(*last_id);
+    if (request_.last_event_id) {
+        resume = svc_.subscriptions.resume_point(*request_.last_event_id);
         svc_.stats.replay.inc(resume ? "replayed" : "resync");
     }
     // The greeting carries the position the stream is complete from, so that a client that
     // drops before its first event still resumes without a gap.
     auto const newest = svc_.subscriptions.newest();
     auto const position = resume ? *resume : newest;
-
-    auto const origin = request_.origin ? *request_.origin : random_origin();
-    nlohmann::ordered_json hello;
-    hello["origin"] = origin;
-    hello["user"] = user_id_;
-    hello["events"] = request_.events;
-    // User ids come from Redis and may hold any bytes: replace invalid UTF-8, never throw.
-    auto const data = hello.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    auto greeting = format_retry(svc_.cfg.client.retry) +
-                    *format_event(position.to_string(), "connected", data);
-    if (last_id && !resume)
-        greeting += *format_event("", "resync", R"({"reason":"history-lost"})");
-
-    // The request is no longer needed: a long-lived stream keeps only what it uses.
-    parser_.reset();
-    buffer_ = beast::flat_buffer{};
+    auto greeting = stream_greeting(svc_.cfg.client.retry, position,
+                                    request_.origin ? *request_.origin : random_origin(), user_id_,
+                                    request_.events, request_.last_event_id && !resume);
 
     // From here on every published frame is queued behind the greeting, in order.
     state_ = state::streaming;
@@ -264,11 +203,11 @@ void sse_session::send(frame_ptr const& frame)
         return; // the replay buffer holds it; it comes in order once the backlog is written
     // A client that cannot keep up is closed, not buffered without bound; it resumes from
     // the replay buffer when it reconnects. One event always fits into an empty queue.
-    if (pending_bytes_ > 0 &&
-        pending_bytes_ + frame->size() > svc_.cfg.client.max_pending_bytes) {
+    auto const pending = queue_.pending_bytes();
+    if (pending > 0 && pending + frame->size() > svc_.cfg.client.max_pending_bytes) {
         ++svc_.stats.slow_consumer_closes;
         spdlog::warn("client {}: closed as too slow ({} bytes pending)", fmt::streamed(peer_),
-                     pending_bytes_);
+                     pending);
         return close("slow_consumer");
     }
     enqueue(frame);
@@ -283,9 +222,8 @@ void sse_session::keep_alive(frame_ptr const& comment)
 
 void sse_session::enqueue(frame_ptr frame)
 {
-    pending_bytes_ += frame->size();
-    queue_.push_back(std::move(frame));
-    if (buffers_.empty())
+    queue_.push(std::move(frame));
+    if (!queue_.in_flight())
         do_write();
 }
 
@@ -303,11 +241,9 @@ void sse_session::pull_replay()
     }
     cursor_ = batch.cursor;
     catching_up_ = !batch.complete;
-    for (auto& frame : batch.frames) {
-        pending_bytes_ += frame->size();
-        queue_.push_back(std::move(frame));
-    }
-    if (!queue_.empty() && buffers_.empty())
+    for (auto& frame : batch.frames)
+        queue_.push(std::move(frame));
+    if (!queue_.empty() && !queue_.in_flight())
         do_write();
 }
 
@@ -335,35 +271,18 @@ void sse_session::revalidate()
 
 void sse_session::do_write()
 {
-    if (buffers_.empty()) {
-        // Start the next batch: every queued frame (up to a bound) in one chunk, one writev.
-        if (!header_sent_)
-            buffers_.push_back(net::buffer(response_header_));
-        in_flight_ = std::min(queue_.size(), max_frames_per_write);
-        std::size_t bytes = 0;
-        for (std::size_t i = 0; i < in_flight_; ++i)
-            bytes += queue_[i]->size();
-        if (bytes > 0 && chunked_) {
-            auto const line = fmt::format_to_n(chunk_size_line_.data(), chunk_size_line_.size(),
-                                               "{:x}\r\n", bytes);
-            buffers_.push_back(net::buffer(chunk_size_line_.data(), line.size));
-        }
-        for (std::size_t i = 0; i < in_flight_; ++i)
-            buffers_.push_back(net::buffer(*queue_[i]));
-        if (bytes > 0 && chunked_)
-            buffers_.push_back(net::buffer("\r\n", 2));
-        if (state_ == state::finishing && in_flight_ == queue_.size()) {
-            if (chunked_)
-                buffers_.push_back(net::buffer("0\r\n\r\n", 5));
-            final_chunk_sent_ = true;
-        }
-        if (buffers_.empty())
+    if (!queue_.in_flight()) {
+        // The head goes out with the first batch; the last chunk with the last one.
+        queue_.start_batch(response_header_, state_ == state::finishing);
+        if (queue_.ended())
+            return close(close_reason_);
+        if (!queue_.in_flight())
             return;
     }
     // The deadline covers one write_some: a reader that takes nothing for send_timeout is
     // gone; one that is slow but steady keeps its connection.
     stream_.expires_after(svc_.cfg.client.send_timeout);
-    stream_.async_write_some(buffers_,
+    stream_.async_write_some(queue_.buffers(),
                              beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
 }
 
@@ -372,23 +291,10 @@ void sse_session::on_write(error_code ec, std::size_t bytes)
     if (ec)
         return fail(ec, "write");
     stream_.expires_never();
-    while (bytes > 0 && !buffers_.empty()) {
-        if (bytes < buffers_.front().size()) {
-            buffers_.front() += bytes;
-            break;
-        }
-        bytes -= buffers_.front().size();
-        buffers_.erase(buffers_.begin());
-    }
-    if (!buffers_.empty())
-        return do_write();
-
-    header_sent_ = true;
-    for (; in_flight_ > 0; --in_flight_) {
-        pending_bytes_ -= queue_.front()->size();
-        queue_.pop_front();
-    }
-    if (final_chunk_sent_) {
+    if (!queue_.written(bytes))
+        return do_write(); // the rest of this batch
+    response_header_ = std::string{};
+    if (queue_.ended()) {
         // Clean end of stream: the last chunk is out, now FIN.
         error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -418,18 +324,9 @@ void sse_session::on_hangup(error_code ec, std::size_t)
 
 void sse_session::refuse(http::status status, std::string reason)
 {
-    http::response<http::string_body> res{status, version_ ? version_ : 11};
-    res.set(http::field::content_type, "text/plain; charset=utf-8");
-    if (status == http::status::service_unavailable)
-        res.set(http::field::retry_after, retry_after_seconds(svc_.cfg.client.retry));
-    if (status == http::status::unauthorized)
-        res.set(http::field::www_authenticate, "Bearer");
-    if (status == http::status::method_not_allowed)
-        res.set(http::field::allow, "GET, OPTIONS");
-    add_cors_headers(res);
-    res.body() = std::move(reason) + "\n";
     svc_.stats.client_refused.inc(std::to_string(static_cast<unsigned>(status)));
-    respond(std::move(res));
+    respond(stream_refusal(status, version_, std::move(reason), svc_.cfg.client.retry,
+                           cors_origin_));
 }
 
 void sse_session::respond(http::response<http::string_body>&& response)
@@ -476,7 +373,7 @@ void sse_session::finish(char const* reason)
         return;
     state_ = state::finishing;
     close_reason_ = reason;
-    if (buffers_.empty())
+    if (!queue_.in_flight())
         do_write();
 }
 
@@ -496,15 +393,6 @@ void sse_session::fail(error_code ec, char const* what)
         return;
     spdlog::debug("client {}: {}: {}", fmt::streamed(peer_), what, ec.message());
     close(ec == beast::error::timeout ? "send_timeout" : "client_gone");
-}
-
-void sse_session::add_cors_headers(http::fields& fields) const
-{
-    if (cors_origin_.empty())
-        return;
-    fields.set(http::field::access_control_allow_origin, cors_origin_);
-    fields.set(http::field::access_control_allow_credentials, "true");
-    fields.set(http::field::vary, "Origin");
 }
 
 } // namespace sse_server

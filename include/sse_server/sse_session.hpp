@@ -3,6 +3,7 @@
 #include "sse_server/authenticator.hpp"
 #include "sse_server/connection_manager.hpp"
 #include "sse_server/credentials.hpp"
+#include "sse_server/frame_queue.hpp"
 #include "sse_server/net.hpp"
 #include "sse_server/registry.hpp"
 #include "sse_server/stream_request.hpp"
@@ -88,7 +89,6 @@ private:
     void finish(char const* reason);
     void close(char const* reason);
     void fail(error_code ec, char const* what);
-    void add_cors_headers(http::fields& fields) const;
 
     beast::tcp_stream stream_;
     client_services& svc_;
@@ -105,7 +105,6 @@ private:
     std::string user_id_;
     std::string cors_origin_; // the request's Origin when it is allowed, else empty
     unsigned version_ = 11;   // the request's HTTP version
-    bool chunked_ = true;     // HTTP/1.0 clients get a plain stream ended by FIN
     bool subscribed_ = false;
 
     // Resuming: while catching up, frames come from the replay buffer, in order, as the
@@ -115,13 +114,7 @@ private:
 
     // The write queue: frames shared with every other connection, bounded in bytes.
     std::string response_header_;
-    std::deque<frame_ptr> queue_;
-    std::size_t pending_bytes_ = 0;
-    std::size_t in_flight_ = 0;          // frames at the front of queue_ being written
-    std::vector<net::const_buffer> buffers_; // what is left of the write in progress
-    std::array<char, 24> chunk_size_line_{};
-    bool header_sent_ = false;
-    bool final_chunk_sent_ = false;
+    frame_queue queue_;
     bool wrote_since_tick_ = false;
 };
 

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "sse_server/config.hpp"
+#include "sse_server/event_id.hpp"
+#include "sse_server/net.hpp"
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sse_server {
+
+/** The head of a stream response (SPEC §2.3): chunked for HTTP/1.1, plain and ended by the
+    connection's close for HTTP/1.0. `cors_origin` is the request's Origin when allowed. */
+std::string stream_response_head(unsigned version, std::string_view cors_origin);
+
+/** What a stream starts with: `retry:`, then the `connected` event, whose id is `position`
+    (where the stream is complete from), then `resync` when history was lost. */
+std::string stream_greeting(milliseconds retry, event_id position, std::string_view origin,
+                            std::string_view user_id, std::vector<std::string> const& events,
+                            bool history_lost);
+
+/** A refusal of the clients port: plain-text reason, and the headers its status calls for
+    (`Retry-After` on 503, `WWW-Authenticate` on 401, `Allow` on 405). */
+http::response<http::string_body> stream_refusal(http::status status, unsigned version,
+                                                 std::string reason, milliseconds retry,
+                                                 std::string_view cors_origin);
+
+/** Answers a CORS preflight (for polyfills that send Authorization or Last-Event-ID). */
+http::response<http::string_body> stream_preflight(unsigned version, std::string_view cors_origin);
+
+/** `Access-Control-Allow-Origin` (echoed, never `*`) with credentials; nothing when empty. */
+void set_cors_headers(http::fields& fields, std::string_view cors_origin);
+
+/** A random UUID v4, the origin of a client that announced none. */
+std::string random_origin();
+
+} // namespace sse_server

@@ -1,8 +1,9 @@
 #include "sse_server/redis_client.hpp"
 
+#include "sse_server/redis_connection.hpp"
+
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <cctype>
 #include <chrono>
@@ -87,89 +88,6 @@ int send_argv(redisAsyncContext* ctx, redisCallbackFn* fn, void* privdata,
 }
 
 } // namespace
-
-/** The hiredis context of one connection attempt and the Asio adapter watching its fd. Shared
-    by the client and by the waits in flight, which check `ctx` before touching hiredis: cleanup
-    nulls it when hiredis frees the context. */
-struct redis_client::connection : std::enable_shared_from_this<connection>
-{
-    using wait_type = net::posix::descriptor_base::wait_type;
-
-    connection(net::io_context& ioc, redisAsyncContext* c, redis_client* client)
-        : owner(client), ctx(c), fd(ioc)
-    {
-    }
-
-    redis_client* owner; // null once the client let go of this connection
-    redisAsyncContext* ctx;
-    net::posix::stream_descriptor fd;
-    bool want_read = false;
-    bool want_write = false;
-    bool read_armed = false;
-    bool write_armed = false;
-    int handshake_left = 0; // replies still awaited before the connection is usable
-
-    void arm(wait_type type)
-    {
-        bool& armed = type == wait_type::wait_read ? read_armed : write_armed;
-        if (armed || !ctx)
-            return;
-        armed = true;
-        fd.async_wait(
-            type, [self = shared_from_this(), type](error_code ec) { self->on_ready(type, ec); });
-    }
-
-    void on_ready(wait_type type, error_code ec)
-    {
-        bool const reading = type == wait_type::wait_read;
-        (reading ? read_armed : write_armed) = false;
-        if (ec || !ctx || !(reading ? want_read : want_write))
-            return;
-        if (reading)
-            redisAsyncHandleRead(ctx);
-        else
-            redisAsyncHandleWrite(ctx);
-        // hiredis may have freed the context in there (cleanup then nulled ctx).
-        if (ctx && (reading ? want_read : want_write))
-            arm(type);
-    }
-
-    static connection& of(void* data) { return *static_cast<connection*>(data); }
-
-    static void add_read(void* data)
-    {
-        of(data).want_read = true;
-        of(data).arm(wait_type::wait_read);
-    }
-    static void del_read(void* data) { of(data).want_read = false; }
-    static void add_write(void* data)
-    {
-        of(data).want_write = true;
-        of(data).arm(wait_type::wait_write);
-    }
-    static void del_write(void* data) { of(data).want_write = false; }
-
-    // hiredis owns the fd and closes it: Asio only lets go of it.
-    static void cleanup(void* data)
-    {
-        auto& c = of(data);
-        c.ctx = nullptr;
-        c.want_read = c.want_write = false;
-        if (c.fd.is_open())
-            c.fd.release();
-    }
-
-    void attach()
-    {
-        ctx->data = this;
-        ctx->ev.data = this;
-        ctx->ev.addRead = &add_read;
-        ctx->ev.delRead = &del_read;
-        ctx->ev.addWrite = &add_write;
-        ctx->ev.delWrite = &del_write;
-        ctx->ev.cleanup = &cleanup;
-    }
-};
 
 /** A command waiting for its reply, with its own deadline (hiredis 0.14 has no timer hook). */
 struct redis_client::pending
@@ -263,9 +181,7 @@ void redis_client::do_connect()
     if (!addresses_.empty())
         return connect_next();
 
-    std::string host = cfg_.url.host;
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
+    auto const& host = cfg_.url.host; // brackets of an IPv6 literal are gone already
     error_code ec;
     net::ip::make_address(host, ec);
     if (!ec) {
@@ -298,7 +214,7 @@ void redis_client::connect_next()
         redisAsyncFree(ctx);
         return connect_failed(std::move(error));
     }
-    auto conn = std::make_shared<connection>(ioc_, ctx, this);
+    auto conn = std::make_shared<redis_connection>(ioc_, ctx, this);
     error_code ec;
     conn->fd.assign(ctx->c.fd, ec);
     if (ec) {
@@ -332,8 +248,8 @@ void redis_client::connect_next()
     // A connect or handshake that never finishes (a black-holed host, a hung Redis) counts as
     // a failure after the command timeout.
     timer_.expires_after(cfg_.timeout);
-    timer_.async_wait(
-        while_alive(alive_, [this, attempt = std::weak_ptr<connection>(conn)](error_code tec) {
+    timer_.async_wait(while_alive(
+        alive_, [this, attempt = std::weak_ptr<redis_connection>(conn)](error_code tec) {
             if (!tec && conn_ && attempt.lock() == conn_ && !connected_)
                 drop_connection("timeout", "redis timeout");
         }));
@@ -349,7 +265,7 @@ void redis_client::connect_failed(std::string error)
 
 void redis_client::on_connect_cb(redisAsyncContext const* ctx, int status)
 {
-    auto& conn = connection::of(ctx->data);
+    auto& conn = redis_connection::of(ctx->data);
     auto* self = conn.owner;
     if (!self || status == REDIS_OK)
         return; // usable once the handshake is answered
@@ -361,12 +277,12 @@ void redis_client::on_connect_cb(redisAsyncContext const* ctx, int status)
 
 void redis_client::on_handshake_cb(redisAsyncContext* ctx, void* reply, void* privdata)
 {
-    auto& conn = connection::of(ctx->data);
+    auto& conn = redis_connection::of(ctx->data);
     if (conn.owner && reply)
         conn.owner->on_handshake_reply(conn, reply, static_cast<char const*>(privdata));
 }
 
-void redis_client::on_handshake_reply(connection& conn, void* reply, char const* what)
+void redis_client::on_handshake_reply(redis_connection& conn, void* reply, char const* what)
 {
     auto const r = to_reply(*static_cast<redisReply*>(reply));
     if (r.type == redis_reply::kind::error) {
@@ -390,7 +306,7 @@ void redis_client::on_connected()
 
 void redis_client::on_disconnect_cb(redisAsyncContext const* ctx, int)
 {
-    auto& conn = connection::of(ctx->data);
+    auto& conn = redis_connection::of(ctx->data);
     if (conn.owner)
         conn.owner->on_disconnected();
 }
@@ -405,7 +321,7 @@ void redis_client::on_disconnected()
 
 void redis_client::on_reply(redisAsyncContext* ctx, void* reply, void* privdata)
 {
-    auto& conn = connection::of(ctx->data);
+    auto& conn = redis_connection::of(ctx->data);
     if (!conn.owner)
         return;
     // A null reply means the connection went away: unavailable, never "no such key".
@@ -432,7 +348,7 @@ void redis_client::drop_connection(std::string error, std::string const& reason)
     back_off();
 }
 
-std::shared_ptr<redis_client::connection> redis_client::detach(std::string const& reason)
+std::shared_ptr<redis_connection> redis_client::detach(std::string const& reason)
 {
     auto conn = std::move(conn_);
     if (conn)

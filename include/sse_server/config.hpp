@@ -171,7 +171,8 @@ std::optional<host_port> parse_host_port(std::string_view text);
 /** Parses a redis:// URL. Empty optional when malformed. */
 std::optional<redis_url> parse_redis_url(std::string_view text);
 
-/** True for 127.0.0.0/8, ::1 and "localhost". */
+/** True for 127.0.0.0/8, ::1 and IPv4-mapped ::ffff:127.x (brackets allowed), and
+    "localhost". */
 bool is_loopback_host(std::string_view host);
 
 } // namespace sse_server

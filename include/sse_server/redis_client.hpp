@@ -16,6 +16,8 @@ struct redisAsyncContext;
 
 namespace sse_server {
 
+struct redis_connection;
+
 /** The outcome of one Redis command. */
 struct redis_reply
 {
@@ -69,18 +71,17 @@ public:
     void on_state_change(std::function<void(bool up)> fn) { state_change_ = std::move(fn); }
 
 private:
-    struct connection; // the hiredis context and the descriptor that watches its fd
     struct pending;
 
     void do_connect();
     void connect_next();
     void connect_failed(std::string error);
     void on_connected();
-    void on_handshake_reply(connection& conn, void* reply, char const* what);
+    void on_handshake_reply(redis_connection& conn, void* reply, char const* what);
     void on_disconnected();
     void on_timeout(std::uint64_t id);
     void drop_connection(std::string error, std::string const& reason);
-    std::shared_ptr<connection> detach(std::string const& reason);
+    std::shared_ptr<redis_connection> detach(std::string const& reason);
     void back_off();
     void schedule_reconnect(milliseconds delay);
     void complete(std::uint64_t id, redis_reply reply);
@@ -92,7 +93,7 @@ private:
 
     net::io_context& ioc_;
     redis_config const& cfg_;
-    std::shared_ptr<connection> conn_;
+    std::shared_ptr<redis_connection> conn_;
     net::steady_timer timer_;            // the connect deadline while connecting, else the backoff
     tcp::resolver resolver_;             // hiredis would resolve a host name with a blocking call
     std::vector<std::string> addresses_; // still to try in this attempt

@@ -139,27 +139,18 @@ std::optional<int> daemon_process::wait_exit(std::chrono::milliseconds timeout)
 {
     if (exit_code_)
         return exit_code_;
-    auto const deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            return exit_code_;
-        }
-        if (std::chrono::steady_clock::now() >= deadline)
-            return std::nullopt;
-        // The child's exit closes its end of the output pipe: wait for that, not for a clock.
+    // The child's exit closes its end of the output pipe: wait for that, not for a clock.
+    // Once it is closed, the whole output has been read too.
+    {
         std::unique_lock lock(mutex_);
-        changed_.wait_until(lock, deadline, [&] { return output_closed_; });
-        if (output_closed_) {
-            lock.unlock();
-            int final_status = 0;
-            if (::waitpid(pid_, &final_status, 0) == pid_)
-                exit_code_ = WIFEXITED(final_status) ? WEXITSTATUS(final_status)
-                                                     : 128 + WTERMSIG(final_status);
-            return exit_code_;
-        }
+        if (!changed_.wait_for(lock, timeout, [&] { return output_closed_; }))
+            return std::nullopt;
     }
+    int status = 0;
+    if (::waitpid(pid_, &status, 0) != pid_)
+        return std::nullopt;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_code_;
 }
 
 bool daemon_process::wait_for_output(std::string const& text, std::chrono::milliseconds timeout)

@@ -18,7 +18,10 @@ namespace {
 
 std::string in_quotes(std::string_view text)
 {
-    return "\"" + std::string{text} + "\"";
+    std::string quoted;
+    quoted.reserve(text.size() + 2);
+    quoted.append(1, '"').append(text).append(1, '"');
+    return quoted;
 }
 
 // An integer from the environment: an optional '-', then decimal digits and nothing else.

@@ -1,8 +1,10 @@
 #include "sse_server/notification.hpp"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <utility>
 
 namespace sse_server {
@@ -199,7 +201,7 @@ notification_batch parse_notifications(std::string_view body)
     for (std::size_t i = 0; i < root.size(); ++i) {
         auto [item, error] = read_item(root[i]);
         if (error) {
-            auto const index = "[" + std::to_string(i) + "]";
+            auto const index = fmt::format("[{}]", i);
             return refuse(error->where.empty() ? index + ": " + error->what
                                                : index + "." + error->where + ": " + error->what);
         }

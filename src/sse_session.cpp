@@ -94,8 +94,11 @@ void sse_session::on_read_request(error_code ec, std::size_t)
             cors_origin_ = std::string(*origin);
     }
 
-    auto parsed = parse_stream_target(std::string_view(req.target().data(), req.target().size()),
-                                      svc_.cfg.limits.max_subscriptions);
+    std::string_view const target(req.target().data(), req.target().size());
+    if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("client {}: {} {}", fmt::streamed(peer_),
+                      std::string_view(req.method_string()), redact_target(target));
+    auto parsed = parse_stream_target(target, svc_.cfg.limits.max_subscriptions);
     if (parsed.request.path != svc_.cfg.client.path)
         return refuse(http::status::not_found, "not found");
     if (req.method() == http::verb::options)
@@ -190,8 +193,10 @@ void sse_session::start_stream()
 
     catching_up_ = resume && *resume < newest;
     cursor_ = position;
-    enqueue(std::make_shared<std::string const>(std::move(greeting)));
+    // The read starts first, with no deadline: a write's deadline, set later, then applies to
+    // the write alone (tcp_stream leaves the timer of a pending operation alone).
     do_watch_hangup();
+    enqueue(std::make_shared<std::string const>(std::move(greeting)));
 }
 
 void sse_session::send(frame_ptr const& frame)
@@ -309,6 +314,7 @@ void sse_session::on_write(error_code ec, std::size_t bytes)
 void sse_session::do_watch_hangup()
 {
     // An SSE client sends nothing after its request: any read completion means it is gone.
+    stream_.expires_never();
     stream_.async_read_some(
         net::buffer(discard_buffer_),
         beast::bind_front_handler(&sse_session::on_hangup, shared_from_this()));

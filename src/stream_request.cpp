@@ -128,4 +128,31 @@ bool is_valid_origin(std::string_view origin)
     });
 }
 
+std::string redact_target(std::string_view target)
+{
+    auto const query_at = target.find('?');
+    if (query_at == std::string_view::npos)
+        return std::string(target);
+    std::string out(target.substr(0, query_at + 1));
+    auto query = target.substr(query_at + 1);
+    bool first = true;
+    while (!query.empty() || first) {
+        auto const end = query.find('&');
+        auto const pair = query.substr(0, end);
+        if (!first)
+            out += '&';
+        first = false;
+        auto const name = pair.substr(0, pair.find('='));
+        // Compared decoded, so that an encoded name (api%5Fkey) is redacted too.
+        if (percent_decode(name).value_or(std::string(name)) == "api_key")
+            out.append(name).append("=REDACTED");
+        else
+            out.append(pair);
+        if (end == std::string_view::npos)
+            break;
+        query.remove_prefix(end + 1);
+    }
+    return out;
+}
+
 } // namespace sse_server

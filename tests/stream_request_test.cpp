@@ -146,5 +146,17 @@ TEST(stream_request, origin_grammar)
     EXPECT_FALSE(is_valid_origin(std::string(65, 'a')));
 }
 
+TEST(stream_request, api_keys_are_redacted_from_logged_targets)
+{
+    EXPECT_EQ(redact_target("/events?events=a&api_key=s3cret&x=1"),
+              "/events?events=a&api_key=REDACTED&x=1");
+    EXPECT_EQ(redact_target("/events?api_key=one&api_key=two"),
+              "/events?api_key=REDACTED&api_key=REDACTED");
+    EXPECT_EQ(redact_target("/events?api%5Fkey=s3cret"), "/events?api%5Fkey=REDACTED");
+    EXPECT_EQ(redact_target("/events?api_key"), "/events?api_key=REDACTED");
+    EXPECT_EQ(redact_target("/events?events=a"), "/events?events=a");
+    EXPECT_EQ(redact_target("/events"), "/events");
+}
+
 } // namespace
 } // namespace sse_server

@@ -33,6 +33,10 @@ stream_request_result parse_stream_target(std::string_view target, std::size_t m
 /** Decodes %XX escapes (`+` is left as is). Empty optional on a malformed escape. */
 std::optional<std::string> percent_decode(std::string_view text);
 
+/** The target as it may be logged: every `api_key` value replaced by `REDACTED` (an API key
+    in a URL must never reach a log). */
+std::string redact_target(std::string_view target);
+
 /** `[A-Za-z0-9_-]{1,64}`: the grammar of a client's origin id. */
 bool is_valid_origin(std::string_view origin);
 

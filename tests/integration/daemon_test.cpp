@@ -165,11 +165,27 @@ TEST(daemon, an_id_from_before_a_restart_gets_resync)
     EXPECT_EQ(e->event, "resync");
 }
 
+TEST(daemon, api_keys_in_the_query_never_reach_the_log)
+{
+    redis_server redis;
+    redis.set("apikey:Sup3rSecretKey", "7");
+    daemon_process d{config_for(redis, "[auth.api_key]\nallow_query = true\n[log]\nlevel = \"debug\"\n")};
+    sse_stream s{d.clients_port(), "/events?events=orders&api_key=Sup3rSecretKey"};
+    ASSERT_EQ(s.status(), 200);
+    EXPECT_EQ(sse_stream(d.clients_port(), "/events?api_key=WrongSecretKey").status(), 401);
+    d.signal(SIGTERM);
+    ASSERT_EQ(d.wait_exit(20s), 0);
+    auto const log = d.output();
+    EXPECT_NE(log.find("api_key=REDACTED"), std::string::npos) << log;
+    EXPECT_EQ(log.find("Sup3rSecretKey"), std::string::npos) << log;
+    EXPECT_EQ(log.find("WrongSecretKey"), std::string::npos) << log;
+}
+
 TEST(daemon, json_log_format_writes_one_object_per_line)
 {
     redis_server redis;
     daemon_process d{config_for(redis, "[log]\nformat = \"json\"\n")};
-    d.signal(SIGTERM);
+    d.signal(SIGINT); // SIGINT stops it like SIGTERM
     ASSERT_EQ(d.wait_exit(20s), 0);
     std::istringstream lines(d.output());
     std::string line;

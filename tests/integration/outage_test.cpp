@@ -27,21 +27,6 @@ bool readyz_becomes(std::uint16_t port, int status, milliseconds timeout)
     return false;
 }
 
-/** Polls /metrics until the sample `series` (name and labels) reaches `at_least`. */
-bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
-                    milliseconds timeout)
-{
-    auto const deadline = clock::now() + timeout;
-    while (clock::now() < deadline) {
-        auto const body = http_request(port, "GET", "/metrics").body;
-        auto const at = body.find("\n" + series + " ");
-        if (at != std::string::npos && std::stod(body.substr(at + series.size() + 2)) >= at_least)
-            return true;
-        std::this_thread::sleep_for(50ms); // pace the polling
-    }
-    return false;
-}
-
 TEST(outage, redis_loss_and_return_step_by_step)
 {
     redis_server redis;

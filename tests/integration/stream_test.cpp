@@ -196,6 +196,28 @@ TEST_F(stream_test, missing_or_wrong_credentials_get_401)
     EXPECT_FALSE(refused.response().body.empty());
 }
 
+TEST_F(stream_test, malformed_credentials_are_refused_without_asking_redis)
+{
+    start();
+    auto get_calls = [&] {
+        // Redis counts the GETs it served: the daemon's lookups, and nothing else here.
+        auto const stats = redis_.command({"INFO", "commandstats"});
+        auto const at = stats.find("cmdstat_get:calls=");
+        return at == std::string::npos ? 0L : std::stol(stats.substr(at + 18));
+    };
+    auto const before = get_calls();
+    for (auto const& bad : {header_list{{"Cookie", "sid=a*b"}},
+                            header_list{{"Cookie", "sid=\"x y\""}},
+                            header_list{{"X-API-Key", "key\twith tab"}},
+                            header_list{{"Authorization", "Bearer " + std::string(257, 'k')}},
+                            header_list{{"Cookie", "sid=%0D%0AFLUSHALL"}}})
+        EXPECT_EQ(sse_stream(clients(), "/events", bad).status(), 401) << bad[0].second;
+    EXPECT_EQ(get_calls(), before);
+    // A well-formed but unknown one is looked up.
+    EXPECT_EQ(sse_stream(clients(), "/events", {{"Cookie", "sid=unknown"}}).status(), 401);
+    EXPECT_EQ(get_calls(), before + 1);
+}
+
 TEST_F(stream_test, session_without_user_id_gets_401)
 {
     redis_.set("sess:anonymous", R"({"cookie":{}})");
@@ -327,6 +349,22 @@ TEST_F(stream_test, idle_streams_get_heartbeat_comments)
     // Waiting for an event that never comes reads (and counts) the comments meanwhile.
     EXPECT_FALSE(a.next_event(1000ms));
     EXPECT_GE(a.comments(), 2u);
+}
+
+TEST_F(stream_test, idle_streams_outlive_the_send_timeout)
+{
+    // The send timeout bounds writes only; a quiet client is not a stalled one.
+    auto cfg = test_config(redis_);
+    cfg.client.send_timeout = std::chrono::milliseconds(300);
+    cfg.client.heartbeat = std::chrono::milliseconds(200);
+    start(cfg);
+    auto a = open("/events?events=orders", alice());
+    EXPECT_FALSE(a.next_event(1500ms)); // heartbeats only, for five send timeouts
+    EXPECT_GE(a.comments(), 3u);
+    post(note("orders", "1"));
+    auto e = a.next_event();
+    ASSERT_TRUE(e) << "the stream is still open";
+    EXPECT_EQ(e->data, note("orders", "1"));
 }
 
 TEST_F(stream_test, http_1_0_clients_get_an_unchunked_stream)

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 namespace sse_server::test {
 
@@ -217,6 +218,21 @@ http_response post_notify(std::uint16_t port, std::string_view json,
 {
     headers.emplace_back("Content-Type", "application/json");
     return http_request(port, "POST", "/notify", headers, json);
+}
+
+bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
+                    milliseconds timeout)
+{
+    auto const deadline = clock::now() + timeout;
+    for (;;) {
+        auto const body = http_request(port, "GET", "/metrics").body;
+        auto const at = body.find("\n" + series + " ");
+        if (at != std::string::npos && std::stod(body.substr(at + series.size() + 2)) >= at_least)
+            return true;
+        if (clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(20ms); // pace the polling
+    }
 }
 
 sse_stream::sse_stream(std::uint16_t port, std::string_view target,

@@ -55,6 +55,12 @@ http_response http_request(std::uint16_t port, std::string_view method, std::str
 http_response post_notify(std::uint16_t port, std::string_view json,
                           std::vector<std::pair<std::string, std::string>> headers = {});
 
+/** Polls GET /metrics until the sample `series` (name and labels, e.g.
+    `sse_server_connections_closed_total{reason="send_timeout"}`) is at least `at_least`.
+    Metrics have no push signal: polling them is how a test awaits a counter. */
+bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
+                    milliseconds timeout = 10s);
+
 struct sse_event
 {
     std::string id;

@@ -8,7 +8,9 @@
 #include "sse_server/redis_client.hpp"
 #include "sse_server/registry.hpp"
 
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
@@ -56,6 +58,32 @@ void notify_session::do_read()
     parser_->header_limit(header_limit);
     parser_->body_limit(svc_.cfg.notify.max_body_bytes);
     stream_.expires_after(svc_.cfg.notify.idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&notify_session::on_read_header, shared_from_this()));
+}
+
+void notify_session::on_read_header(error_code ec, std::size_t bytes)
+{
+    if (ec || parser_->is_done())
+        return on_read(ec, bytes);
+    // HTTP clients such as libcurl (PHP, curl) ask before sending a body over 1 KiB and wait
+    // a whole second for this answer if it never comes.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        return net::async_write(
+            stream_, net::buffer(go_on.data(), go_on.size()),
+            [self = shared_from_this()](error_code wec, std::size_t) {
+                if (wec)
+                    return self->close();
+                self->do_read_body();
+            });
+    }
+    do_read_body();
+}
+
+void notify_session::do_read_body()
+{
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&notify_session::on_read, shared_from_this()));
 }

@@ -48,6 +48,8 @@ private:
     using response = http::response<http::string_body>;
 
     void do_read();
+    void on_read_header(error_code ec, std::size_t bytes);
+    void do_read_body();
     void on_read(error_code ec, std::size_t bytes);
     void handle_request();
     void handle_notify();

@@ -173,6 +173,28 @@ TEST_F(notify_port_test, metrics_expose_the_documented_names)
         EXPECT_NE(r.body.find(line), std::string::npos) << line << "\n" << r.body;
 }
 
+TEST_F(notify_port_test, expect_100_continue_is_answered_before_the_body_is_sent)
+{
+    start();
+    auto s = listener();
+    tcp_connection c{notify()};
+    std::string const body = R"({"name":"orders","type":"create","id":1})";
+    c.send("POST /notify HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
+    std::string got;
+    while (got.find("\r\n\r\n") == std::string::npos)
+        ASSERT_GT(c.read_some(got, 10s), 0) << got;
+    EXPECT_EQ(got, "HTTP/1.1 100 Continue\r\n\r\n");
+    c.send(body);
+    got.clear();
+    while (got.find("recipients") == std::string::npos)
+        ASSERT_GT(c.read_some(got, 10s), 0) << got;
+    EXPECT_EQ(got.rfind("HTTP/1.1 202", 0), 0u) << got;
+    auto e = s.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->data, body);
+}
+
 TEST_F(notify_port_test, keep_alive_serves_several_requests_on_one_connection)
 {
     start();

@@ -81,6 +81,9 @@ std::string metrics::render() const
     std::string out;
     out.reserve(4096);
     scalar(out, "sse_server_connections", "gauge", "Open SSE streams.", connections);
+    scalar(out, "sse_server_queued_bytes", "gauge",
+           "Bytes queued to streams and not yet written (frames are shared: counted per stream).",
+           queued_bytes);
     family(out, "sse_server_connections_closed_total", "SSE streams closed, by reason.",
            connections_closed);
     family(out, "sse_server_auth_total", "Stream authentications, by outcome.", auth);

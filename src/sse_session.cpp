@@ -42,6 +42,7 @@ sse_session::sse_session(tcp::socket&& socket, client_services& services)
 
 sse_session::~sse_session()
 {
+    svc_.stats.queued_bytes -= static_cast<std::int64_t>(counted_bytes_);
     if (subscribed_) {
         svc_.subscriptions.unsubscribe(*this);
         --svc_.stats.connections;
@@ -228,8 +229,16 @@ void sse_session::keep_alive(frame_ptr const& comment)
 void sse_session::enqueue(frame_ptr frame)
 {
     queue_.push(std::move(frame));
+    count_queued_bytes();
     if (!queue_.in_flight())
         do_write();
+}
+
+void sse_session::count_queued_bytes()
+{
+    svc_.stats.queued_bytes += static_cast<std::int64_t>(queue_.pending_bytes()) -
+                               static_cast<std::int64_t>(counted_bytes_);
+    counted_bytes_ = queue_.pending_bytes();
 }
 
 void sse_session::pull_replay()
@@ -248,6 +257,7 @@ void sse_session::pull_replay()
     catching_up_ = !batch.complete;
     for (auto& frame : batch.frames)
         queue_.push(std::move(frame));
+    count_queued_bytes();
     if (!queue_.empty() && !queue_.in_flight())
         do_write();
 }
@@ -298,6 +308,7 @@ void sse_session::on_write(error_code ec, std::size_t bytes)
     stream_.expires_never();
     if (!queue_.written(bytes))
         return do_write(); // the rest of this batch
+    count_queued_bytes();
     response_header_ = std::string{};
     if (queue_.ended()) {
         // Clean end of stream: the last chunk is out, now FIN.

@@ -78,6 +78,7 @@ private:
     void on_authenticated(auth_result result);
     void start_stream();
     void enqueue(frame_ptr frame);
+    void count_queued_bytes();
     void pull_replay();
     void do_write();
     void on_write(error_code ec, std::size_t bytes);
@@ -115,6 +116,7 @@ private:
     // The write queue: frames shared with every other connection, bounded in bytes.
     std::string response_header_;
     frame_queue queue_;
+    std::size_t counted_bytes_ = 0; // queue_'s pending bytes as last added to the metrics
     bool wrote_since_tick_ = false;
 };
 

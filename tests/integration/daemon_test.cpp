@@ -122,22 +122,8 @@ TEST(daemon, events_still_queued_at_the_shutdown_deadline_are_counted_in_the_log
     daemon_process d{config_for(redis, "[client]\nmax_pending_bytes = 1073741824\n"
                                        "[server]\nshutdown_timeout = \"500ms\"\n")};
     // A reader that stopped reading, with events queued for it.
-    tcp_connection stalled{d.clients_port(), 4096};
-    stalled.send("GET /events?events=orders HTTP/1.1\r\nHost: x\r\nCookie: sid=s\r\n\r\n");
-    std::string greeting;
-    while (greeting.find("event: connected") == std::string::npos)
-        ASSERT_GT(stalled.read_some(greeting, 10s), 0);
-    std::string const item = R"({"name":"orders","type":"t","id":1,"pad":")" +
-                             std::string(2000, 'p') + R"("})";
-    std::string batch = "[" + item;
-    for (int i = 1; i < 100; ++i)
-        batch += "," + item;
-    batch += "]";
-    // Kernels buffer differently: post until the daemon itself holds a backlog for it.
-    for (int i = 0; i < 1000 && !metric_reaches(d.notify_port(), "sse_server_queued_bytes",
-                                                1 << 20, 0ms);
-         ++i)
-        ASSERT_EQ(post_notify(d.notify_port(), batch).status, 202);
+    auto stalled = open_stalled_stream(d.clients_port(), "sid=s");
+    ASSERT_TRUE(post_until_backlog(d.notify_port(), 1 << 20));
     d.signal(SIGTERM);
     EXPECT_EQ(d.wait_exit(20s), 0) << d.output();
     auto const out = d.output();

@@ -111,9 +111,7 @@ TEST_F(limits_test, a_reader_that_stops_is_closed_while_others_receive_everythin
 {
     daemon_process d{"[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n"
                      "[redis]\nurl = \"" + redis_.url() + "\"\n"};
-    // The stalled client: a tiny receive window, and it never reads.
-    tcp_connection stalled{d.clients_port(), 4096};
-    stalled.send("GET /events?events=orders HTTP/1.1\r\nHost: x\r\nCookie: sid=a\r\n\r\n");
+    auto stalled = open_stalled_stream(d.clients_port(), "sid=a");
     sse_stream normal{d.clients_port(), "/events?events=orders", user("b")};
     ASSERT_EQ(normal.status(), 200);
     ASSERT_TRUE(normal.next_event_named("connected"));
@@ -157,22 +155,8 @@ TEST_F(limits_test, a_reader_that_makes_no_progress_is_closed_after_the_send_tim
     cfg.client.send_timeout = std::chrono::milliseconds(500);
     cfg.client.max_pending_bytes = std::size_t{1} << 30; // the byte bound must not close it
     running_server server{cfg};
-    tcp_connection stalled{server.clients_port(), 4096};
-    stalled.send("GET /events?events=orders HTTP/1.1\r\nHost: x\r\nCookie: sid=a\r\n\r\n");
-    std::string greeting;
-    while (greeting.find("event: connected") == std::string::npos)
-        ASSERT_GT(stalled.read_some(greeting, 10s), 0);
-    std::string const item = R"({"name":"orders","type":"t","id":1,"pad":")" +
-                             std::string(2000, 'p') + R"("})";
-    std::string batch = "[" + item;
-    for (int i = 1; i < 100; ++i)
-        batch += "," + item;
-    batch += "]";
-    // Kernels buffer differently: post until the daemon itself holds a backlog for it.
-    for (int i = 0; i < 1000 && !metric_reaches(server.notify_port(),
-                                                "sse_server_queued_bytes", 1 << 20, 0ms);
-         ++i)
-        ASSERT_EQ(post_notify(server.notify_port(), batch).status, 202);
+    auto stalled = open_stalled_stream(server.clients_port(), "sid=a");
+    ASSERT_TRUE(post_until_backlog(server.notify_port(), 1 << 20));
     EXPECT_TRUE(metric_reaches(server.notify_port(),
                                R"(sse_server_connections_closed_total{reason="send_timeout"})", 1))
         << http_request(server.notify_port(), "GET", "/metrics").body;

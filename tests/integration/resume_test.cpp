@@ -35,6 +35,17 @@ protected:
         ASSERT_EQ(r.status, 202) << r.body;
     }
 
+    /** A stream on `orders` that received one event and lost its connection: the id it saw. */
+    std::string id_seen_before_a_drop()
+    {
+        auto s = open("/events?events=orders");
+        EXPECT_TRUE(s.next_event_named("connected"));
+        post(note("orders", 0, 0));
+        auto e = s.next_event();
+        EXPECT_TRUE(e);
+        return e ? e->id : std::string{};
+    }
+
     static std::string note(std::string const& name, int id, int seq)
     {
         return R"({"name":")" + name + R"(","type":"update","id":)" + std::to_string(id) +
@@ -48,15 +59,7 @@ protected:
 TEST_F(resume_test, reconnect_with_last_event_id_receives_exactly_what_was_missed_then_live)
 {
     start();
-    std::string last_seen;
-    {
-        auto s = open("/events?events=orders");
-        ASSERT_TRUE(s.next_event_named("connected"));
-        post(note("orders", 1, 0));
-        auto e = s.next_event();
-        ASSERT_TRUE(e);
-        last_seen = e->id;
-    } // the connection drops
+    auto const last_seen = id_seen_before_a_drop();
 
     // 50 changes while it is away: for it (orders, its account) and not (others).
     std::vector<std::string> expected;
@@ -94,13 +97,7 @@ TEST_F(resume_test, reconnect_with_last_event_id_receives_exactly_what_was_misse
 TEST_F(resume_test, query_parameter_resumes_like_the_header)
 {
     start();
-    std::string last_seen;
-    {
-        auto s = open("/events?events=orders");
-        ASSERT_TRUE(s.next_event_named("connected"));
-        post(note("orders", 1, 1));
-        last_seen = s.next_event().value().id;
-    }
+    auto const last_seen = id_seen_before_a_drop();
     post(note("orders", 2, 2));
     auto s = open("/events?events=orders&lastEventId=" + last_seen);
     ASSERT_TRUE(s.next_event_named("connected"));
@@ -132,13 +129,7 @@ TEST_F(resume_test, the_connected_event_carries_a_resumable_position)
 TEST_F(resume_test, a_too_old_id_gets_resync_then_live_events)
 {
     start(10);
-    std::string last_seen;
-    {
-        auto s = open("/events?events=orders");
-        ASSERT_TRUE(s.next_event_named("connected"));
-        post(note("orders", 0, 0));
-        last_seen = s.next_event().value().id;
-    }
+    auto const last_seen = id_seen_before_a_drop();
     for (int i = 1; i <= 50; ++i)
         post(note("orders", i, i)); // only the last 10 are kept
 
@@ -177,13 +168,7 @@ TEST_F(resume_test, a_long_replay_arrives_whole_and_in_order_behind_a_small_queu
     auto cfg = test_config(redis_);
     cfg.client.max_pending_bytes = 4096;
     server_.emplace(std::move(cfg));
-    std::string last_seen;
-    {
-        auto s = open("/events?events=orders");
-        ASSERT_TRUE(s.next_event_named("connected"));
-        post(note("orders", 0, 0));
-        last_seen = s.next_event().value().id;
-    }
+    auto const last_seen = id_seen_before_a_drop();
     std::string const padding(200, 'p');
     std::string batch = "[";
     for (int i = 1; i <= 2000; ++i) {

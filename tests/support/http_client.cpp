@@ -235,6 +235,35 @@ bool metric_reaches(std::uint16_t port, std::string const& series, double at_lea
     }
 }
 
+tcp_connection open_stalled_stream(std::uint16_t clients_port, std::string const& cookie)
+{
+    tcp_connection c{clients_port, 4096};
+    c.send("GET /events?events=orders HTTP/1.1\r\nHost: x\r\nCookie: " + cookie + "\r\n\r\n");
+    std::string greeting;
+    auto const deadline = clock::now() + 10s;
+    while (greeting.find("event: connected") == std::string::npos)
+        if (c.read_some(greeting, remaining(deadline)) <= 0)
+            throw std::runtime_error("no greeting on the stalled stream: " + greeting);
+    return c;
+}
+
+bool post_until_backlog(std::uint16_t notify_port, std::int64_t bytes)
+{
+    std::string const item = R"({"name":"orders","type":"t","id":1,"pad":")" +
+                             std::string(2000, 'p') + R"("})";
+    std::string batch = "[" + item;
+    for (int i = 1; i < 100; ++i)
+        batch += "," + item;
+    batch += "]";
+    for (int i = 0; i < 1000; ++i) {
+        if (metric_reaches(notify_port, "sse_server_queued_bytes", static_cast<double>(bytes), 0ms))
+            return true;
+        if (post_notify(notify_port, batch).status != 202)
+            return false;
+    }
+    return false;
+}
+
 sse_stream::sse_stream(std::uint16_t port, std::string_view target,
                        std::vector<std::pair<std::string, std::string>> const& headers,
                        milliseconds timeout)

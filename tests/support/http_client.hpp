@@ -61,6 +61,15 @@ http_response post_notify(std::uint16_t port, std::string_view json,
 bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
                     milliseconds timeout = 10s);
 
+/** A subscriber to `orders` that stops reading after its greeting (a tiny receive window, no
+    more reads): the slow or frozen client of the tests. `cookie` is e.g. "sid=a". */
+tcp_connection open_stalled_stream(std::uint16_t clients_port, std::string const& cookie);
+
+/** Posts batches of 100 padded `orders` notifications until the daemon holds at least
+    `bytes` queued for its streams (sse_server_queued_bytes). How much the kernel buffers
+    varies from machine to machine; this waits for the daemon's own backlog. */
+bool post_until_backlog(std::uint16_t notify_port, std::int64_t bytes);
+
 struct sse_event
 {
     std::string id;

@@ -15,7 +15,6 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <array>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>

@@ -1,5 +1,7 @@
 #include "api_keys.hpp"
 
+#include "payload.hpp"
+
 #include <algorithm>
 #include <hiredis/hiredis.h>
 #include <memory>
@@ -8,7 +10,6 @@ namespace sse_server::bench {
 
 namespace {
 
-constexpr std::size_t first_user_id = 1000000;
 constexpr std::size_t pipeline_depth = 1000;
 
 struct context_deleter
@@ -46,7 +47,7 @@ std::optional<std::string> create_api_keys(options const& o)
         auto const end = std::min(o.connections, start + pipeline_depth);
         for (std::size_t i = start; i < end; ++i) {
             auto const key = o.redis_key_prefix + api_key_of(o, i);
-            auto const user = std::to_string(first_user_id + i);
+            auto const user = std::to_string(user_id_of(i));
             redisAppendCommand(redis.get(), "SET %b %b EX 3600", key.data(), key.size(),
                                user.data(), user.size());
         }

@@ -11,6 +11,7 @@ namespace sse_server::bench {
 namespace {
 
 constexpr std::size_t read_buffer_bytes = 64 * 1024;
+constexpr auto sample_every = std::chrono::milliseconds(100);
 
 tcp::endpoint to_endpoint(endpoint const& e)
 {
@@ -22,34 +23,69 @@ double seconds_between(bench_clock::time_point from, bench_clock::time_point to)
     return std::chrono::duration<double>(to - from).count();
 }
 
+// K slow streams spread evenly over N: every (N div K)-th one, from the first.
+bool is_slow(std::size_t index, std::size_t slow, std::size_t streams)
+{
+    if (slow == 0)
+        return false;
+    auto const stride = streams / slow;
+    return index % stride == 0 && index / stride < slow;
+}
+
 } // namespace
 
 bench_run::bench_run(net::io_context& ioc, options const& o)
-    : opts_(o), setup_{to_endpoint(o.clients), o.events, o.notifications,
+    : opts_(o), setup_{o.target, to_endpoint(o.clients),
+                       router(o.events, o.connections, o.account_every), o.notifications,
                        o.notify_connections == 1},
-      notify_endpoint_(to_endpoint(o.notify)), read_buffer_(read_buffer_bytes),
-      notifier_(ioc, o, *this), deadline_(ioc), accepted_per_name_(o.events, 0),
-      live_per_name_(o.events, 0)
+      notify_endpoint_(to_endpoint(o.notify)), read_buffer_(read_buffer_bytes), poller_(ioc),
+      notifier_(ioc, o, setup_.routes, *this), deadline_(ioc), phase_timer_(ioc), sampler_(ioc),
+      accepted_per_name_(o.events, 0), accepted_per_user_(o.connections, 0),
+      live_per_name_(o.events, 0), live_(o.connections, 0)
 {
-    tally_.id_of_seq.resize(o.notifications);
+    if (o.target == server_kind::sse_server && o.connections > 0)
+        tally_.id_of_seq.resize(o.notifications);
     clients_.reserve(o.connections);
     for (std::size_t i = 0; i < o.connections; ++i) {
         auto const name = i % o.events;
-        auto request =
-            "GET /events?events=" + event_name(name) + " HTTP/1.1\r\nHost: " + o.clients.host +
-            ":" + std::to_string(o.clients.port) +
-            "\r\nAccept: text/event-stream\r\nX-API-Key: " + api_key_of(o, i) + "\r\n\r\n";
-        clients_.push_back(std::make_unique<stream_client>(ioc, setup_, std::move(request), name,
-                                                           read_buffer_, tally_,
-                                                           static_cast<stream_observer&>(*this)));
+        clients_.push_back(std::make_unique<stream_client>(
+            ioc, setup_, request_for(i, name), i, name, is_slow(i, o.slow, o.connections), poller_,
+            read_buffer_, tally_, static_cast<stream_observer&>(*this)));
     }
+}
+
+std::string bench_run::request_for(std::size_t index, std::size_t name) const
+{
+    auto const host = "\r\nHost: " + opts_.clients.host + ":" + std::to_string(opts_.clients.port);
+    if (opts_.target == server_kind::nchan) {
+        // One subscriber on several channels: Nchan's multiplexed subscription.
+        auto channels = event_name(name);
+        if (opts_.account_every > 0) {
+            channels += ',';
+            channels += user_channel(index);
+        }
+        return "GET /sub/" + channels + " HTTP/1.1" + host +
+               "\r\nAccept: text/event-stream\r\n\r\n";
+    }
+    return "GET /events?events=" + event_name(name) + " HTTP/1.1" + host +
+           "\r\nAccept: text/event-stream\r\nX-API-Key: " + api_key_of(opts_, index) + "\r\n\r\n";
+}
+
+// Spread over 127.0.0.1 .. 127.0.0.S: each source address has its own ~28 000 ephemeral
+// ports, and the TIME_WAIT of one run does not starve the next.
+net::ip::address bench_run::source_for(std::size_t index) const
+{
+    auto const last = static_cast<unsigned>(1 + index % opts_.source_addresses);
+    return net::ip::address_v4((127u << 24) | last);
 }
 
 void bench_run::start()
 {
     began_ = bench_clock::now();
-    if (opts_.daemon_pid)
-        daemon_before_ = sample_process(opts_.daemon_pid);
+    if (opts_.server_pid) {
+        server_before_ = sample_process(opts_.server_pid);
+        sample_server();
+    }
     deadline_.expires_after(opts_.duration);
     deadline_.async_wait([this](error_code ec) {
         if (ec || finished_)
@@ -57,23 +93,45 @@ void bench_run::start()
         timed_out_ = true;
         finish("");
     });
-    // A bounded window of streams being opened: the daemon's accept backlog and its Redis
+    if (clients_.empty())
+        return on_opening_done();
+    // A bounded window of streams being opened: the server's accept backlog and its Redis
     // lookups see a steady flow instead of ten thousand SYNs at once.
     for (std::size_t i = 0; i < opts_.connect_window && next_client_ < clients_.size(); ++i)
         open_next();
+}
+
+void bench_run::sample_server()
+{
+    auto const s = sample_process(opts_.server_pid);
+    if (s.rss_kb)
+        server_rss_max_kb_ = std::max(server_rss_max_kb_, *s.rss_kb);
+    if (finished_)
+        return;
+    sampler_.expires_after(sample_every);
+    sampler_.async_wait([this](error_code ec) {
+        if (!ec)
+            sample_server();
+    });
 }
 
 void bench_run::open_next()
 {
     if (finished_ || next_client_ == clients_.size())
         return;
-    clients_[next_client_++]->start();
+    auto const index = next_client_++;
+    clients_[index]->start(source_for(index));
 }
 
 void bench_run::on_open(stream_client& c)
 {
     ++opened_;
-    ++live_per_name_[c.name_index()];
+    if (c.slow()) {
+        ++slow_opened_;
+    } else {
+        ++live_per_name_[c.name_index()];
+        live_[c.index()] = 1;
+    }
     open_next();
     if (opened_ + failed_ == clients_.size())
         on_opening_done();
@@ -95,7 +153,8 @@ void bench_run::on_lost(stream_client& c, std::string const& why)
     if (lost_++ == 0 && first_failure_.empty())
         first_failure_ = why;
     --live_per_name_[c.name_index()];
-    expected_live_ -= accepted_per_name_[c.name_index()];
+    live_[c.index()] = 0;
+    expected_live_ -= accepted_per_name_[c.name_index()] + accepted_per_user_[c.index()];
     received_by_lost_ += c.received();
     check_done();
 }
@@ -103,25 +162,45 @@ void bench_run::on_lost(stream_client& c, std::string const& why)
 void bench_run::on_opening_done()
 {
     all_open_at_ = bench_clock::now();
-    if (opts_.daemon_pid)
-        daemon_connected_ = sample_process(opts_.daemon_pid);
-    own_cpu_connected_ = own_cpu_seconds();
-    if (opened_ == 0)
+    if (!clients_.empty() && opened_ == 0)
         return finish("no stream opened: " + first_failure_);
-    if (opts_.notifications == 0)
-        return finish("");
-    notifier_.start(notify_endpoint_);
+    if (opts_.hold.count() == 0)
+        return start_notifying();
+    phase_timer_.expires_after(opts_.hold);
+    phase_timer_.async_wait([this](error_code ec) {
+        if (!ec && !finished_)
+            start_notifying();
+    });
 }
 
-void bench_run::on_accepted(std::uint64_t first, std::size_t count, std::uint64_t recipients)
+void bench_run::start_notifying()
+{
+    if (opts_.server_pid)
+        server_connected_ = sample_process(opts_.server_pid);
+    own_cpu_connected_ = own_cpu_seconds();
+    if (opts_.notifications == 0)
+        return end_notify_phase();
+    notifier_.start(notify_endpoint_, source_for(0));
+}
+
+void bench_run::on_accepted(std::uint64_t first, std::size_t count,
+                            std::optional<std::uint64_t> recipients)
 {
     last_accept_ = bench_clock::now();
     accepted_ += count;
-    recipients_ += recipients;
+    if (recipients)
+        recipients_ += *recipients;
+    else
+        recipients_known_ = false;
     for (auto s = first; s < first + count; ++s) {
-        auto const name = static_cast<std::size_t>(s % opts_.events);
-        ++accepted_per_name_[name];
-        expected_live_ += live_per_name_[name];
+        auto const r = setup_.routes.of(s);
+        if (r.account) {
+            ++accepted_per_user_[r.index];
+            expected_live_ += live_[r.index];
+        } else {
+            ++accepted_per_name_[r.index];
+            expected_live_ += live_per_name_[r.index];
+        }
     }
     check_done();
 }
@@ -138,9 +217,43 @@ void bench_run::on_progress()
 
 void bench_run::check_done()
 {
-    if (finished_ || accepted_ < opts_.notifications)
+    if (finished_ || notify_phase_over_ || accepted_ < opts_.notifications)
         return;
     if (tally_.delivered - received_by_lost_ >= expected_live_)
+        end_notify_phase();
+}
+
+void bench_run::end_notify_phase()
+{
+    notify_phase_over_ = true;
+    notify_over_at_ = bench_clock::now();
+    if (opts_.server_pid)
+        server_after_ = sample_process(opts_.server_pid);
+    own_cpu_after_ = own_cpu_seconds();
+    notifier_.stop();
+    if (slow_opened_ == 0)
+        return finish("");
+    start_drain();
+}
+
+void bench_run::start_drain()
+{
+    phase_timer_.expires_after(opts_.slow_drain);
+    phase_timer_.async_wait([this](error_code ec) {
+        if (!ec)
+            finish("");
+    });
+    for (auto& c : clients_)
+        if (c->slow() && c->opened())
+            c->drain();
+}
+
+void bench_run::on_drained(stream_client&, bool closed)
+{
+    ++slow_drained_;
+    if (closed)
+        ++slow_closed_;
+    if (slow_drained_ == slow_opened_)
         finish("");
 }
 
@@ -151,49 +264,67 @@ void bench_run::finish(std::string error)
     finished_ = true;
     finished_at_ = bench_clock::now();
     error_ = std::move(error);
-    if (opts_.daemon_pid)
-        daemon_after_ = sample_process(opts_.daemon_pid);
-    own_cpu_after_ = own_cpu_seconds();
+    if (!notify_phase_over_) {
+        notify_over_at_ = finished_at_;
+        if (opts_.server_pid)
+            server_after_ = sample_process(opts_.server_pid);
+        own_cpu_after_ = own_cpu_seconds();
+    }
+    if (server_after_.rss_kb)
+        server_rss_max_kb_ = std::max(server_rss_max_kb_, *server_after_.rss_kb);
     deadline_.cancel();
+    phase_timer_.cancel();
+    sampler_.cancel();
     notifier_.stop();
     for (auto& c : clients_)
         c->close();
+    poller_.stop();
 }
 
 report bench_run::result() const
 {
     report r;
     r.label = opts_.label;
+    r.target = to_string(opts_.target);
     r.connections_requested = clients_.size();
     r.connections_open = opened_;
     r.connections_failed = failed_;
     r.streams_lost = lost_;
     r.first_failure = first_failure_;
-    if (opened_ + failed_ == clients_.size())
+    if (!clients_.empty() && opened_ + failed_ == clients_.size())
         r.connect_seconds = seconds_between(began_, all_open_at_);
+    auto const& ch = tally_.connect;
+    r.connect_p50_ms = ch.quantile(0.50) / 1000;
+    r.connect_p99_ms = ch.quantile(0.99) / 1000;
+    r.connect_max_ms = static_cast<double>(ch.max()) / 1000;
 
     r.notifications_requested = opts_.notifications;
     r.notifications_sent = notifier_.sent();
     r.notifications_accepted = accepted_;
     r.posts = notifier_.posts();
     r.rate_requested = opts_.rate;
+    r.batch = opts_.batch;
+    r.pipeline = opts_.pipeline;
+    r.notify_connections = opts_.notify_connections;
     auto const posting_began = notifier_.started_at();
     if (accepted_ > 0)
         r.notifications_per_second =
             static_cast<double>(accepted_) / seconds_between(posting_began, last_accept_);
 
     for (auto const& c : clients_) {
-        if (!c->opened())
+        if (!c->opened() || c->slow())
             continue;
-        auto const expected = accepted_per_name_[c->name_index()];
+        auto const expected = accepted_per_name_[c->name_index()] + accepted_per_user_[c->index()];
         r.deliveries_expected += expected;
         r.loss += expected > c->received() ? expected - c->received() : 0;
     }
-    r.deliveries_reported = recipients_;
+    if (recipients_known_)
+        r.deliveries_reported = recipients_;
     r.events_delivered = tally_.delivered;
     r.duplicates = tally_.duplicates;
     r.order_violations = tally_.order_violations;
     r.sequence_order_checked = setup_.sequence_ordered;
+    r.ids_checked = opts_.target == server_kind::sse_server;
     r.inconsistent_ids = tally_.inconsistent_ids;
     r.misrouted = tally_.misrouted;
     r.unexpected = tally_.unexpected;
@@ -209,14 +340,30 @@ report bench_run::result() const
     r.latency_max_ms = static_cast<double>(h.max()) / 1000;
     r.latency_mean_ms = h.mean() / 1000;
 
-    r.rss_before_kb = daemon_before_.rss_kb;
-    r.rss_connected_kb = daemon_connected_.rss_kb;
-    r.rss_after_kb = daemon_after_.rss_kb;
+    r.slow_requested = opts_.slow;
+    r.slow_opened = slow_opened_;
+    r.slow_closed = slow_closed_;
+    r.slow_must_close = opts_.target == server_kind::sse_server;
+    std::uint64_t slow_bytes = 0;
+    for (auto const& c : clients_) {
+        if (!c->slow() || !c->opened())
+            continue;
+        slow_bytes += c->bytes_read();
+        r.slow_bytes_max = std::max(r.slow_bytes_max, c->bytes_read());
+    }
+    if (slow_opened_ > 0)
+        r.slow_bytes_mean = static_cast<double>(slow_bytes) / static_cast<double>(slow_opened_);
+
+    r.rss_before_kb = server_before_.rss_kb;
+    r.rss_connected_kb = server_connected_.rss_kb;
+    r.rss_after_kb = server_after_.rss_kb;
+    if (server_rss_max_kb_ > 0)
+        r.rss_max_kb = server_rss_max_kb_;
     if (notifier_.posts() > 0) {
-        r.notify_phase_seconds = seconds_between(posting_began, finished_at_);
+        r.notify_phase_seconds = seconds_between(posting_began, notify_over_at_);
         r.bench_cpu_seconds = own_cpu_after_ - own_cpu_connected_;
-        if (daemon_connected_.cpu_seconds && daemon_after_.cpu_seconds)
-            r.daemon_cpu_seconds = *daemon_after_.cpu_seconds - *daemon_connected_.cpu_seconds;
+        if (server_connected_.cpu_seconds && server_after_.cpu_seconds)
+            r.server_cpu_seconds = *server_after_.cpu_seconds - *server_connected_.cpu_seconds;
     }
     r.elapsed_seconds = seconds_between(began_, finished_at_);
     r.timed_out = timed_out_;

@@ -14,9 +14,9 @@
 
 namespace sse_server::bench {
 
-/** One benchmark run: opens the streams, then lets the notifier post, checks that every
-    accepted notification reaches every stream subscribed to its name, and ends when all
-    have arrived, on an error, or at the duration cap. Lives in main, around
+/** One benchmark run: opens the streams, holds them, lets the notifier post, checks that
+    every accepted notification reaches every stream it is routed to, drains the slow streams,
+    and ends when all that is done, on an error, or at the duration cap. Lives in main, around
     io_context::run(); everything it starts has finished when run() returns. */
 class bench_run : private stream_observer, private notify_observer
 {
@@ -31,12 +31,20 @@ private:
     void on_failed(stream_client& c, std::string const& why) override;
     void on_lost(stream_client& c, std::string const& why) override;
     void on_progress() override;
-    void on_accepted(std::uint64_t first, std::size_t count, std::uint64_t recipients) override;
+    void on_drained(stream_client& c, bool closed) override;
+    void on_accepted(std::uint64_t first, std::size_t count,
+                     std::optional<std::uint64_t> recipients) override;
     void on_notify_failed(std::string const& why) override;
 
+    std::string request_for(std::size_t index, std::size_t name) const;
+    net::ip::address source_for(std::size_t index) const;
     void open_next();
     void on_opening_done();
+    void start_notifying();
     void check_done();
+    void end_notify_phase();
+    void start_drain();
+    void sample_server();
     void finish(std::string error);
 
     options const& opts_;
@@ -44,34 +52,46 @@ private:
     tcp::endpoint notify_endpoint_;
     std::vector<char> read_buffer_;
     delivery_tally tally_;
+    stream_poller poller_;
     std::vector<std::unique_ptr<stream_client>> clients_;
     notifier notifier_;
     net::steady_timer deadline_;
+    net::steady_timer phase_timer_; // the hold before posting, then the slow streams' drain
+    net::steady_timer sampler_;     // the server's peak RSS
 
     std::size_t next_client_ = 0;
     std::size_t opened_ = 0;
     std::size_t failed_ = 0;
     std::size_t lost_ = 0;
+    std::size_t slow_opened_ = 0;
+    std::size_t slow_drained_ = 0;
+    std::size_t slow_closed_ = 0;
     std::string first_failure_;
     std::vector<std::uint64_t> accepted_per_name_;
+    std::vector<std::uint64_t> accepted_per_user_;
     std::vector<std::size_t> live_per_name_;
+    std::vector<char> live_; // by stream: open, reading, not lost
     std::uint64_t accepted_ = 0;
     std::uint64_t recipients_ = 0;
-    // Deliveries still possible: accepted notifications times live streams on their name,
-    // and what those live streams have received so far.
+    bool recipients_known_ = true;
+    // Deliveries still possible: accepted notifications times live streams they are routed
+    // to, and what streams lost since have received.
     std::uint64_t expected_live_ = 0;
     std::uint64_t received_by_lost_ = 0;
 
+    bool notify_phase_over_ = false;
     bool finished_ = false;
     bool timed_out_ = false;
     std::string error_;
     bench_clock::time_point began_{};
     bench_clock::time_point all_open_at_{};
     bench_clock::time_point last_accept_{};
+    bench_clock::time_point notify_over_at_{};
     bench_clock::time_point finished_at_{};
-    process_sample daemon_before_;
-    process_sample daemon_connected_;
-    process_sample daemon_after_;
+    process_sample server_before_;
+    process_sample server_connected_;
+    process_sample server_after_;
+    std::uint64_t server_rss_max_kb_ = 0;
     double own_cpu_connected_ = 0;
     double own_cpu_after_ = 0;
 };

@@ -1,14 +1,14 @@
 #pragma once
 
 #include "options.hpp"
+#include "response_reader.hpp"
+#include "routing.hpp"
 #include "sse_server/net.hpp"
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,27 +16,31 @@
 
 namespace sse_server::bench {
 
-/** Told what the daemon answered; the run implements it. */
+/** Told what the server answered; the run implements it. */
 class notify_observer
 {
 public:
     virtual ~notify_observer() = default;
-    /** `202` for notifications first .. first+count-1, queued to `recipients` streams. */
-    virtual void on_accepted(std::uint64_t first, std::size_t count, std::uint64_t recipients) = 0;
+    /** Notifications first .. first+count-1 were accepted; sse-server also says how many
+        streams it queued them to (`recipients`), Nchan does not. */
+    virtual void on_accepted(std::uint64_t first, std::size_t count,
+                             std::optional<std::uint64_t> recipients) = 0;
     /** Anything else: the run cannot go on. */
     virtual void on_notify_failed(std::string const& why) = 0;
 };
 
-/** Posts the run's notifications on keep-alive connections to the notification port, one
-    request in flight per connection, paced to `--rate` or as fast as the daemon answers.
-    Each notification carries its sequence number and the moment its POST was written.
-    Owned by the run, which stops it and lets io_context::run() return before destroying it. */
+/** Posts the run's notifications on keep-alive connections, up to `--pipeline` requests in
+    flight on each, paced to `--rate` or as fast as the server answers. Each notification
+    carries its sequence number and the moment its POST was written. Owned by the run, which
+    stops it and lets io_context::run() return before destroying it. */
 class notifier
 {
 public:
-    notifier(net::io_context& ioc, options const& o, notify_observer& observer);
+    notifier(net::io_context& ioc, options const& o, router const& routes,
+             notify_observer& observer);
 
-    void start(tcp::endpoint const& to);
+    /** Connects every poster from `source`, then starts posting. */
+    void start(tcp::endpoint const& to, net::ip::address const& source);
     void stop();
 
     /** Notifications written so far. */
@@ -46,36 +50,47 @@ public:
     std::chrono::steady_clock::time_point started_at() const { return start_; }
 
 private:
-    /** One keep-alive connection and its request in flight. */
+    /** A request written and not yet answered. */
+    struct in_flight
+    {
+        std::uint64_t first = 0;
+        std::size_t count = 0;
+    };
+
+    /** One keep-alive connection and its requests in flight, answered in order. */
     struct poster
     {
         explicit poster(net::io_context& ioc) : socket(ioc) {}
         tcp::socket socket;
-        beast::flat_buffer buffer;
-        std::optional<http::response_parser<http::string_body>> parser;
-        std::string request;
-        std::string body;
-        std::uint64_t first = 0;
-        std::size_t count = 0;
+        response_reader reader;
+        std::string out;     // requests being written
+        std::string pending; // requests built while a write was in progress
+        std::deque<in_flight> waiting;
         bool ready = false;
-        bool busy = false;
+        bool writing = false;
     };
 
     void on_connect(poster& p, error_code ec);
+    void do_read(poster& p);
+    void on_read(poster& p, error_code ec, std::size_t n);
+    bool on_response(poster& p, http_response const& res);
     void pump();
-    void post(poster& p);
-    void on_written(poster& p, error_code ec);
-    void on_response(poster& p, error_code ec);
+    bool due_now();
+    void build(poster& p);
+    void do_write(poster& p);
     void fail(std::string const& why);
 
     options const& opts_;
+    router const& routes_;
     notify_observer& observer_;
     std::vector<std::unique_ptr<poster>> posters_;
     net::steady_timer timer_;
     std::string host_header_;
+    std::string body_;
     bool timer_armed_ = false;
     bool stopped_ = false;
     std::size_t connected_ = 0;
+    std::size_t next_poster_ = 0;
     std::uint64_t next_seq_ = 0;
     std::uint64_t posts_ = 0;
     std::chrono::steady_clock::time_point start_{};

@@ -63,32 +63,49 @@ std::optional<endpoint> to_loopback(std::string const& text)
 std::string usage()
 {
     return R"(usage: sse-bench [options]
-Opens SSE streams to a running sse-server, posts notifications that carry their send time and
-a sequence number, and reports delivery latency, loss, order and throughput. Loopback only.
+Opens SSE streams to a running sse-server (or nginx + Nchan), posts notifications that carry
+their send time and a sequence number, and reports connection set-up, delivery latency, loss,
+order and throughput. Loopback only.
 
-  --clients HOST:PORT        the daemon's client port            (127.0.0.1:8080)
-  --notify HOST:PORT         the daemon's notification port      (127.0.0.1:8081)
+  --target sse-server|nchan  the server under test                (sse-server)
+  --clients HOST:PORT        the stream port                      (127.0.0.1:8080)
+  --notify HOST:PORT         the notification port (Nchan: the same nginx port) (127.0.0.1:8081)
   --redis HOST:PORT          create the API keys in this Redis first (pipelined); without it
-                             the keys <api-key-prefix><i> must already exist
+                             the keys <api-key-prefix><i> must already exist (sse-server only)
   --redis-key-prefix P       the daemon's auth.api_key.key_prefix  (apikey:)
   --api-key-prefix P         API key i is P<i>, user id 1000000+i  (sse-bench-)
+  --account-event NAME       the daemon's events.account           (user)
   --notify-token T           bearer token for /notify, when the daemon has one
-  --connections N            SSE streams to open                  (100)
+  --connections N            SSE streams to open; 0 = ingest only (100)
   --events K                 stream i subscribes to bench-<i mod K> (1)
-  --notifications M          notifications to post; item s is named bench-<s mod K> (1000)
+  --account-every A          every A-th notification is an account event for one stream's user
+                             (Nchan: channel user-<i>, which stream i also subscribes to) (0 = none)
+  --notifications M          notifications to post               (1000)
   --rate R                   notifications per second, 0 = as fast as possible (0)
   --notify-connections P     keep-alive connections posting notifications (1)
-  --batch B                  notifications per POST (a JSON array when B > 1) (1)
+  --pipeline D               requests in flight on each of them  (1)
+  --batch B                  notifications per POST, a JSON array when B > 1 (sse-server only) (1)
   --payload BYTES            padding added to each notification's data (0)
   --connect-window W         streams being opened at the same time (256)
+  --source-addresses S       streams connect from 127.0.0.1 .. 127.0.0.S, round-robin (254)
+  --slow K                   K streams, spread evenly, stop reading once open; at the end the
+                             bench reads them to see whether the server closed them (0)
+  --slow-drain MS            how long it reads them, at most, in milliseconds (5000)
+  --hold S                   keep the open streams idle this long before posting (0)
   --duration S               hard cap on the whole run, in seconds (60)
-  --daemon-pid PID           sample the daemon's VmRSS (before, streams open, end) and its
-                             CPU time while notifications flow
+  --server-pid PID           sample the server's VmRSS (before, streams open, peak, end) and its
+                             CPU time; for Nchan the worker's pid (alias: --daemon-pid)
   --label TEXT               copied into the JSON line
   --help
 Prints one summary line and one JSON line. Exit status 0 when every stream opened and every
-event arrived once and in order, 1 otherwise, 2 on a usage error.
+event arrived once and in order (and, on sse-server, every slow stream was closed), 1
+otherwise, 2 on a usage error.
 )";
+}
+
+char const* to_string(server_kind k)
+{
+    return k == server_kind::nchan ? "nchan" : "sse-server";
 }
 
 parsed_options parse_options(std::vector<std::string> const& args)
@@ -118,7 +135,21 @@ parsed_options parse_options(std::vector<std::string> const& args)
             return true;
         };
     };
+    auto pid = [&o](std::string const& v) {
+        auto const p = to_unsigned(v);
+        if (!p || *p == 0 || *p > 0x3fffffff)
+            return false;
+        o.server_pid = static_cast<int>(*p);
+        return true;
+    };
     std::map<std::string, std::function<bool(std::string const&)>, std::less<>> const setters{
+        {"--target",
+         [&o](std::string const& v) {
+             if (v != "sse-server" && v != "nchan")
+                 return false;
+             o.target = v == "nchan" ? server_kind::nchan : server_kind::sse_server;
+             return true;
+         }},
         {"--clients", where(o.clients)},
         {"--notify", where(o.notify)},
         {"--redis",
@@ -131,7 +162,20 @@ parsed_options parse_options(std::vector<std::string> const& args)
         {"--redis-key-prefix", text(o.redis_key_prefix)},
         {"--api-key-prefix", text(o.api_key_prefix)},
         {"--notify-token", text(o.notify_token)},
-        {"--connections", count(o.connections, 1)},
+        {"--account-event", text(o.account_event)},
+        {"--connections", count(o.connections, 0)},
+        {"--account-every", count(o.account_every, 0)},
+        {"--pipeline", count(o.pipeline, 1)},
+        {"--source-addresses", count(o.source_addresses, 1)},
+        {"--slow", count(o.slow, 0)},
+        {"--slow-drain",
+         [&o](std::string const& v) {
+             auto const ms = to_unsigned(v);
+             if (!ms || *ms > 600'000)
+                 return false;
+             o.slow_drain = std::chrono::milliseconds(*ms);
+             return true;
+         }},
         {"--events", count(o.events, 1)},
         {"--notifications", count(o.notifications, 0)},
         {"--rate",
@@ -153,14 +197,16 @@ parsed_options parse_options(std::vector<std::string> const& args)
              o.duration = std::chrono::seconds(*s);
              return true;
          }},
-        {"--daemon-pid",
+        {"--hold",
          [&o](std::string const& v) {
-             auto const p = to_unsigned(v);
-             if (!p || *p == 0 || *p > 0x3fffffff)
+             auto const s = to_unsigned(v);
+             if (!s || *s > 3600)
                  return false;
-             o.daemon_pid = static_cast<int>(*p);
+             o.hold = std::chrono::seconds(*s);
              return true;
          }},
+        {"--server-pid", pid},
+        {"--daemon-pid", pid},
         {"--label", text(o.label)},
     };
 
@@ -204,6 +250,18 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--notifications is at most " + std::to_string(max_notifications);
     else if (static_cast<double>(o.connections) * static_cast<double>(per_stream) > max_deliveries)
         out.error = "connections x notifications per event name is at most 1e9";
+    else if (o.source_addresses > 254)
+        out.error = "--source-addresses is at most 254 (127.0.0.1 .. 127.0.0.254)";
+    else if (o.slow > o.connections)
+        out.error = "--slow is at most --connections";
+    else if (o.account_every == 1)
+        out.error = "--account-every is at least 2 (every A-th notification; 0 = none)";
+    else if (o.account_every > 0 && o.connections == 0)
+        out.error = "--account-every needs streams";
+    else if (o.target == server_kind::nchan && o.batch > 1)
+        out.error = "--batch: Nchan publishes one message per POST";
+    else if (o.target == server_kind::nchan && o.redis)
+        out.error = "--redis: Nchan streams are not authenticated";
     return out;
 }
 

@@ -16,25 +16,40 @@ struct endpoint
     std::uint16_t port = 0;
 };
 
+/** Which server the bench talks to: they differ in how streams open and notifications post. */
+enum class server_kind
+{
+    sse_server, // GET /events with an API key; POST /notify with JSON notifications
+    nchan       // nginx + Nchan: GET /sub/<channels>; POST /pub/<channel>, body = the data
+};
+
 /** Everything one run of sse-bench is told on its command line. */
 struct options
 {
+    server_kind target = server_kind::sse_server;
     endpoint clients{"127.0.0.1", 8080};
     endpoint notify{"127.0.0.1", 8081};
     std::optional<endpoint> redis;            // set: the bench creates its API keys there
     std::string redis_key_prefix = "apikey:"; // the daemon's auth.api_key.key_prefix
     std::string api_key_prefix = "sse-bench-";
+    std::string account_event = "user"; // the daemon's events.account
     std::string notify_token;
     std::size_t connections = 100;
     std::size_t events = 1;
+    std::size_t account_every = 0; // every A-th notification is an account event; 0 = none
     std::size_t notifications = 1000;
-    double rate = 0; // notifications per second; 0 = as fast as the daemon answers
+    double rate = 0; // notifications per second; 0 = as fast as the server answers
     std::size_t notify_connections = 1;
+    std::size_t pipeline = 1; // requests in flight per notification connection
     std::size_t batch = 1;
     std::size_t payload = 0;
     std::size_t connect_window = 256;
+    std::size_t source_addresses = 254; // 127.0.0.1 .. 127.0.0.K, round-robin
+    std::size_t slow = 0;               // streams that stop reading after they open
+    std::chrono::milliseconds slow_drain{5000};
+    std::chrono::seconds hold{0}; // streams stay open this long before notifications start
     std::chrono::seconds duration{60};
-    int daemon_pid = 0;
+    int server_pid = 0;
     std::string label;
 };
 
@@ -49,5 +64,8 @@ struct parsed_options
 parsed_options parse_options(std::vector<std::string> const& args);
 
 std::string usage();
+
+/** "sse-server" or "nchan". */
+char const* to_string(server_kind k);
 
 } // namespace sse_server::bench

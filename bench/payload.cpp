@@ -26,22 +26,49 @@ std::string event_name(std::size_t index)
     return "bench-" + std::to_string(index);
 }
 
-void append_notification(std::string& out, stamp s, std::size_t events, std::size_t padding)
+std::string user_channel(std::size_t index)
 {
-    out += R"({"name":")";
-    out += event_name(static_cast<std::size_t>(s.seq % events));
-    out += R"(","type":"bench","id":)";
-    out += std::to_string(s.seq);
-    out += R"(,"data":{"seq":)";
-    out += std::to_string(s.seq);
+    return "user-" + std::to_string(index);
+}
+
+std::uint64_t user_id_of(std::size_t index)
+{
+    return 1'000'000 + index;
+}
+
+void append_data(std::string& out, stamp s, std::size_t padding)
+{
+    char digits[24];
+    out += R"({"seq":)";
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, s.seq).ptr);
     out += R"(,"t":)";
-    out += std::to_string(s.sent_ns);
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, s.sent_ns).ptr);
     if (padding > 0) {
         out += R"(,"pad":")";
         out.append(padding, 'x');
         out += '"';
     }
-    out += "}}";
+    out += '}';
+}
+
+void append_notification(std::string& out, stamp s, route r, std::string_view account_event,
+                         std::size_t padding)
+{
+    char digits[24];
+    out += R"({"name":")";
+    if (r.account) {
+        out += account_event;
+        out += R"(","type":"bench","id":)";
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, user_id_of(r.index)).ptr);
+    } else {
+        out += "bench-";
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, r.index).ptr);
+        out += R"(","type":"bench","id":)";
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, s.seq).ptr);
+    }
+    out += R"(,"data":)";
+    append_data(out, s, padding);
+    out += '}';
 }
 
 std::optional<stamp> parse_stamp(std::string_view data)

@@ -11,27 +11,35 @@ namespace sse_server::bench {
 struct report
 {
     std::string label;
+    std::string target; // "sse-server" or "nchan"
     std::size_t connections_requested = 0;
-    std::size_t connections_open = 0;   // streams whose `connected` event arrived
-    std::size_t connections_failed = 0; // refused or broken before `connected`
-    std::size_t streams_lost = 0;       // open streams that ended before the run did
+    std::size_t connections_open = 0;   // streams that opened
+    std::size_t connections_failed = 0; // refused or broken before opening
+    std::size_t streams_lost = 0;       // open streams (not slow) that ended before the run did
     std::string first_failure;
-    double connect_seconds = 0;
+    double connect_seconds = 0; // first connect to the last stream open
+    double connect_p50_ms = 0;  // per stream: TCP connect start -> open
+    double connect_p99_ms = 0;
+    double connect_max_ms = 0;
 
     std::uint64_t notifications_requested = 0;
     std::uint64_t notifications_sent = 0;
     std::uint64_t notifications_accepted = 0;
     std::uint64_t posts = 0;
     double rate_requested = 0;
+    std::size_t batch = 1;
+    std::size_t pipeline = 1;
+    std::size_t notify_connections = 1;
     double notifications_per_second = 0;
 
-    std::uint64_t deliveries_expected = 0; // accepted notifications x streams open on their name
-    std::uint64_t deliveries_reported = 0; // the daemon's "recipients", summed
-    std::uint64_t events_delivered = 0;    // distinct events received, all streams
+    std::uint64_t deliveries_expected = 0; // accepted notifications x reading streams routed to
+    std::optional<std::uint64_t> deliveries_reported; // sse-server's "recipients", summed
+    std::uint64_t events_delivered = 0;               // distinct events received, all streams
     std::uint64_t loss = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t order_violations = 0;
     bool sequence_order_checked = false;
+    bool ids_checked = false;
     std::uint64_t inconsistent_ids = 0;
     std::uint64_t misrouted = 0;
     std::uint64_t unexpected = 0;
@@ -44,20 +52,32 @@ struct report
     double latency_max_ms = 0;
     double latency_mean_ms = 0;
 
+    std::size_t slow_requested = 0;
+    std::size_t slow_opened = 0;
+    std::size_t slow_closed = 0;  // by the server, as seen when the bench read them at the end
+    bool slow_must_close = false; // sse-server promises it (client.max_pending_bytes)
+    std::uint64_t slow_bytes_max = 0;
+    double slow_bytes_mean = 0;
+
     std::optional<std::uint64_t> rss_before_kb;
     std::optional<std::uint64_t> rss_connected_kb;
     std::optional<std::uint64_t> rss_after_kb;
-    // While notifications flow: from the first POST to the end of the run.
+    std::optional<std::uint64_t> rss_max_kb; // sampled every 100 ms
+    // While notifications flow: from the first POST to the last delivery checked.
     double notify_phase_seconds = 0;
-    std::optional<double> daemon_cpu_seconds;
+    std::optional<double> server_cpu_seconds;
     double bench_cpu_seconds = 0;
 
     double elapsed_seconds = 0;
     bool timed_out = false;
     std::string error;
 
-    /** Every stream opened and stayed, every event arrived exactly once, in order. */
+    /** Every stream opened and stayed, every event arrived exactly once, in order, and the
+        slow streams were closed where the server promises it. */
     bool ok() const;
+    /** The bench used at least 90 % of a core while notifications flowed: the figures may
+        measure the bench rather than the server. */
+    bool generator_saturated() const;
 };
 
 std::string summary_line(report const& r);

@@ -3,7 +3,12 @@
 #include "payload.hpp"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <unistd.h>
 
 namespace sse_server::bench {
 
@@ -13,20 +18,45 @@ namespace {
 // ten thousand others.
 constexpr int reads_per_wakeup = 4;
 
+// The port is chosen at connect() rather than at bind(): the kernel can then reuse a port
+// towards another destination, and a source address serves up to ~28 000 streams per server.
+using bind_address_no_port =
+    net::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
+
+std::uint64_t steady_ns(bench_clock::time_point t)
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
 } // namespace
 
 stream_client::stream_client(net::io_context& ioc, stream_setup const& setup, std::string request,
-                             std::size_t name_index, std::vector<char>& read_buffer,
+                             std::size_t index, std::size_t name_index, bool slow,
+                             stream_poller& poller, std::vector<char>& read_buffer,
                              delivery_tally& tally, stream_observer& observer)
-    : setup_(setup), socket_(ioc), request_(std::move(request)), name_index_(name_index),
-      read_buffer_(read_buffer), tally_(tally), observer_(observer)
+    : setup_(setup), socket_(ioc), poller_(poller), request_(std::move(request)), index_(index),
+      name_index_(name_index), slow_(slow), read_buffer_(read_buffer), tally_(tally),
+      observer_(observer)
 {
 }
 
-void stream_client::start()
+void stream_client::start(net::ip::address const& source)
 {
     phase_ = phase::opening;
-    socket_.async_connect(setup_.server, [this](error_code ec) { on_connect(ec); });
+    started_at_ = bench_clock::now();
+    error_code ec;
+    socket_.open(setup_.server.protocol(), ec);
+    if (!ec)
+        socket_.set_option(bind_address_no_port(true), ec);
+    if (!ec)
+        socket_.bind({source, 0}, ec);
+    if (ec) {
+        // Reported from the event loop: the run opens the next stream from on_failed, and ten
+        // thousand failures in a row must not nest ten thousand calls deep.
+        return net::post(socket_.get_executor(), [this, ec] { end("bind: " + ec.message()); });
+    }
+    socket_.async_connect(setup_.server, [this](error_code e) { on_connect(e); });
 }
 
 void stream_client::on_connect(error_code ec)
@@ -46,62 +76,114 @@ void stream_client::on_request_written(error_code ec, std::size_t)
     if (ec)
         return end("write request: " + ec.message());
     std::string{}.swap(request_);
-    // Readiness plus non-blocking reads into one buffer shared by every stream: ten thousand
-    // idle streams then cost no read buffer each.
+    // From here on the stream is read by the poller, outside Asio, non-blocking, into one
+    // buffer shared by every stream: ten thousand idle streams cost no read buffer each.
     socket_.non_blocking(true, ec);
+    if (!ec)
+        fd_ = socket_.release(ec);
     if (ec)
-        return end("non_blocking: " + ec.message());
-    do_wait();
+        return end("release: " + ec.message());
+    if (!poller_.add(fd_, *this))
+        return end("epoll_ctl: " + std::string(std::strerror(errno)));
 }
 
-void stream_client::do_wait()
+void stream_client::on_readable()
 {
-    socket_.async_wait(tcp::socket::wait_read, [this](error_code ec) { on_readable(ec); });
+    if (phase_ == phase::draining)
+        return read_drain();
+    if (phase_ == phase::opening || phase_ == phase::streaming)
+        read_stream();
 }
 
-void stream_client::on_readable(error_code ec)
+void stream_client::read_stream()
 {
-    if (phase_ == phase::closed)
-        return;
-    if (ec)
-        return end("wait: " + ec.message());
     auto const before = received_;
     for (int i = 0; i < reads_per_wakeup; ++i) {
-        auto const n = socket_.read_some(net::buffer(read_buffer_), ec);
-        if (ec == net::error::would_block || ec == net::error::try_again)
+        auto const n = ::read(fd_, read_buffer_.data(), read_buffer_.size());
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             break;
-        if (ec == net::error::eof)
+        if (n == 0)
             return end("the server closed the stream");
-        if (ec)
-            return end("read: " + ec.message());
+        if (n < 0)
+            return end("read: " + std::string(std::strerror(errno)));
+        auto const size = static_cast<std::size_t>(n);
         read_at_ = bench_clock::now();
-        parser_.feed(std::string_view(read_buffer_.data(), n), *this);
+        bytes_ += size;
+        parser_.feed(std::string_view(read_buffer_.data(), size), *this);
         if (parser_.current() == stream_parser::state::failed)
             return end(parser_.error());
         if (parser_.current() == stream_parser::state::ended)
             return end("the server ended the stream");
+        // Nchan greets with a comment, not an event: the stream is open with its headers.
+        if (phase_ == phase::opening && setup_.target == server_kind::nchan &&
+            parser_.current() != stream_parser::state::head)
+            on_opened();
         if (phase_ == phase::closed)
             return;
-        if (n < read_buffer_.size())
+        if (slow_ && phase_ == phase::streaming) {
+            // A slow reader stops here (and leaves the poller, which would wake it for ever)
+            // until the run drains it.
+            poller_.remove(fd_);
+            return;
+        }
+        if (size < read_buffer_.size())
             break;
     }
     if (received_ != before)
         observer_.on_progress();
-    // The observer may have finished the run, which closed this stream.
-    if (phase_ != phase::closed)
-        do_wait();
+}
+
+void stream_client::drain()
+{
+    if (phase_ != phase::streaming)
+        return;
+    phase_ = phase::draining;
+    if (!poller_.add(fd_, *this)) {
+        close();
+        observer_.on_drained(*this, false);
+    }
+}
+
+void stream_client::read_drain()
+{
+    for (;;) {
+        auto const n = ::read(fd_, read_buffer_.data(), read_buffer_.size());
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return; // the poller calls again
+        if (n <= 0)
+            break;
+        bytes_ += static_cast<std::size_t>(n);
+    }
+    // End of stream or reset: either way the server has let go of this stream.
+    close();
+    observer_.on_drained(*this, true);
+}
+
+void stream_client::on_opened()
+{
+    phase_ = phase::streaming;
+    opened_ = true;
+    auto const micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(bench_clock::now() - started_at_)
+            .count();
+    tally_.connect.record(static_cast<std::uint64_t>(micros));
+    observer_.on_open(*this);
 }
 
 void stream_client::on_event(sse_event const& e)
 {
     if (phase_ == phase::closed)
         return;
-    if (e.event == "db" && phase_ == phase::streaming)
-        return on_bench_event(e);
-    if (e.event == "connected" && phase_ == phase::opening) {
-        phase_ = phase::streaming;
-        opened_ = true;
-        return observer_.on_open(*this);
+    if (setup_.target == server_kind::nchan) {
+        if (phase_ == phase::opening)
+            on_opened();
+        if (e.event == "message" && phase_ == phase::streaming)
+            return on_bench_event(e);
+    } else {
+        if (e.event == "db" && phase_ == phase::streaming)
+            return on_bench_event(e);
+        if (e.event == "connected" && phase_ == phase::opening)
+            return on_opened();
     }
     ++tally_.unexpected;
 }
@@ -109,39 +191,56 @@ void stream_client::on_event(sse_event const& e)
 void stream_client::on_bench_event(sse_event const& e)
 {
     auto const s = parse_stamp(e.data);
-    auto const id = event_id::parse(e.id);
-    if (!s || !id || s->seq >= setup_.notifications) {
+    if (!s || s->seq >= setup_.notifications) {
         ++tally_.unexpected;
         return;
     }
-    if (s->seq % setup_.events != name_index_) {
+    // Nchan's ids are its own (time:tag, one tag per channel): only sse-server's are checked.
+    bool const check_ids = setup_.target == server_kind::sse_server;
+    std::optional<event_id> id;
+    if (check_ids) {
+        id = event_id::parse(e.id);
+        if (!id) {
+            ++tally_.unexpected;
+            return;
+        }
+    }
+    auto const r = setup_.routes.of(s->seq);
+    if (r.index != (r.account ? index_ : name_index_)) {
         ++tally_.misrouted;
         return;
     }
-    auto const position = s->seq / setup_.events;
-    if (seen_.empty())
-        seen_.resize((setup_.notifications + setup_.events - 1) / setup_.events);
-    if (seen_[position]) {
+    auto& seen = r.account ? seen_account_ : seen_name_;
+    if (seen.empty())
+        seen.resize(r.account ? setup_.routes.user_positions(setup_.notifications)
+                              : setup_.routes.name_positions(setup_.notifications));
+    if (seen[r.position]) {
         ++tally_.duplicates;
         return;
     }
-    seen_[position] = true;
+    seen[r.position] = true;
 
     // Resuming with Last-Event-ID relies on ids that grow along every stream and name the
     // same notification in every stream.
-    if (received_ > 0 && (*id <= last_id_ || (setup_.sequence_ordered && position < highest_)))
+    auto& any = r.account ? any_account_ : any_name_;
+    auto& highest = r.account ? highest_account_ : highest_name_;
+    bool const id_back = check_ids && received_ > 0 && *id <= last_id_;
+    bool const seq_back = setup_.sequence_ordered && any && r.position < highest;
+    if (id_back || seq_back)
         ++tally_.order_violations;
-    last_id_ = std::max(last_id_, *id);
-    highest_ = std::max(highest_, position);
-    auto& first_seen = tally_.id_of_seq[s->seq];
-    if (first_seen == event_id{})
-        first_seen = *id;
-    else if (first_seen != *id)
-        ++tally_.inconsistent_ids;
+    any = true;
+    highest = std::max(highest, r.position);
+    if (check_ids) {
+        last_id_ = std::max(last_id_, *id);
+        auto& first_seen = tally_.id_of_seq[s->seq];
+        if (first_seen == event_id{})
+            first_seen = *id;
+        else if (first_seen != *id)
+            ++tally_.inconsistent_ids;
+    }
     ++received_;
 
-    auto const now_ns = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(read_at_.time_since_epoch()).count());
+    auto const now_ns = steady_ns(read_at_);
     auto const latency_ns = now_ns > s->sent_ns ? now_ns - s->sent_ns : 0;
     tally_.latency.record(latency_ns / 1000);
     ++tally_.delivered;
@@ -156,7 +255,7 @@ void stream_client::end(std::string const& why)
     close();
     if (was == phase::streaming)
         observer_.on_lost(*this, why);
-    else
+    else if (was != phase::draining)
         observer_.on_failed(*this, why);
 }
 
@@ -165,6 +264,11 @@ void stream_client::close()
     phase_ = phase::closed;
     error_code ignored;
     socket_.close(ignored);
+    if (fd_ >= 0) {
+        // Closing removes it from the poller; an event already fetched finds it closed.
+        ::close(fd_);
+        fd_ = -1;
+    }
 }
 
 } // namespace sse_server::bench

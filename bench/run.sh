@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# Benchmarks sse-server, and nginx + Nchan for comparison, with sse-bench on this machine.
+#
+#   bench/run.sh                              every scenario, both servers
+#   bench/run.sh idle broadcast-10k           only these scenarios
+#   bench/run.sh --server sse-server slow     only one server
+#
+# Builds a Release sse-server and sse-bench, starts a private redis-server, and for each
+# scenario and server starts a fresh server on free loopback ports, runs sse-bench against it
+# and stops it. The server runs on core 0, sse-bench and Redis on core 1 (taskset). Prints the
+# machine, one summary per run and a Markdown table; stops everything on exit.
+# Exit status 0 when every run checked out (every event delivered once, in order).
+#
+# Environment:
+#   SSE_BENCH_BUILD_DIR   build directory                  (build/bench)
+#   SSE_BENCH_OUT         JSON lines, one per run          (<build dir>/bench-results.jsonl)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scenario_order=(idle connect broadcast-10k broadcast-1k rate-10k rate-1k ingest ingest-batch
+                mixed slow-baseline slow)
+declare -A about args sse_only
+about[idle]="19000 streams held open 5 s: RSS per stream"
+args[idle]="--connections 19000 --notifications 0 --hold 5"
+about[connect]="10000 streams opened (sse-server: each authenticated through Redis)"
+args[connect]="--connections 10000 --notifications 0"
+about[broadcast-10k]="10000 subscribers of one name, 500 notifications as fast as possible"
+args[broadcast-10k]="--connections 10000 --notifications 500"
+about[broadcast-1k]="1000 subscribers of one name, 2000 notifications as fast as possible"
+args[broadcast-1k]="--connections 1000 --notifications 2000"
+about[rate-10k]="10000 subscribers, 5 notifications/s for 10 s"
+args[rate-10k]="--connections 10000 --notifications 50 --rate 5"
+about[rate-1k]="1000 subscribers, 50 notifications/s for 10 s"
+args[rate-1k]="--connections 1000 --notifications 500 --rate 50"
+about[ingest]="no subscriber, 1000000 POSTs on 2 keep-alive connections, 16 in flight on each"
+args[ingest]="--connections 0 --notifications 1000000 --notify-connections 2 --pipeline 16"
+about[ingest-batch]="no subscriber, 5000000 notifications in POSTs of 100 (sse-server only)"
+args[ingest-batch]="--connections 0 --notifications 5000000 --batch 100 --notify-connections 2 --pipeline 4"
+about[mixed]="10000 subscribers on 100 names + account events (1 in 10), 20000 notifications"
+args[mixed]="--connections 10000 --events 100 --account-every 10 --notifications 20000 --pipeline 4"
+about[slow-baseline]="1000 subscribers, 20000 notifications of 200 bytes at 1000/s (sse-server: POSTs of 10), the slow run's reference"
+args[slow-baseline]="--connections 1000 --notifications 20000 --rate 1000 --payload 200 --pipeline 4"
+sse_only[slow-baseline]="--batch 10"
+about[slow]="the same, 100 of the subscribers stop reading once open"
+args[slow]="${args[slow-baseline]} --slow 100"
+sse_only[slow]="--batch 10"
+
+usage() {
+    echo "usage: bench/run.sh [--server sse-server|nchan|both] [scenario...]"
+    echo "scenarios: ${scenario_order[*]}"
+}
+
+servers=(sse-server nchan)
+selected=()
+while (( $# > 0 )); do
+    case $1 in
+        --server)
+            case ${2:-} in
+                sse-server|nchan) servers=("$2") ;;
+                both) servers=(sse-server nchan) ;;
+                *) usage >&2; exit 2 ;;
+            esac
+            shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *)
+            [ -n "${args[$1]:-}" ] || { echo "bench/run.sh: no scenario '$1'" >&2; usage >&2; exit 2; }
+            selected+=("$1"); shift ;;
+    esac
+done
+[ ${#selected[@]} -eq 0 ] && selected=("${scenario_order[@]}")
+with_nchan=0
+[[ " ${servers[*]} " == *" nchan "* ]] && with_nchan=1
+
+# --- packages and build ----------------------------------------------------------------------
+scripts/setup-deps
+nchan_module=/usr/lib/nginx/modules/ngx_nchan_module.so
+wanted=(jq)
+(( with_nchan )) && wanted+=(nginx-light libnginx-mod-nchan)
+missing=()
+for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    echo "Installing: ${missing[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}"
+fi
+# Debian's package enables nginx at install; this script starts its own, on other ports.
+
+build=${SSE_BENCH_BUILD_DIR:-build/bench}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSSE_SERVER_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target sse-server sse-bench >/dev/null
+build=$(cd "$build" && pwd) # absolute: nginx and redis-server resolve paths after changing dir
+out=${SSE_BENCH_OUT:-$build/bench-results.jsonl}
+daemon_bin=$build/sse-server
+bench_bin=$build/bench/sse-bench
+logs=$build/bench-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+: >"$out"
+
+# --- descriptors and cores -------------------------------------------------------------------
+hard=$(ulimit -Hn)
+[ "$hard" = unlimited ] && hard=1048576
+ulimit -n "$hard" 2>/dev/null || true
+fds=$(ulimit -n)
+cores=$(nproc)
+if (( cores >= 2 )); then
+    pin_server=(taskset -c 0)
+    pin_bench=(taskset -c 1)
+    pinning="server on core 0; sse-bench and redis-server on core 1"
+else
+    pin_server=()
+    pin_bench=()
+    pinning="one core: no pinning, server and sse-bench share it"
+fi
+
+# --- processes, stopped on exit whatever happens ---------------------------------------------
+redis_pid=
+server_pid=
+bench_pid=
+# shellcheck disable=SC2317 # reached through the trap
+cleanup() {
+    set +e # stop everything, even when one of them already failed
+    local pid
+    for pid in "$bench_pid" "$server_pid" "$redis_pid"; do
+        [ -n "$pid" ] || continue
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_taken=" "
+free_port() {
+    local p
+    for _ in $(seq 200); do
+        p=$(( 20000 + RANDOM % 12000 ))
+        [[ $port_taken == *" $p "* ]] && continue
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            port_taken+="$p "
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "bench/run.sh: no free loopback port found" >&2
+    return 1
+}
+
+wait_http() { # $1: URL; $2: pid that must stay alive
+    for _ in $(seq 100); do
+        kill -0 "$2" 2>/dev/null || return 1
+        curl -sf -m 1 "$1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+redis_port=$(free_port)
+"${pin_bench[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+    --dir "$logs" --logfile "$logs/redis.log" --daemonize no &
+redis_pid=$!
+for _ in $(seq 100); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
+redis-cli -p "$redis_port" ping >/dev/null
+
+# Starts the server for one run; sets server_pid (the process to stop), measured_pid (the one
+# to sample: Nchan's single worker, not its master), clients_port, notify_port.
+start_server() { # $1: sse-server|nchan; $2: log file
+    local attempt
+    for attempt in 1 2 3; do
+        clients_port=$(free_port)
+        if [ "$1" = nchan ]; then
+            notify_port=$clients_port
+            write_nginx_conf "$clients_port"
+            "${pin_server[@]}" nginx -p "$build/nchan" -c "$build/nchan/nginx.conf" >>"$2" 2>&1 &
+            server_pid=$!
+            if wait_http "http://127.0.0.1:$clients_port/ready" "$server_pid"; then
+                measured_pid=$(pgrep -P "$server_pid" | head -1)
+                [ -n "$measured_pid" ] && return 0
+            fi
+        else
+            notify_port=$(free_port)
+            SSE_SERVER_LISTEN_CLIENTS=127.0.0.1:$clients_port \
+            SSE_SERVER_LISTEN_NOTIFY=127.0.0.1:$notify_port \
+            SSE_SERVER_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
+            SSE_SERVER_LOG_LEVEL=info \
+                "${pin_server[@]}" "$daemon_bin" >>"$2" 2>&1 &
+            server_pid=$!
+            measured_pid=$server_pid
+            wait_http "http://127.0.0.1:$notify_port/readyz" "$server_pid" && return 0
+        fi
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        echo "   ($1 did not start on attempt $attempt, see $2)"
+    done
+    return 1
+}
+
+# One nginx worker with Nchan, memory storage; every message kept for the whole run, so that
+# nothing a subscriber still has to receive is evicted; new subscribers get only new messages.
+write_nginx_conf() { # $1: port
+    mkdir -p "$build/nchan"
+    cat >"$build/nchan/nginx.conf" <<EOF
+load_module $nchan_module;
+worker_processes 1;
+worker_rlimit_nofile $fds;
+pid $build/nchan/nginx.pid;
+error_log $build/nchan/error.log warn;
+daemon off;
+events {
+    worker_connections $(( fds * 2 )); # slots, not descriptors: Nchan uses some of its own
+    multi_accept on;
+}
+http {
+    access_log off;
+    client_body_temp_path $build/nchan/body;
+    proxy_temp_path $build/nchan/proxy;
+    fastcgi_temp_path $build/nchan/fastcgi;
+    uwsgi_temp_path $build/nchan/uwsgi;
+    scgi_temp_path $build/nchan/scgi;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+    nchan_max_reserved_memory 1024M;
+    nchan_message_buffer_length 100000;
+    nchan_message_timeout 1h;
+    server {
+        listen 127.0.0.1:$1 backlog=4096;
+        location = /ready { return 200 "ok\n"; }
+        location ~ ^/sub/(.+)\$ {
+            nchan_subscriber eventsource;
+            nchan_channel_id \$1;
+            nchan_channel_id_split_delimiter ",";
+            nchan_subscriber_first_message newest;
+        }
+        location ~ ^/pub/(.+)\$ {
+            nchan_publisher;
+            nchan_channel_id \$1;
+        }
+    }
+}
+EOF
+}
+
+# Stops the server; sets server_note when it did not live to our SIGTERM or did not exit 0.
+stop_server() { # $1: sse-server|nchan; $2: log file
+    local status=0
+    server_note=
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        wait "$server_pid" || status=$?
+        server_note="$1 died during the run (exit status $status)"
+    elif [ "$1" = sse-server ] && grep -q 'received: stopping' "$2"; then
+        wait "$server_pid" || status=$?
+        server_note="sse-server stopped by a signal this script did not send (exit status $status)"
+    else
+        kill -TERM "$server_pid"
+        wait "$server_pid" || status=$?
+        (( status != 0 )) && server_note="$1 exited with status $status on SIGTERM"
+    fi
+    server_pid=
+    return 0
+}
+
+echo "== machine: $cores cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+     "Linux $(uname -r), $(grep -qw hypervisor /proc/cpuinfo && echo virtualised || echo bare metal)"
+echo "== limits: $fds file descriptors per process; ephemeral ports $(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range);" \
+     "streams connect from 127.0.0.1-254"
+echo "== pinning: $pinning; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== sse-server $("$daemon_bin" --version | head -1), Release; nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')" \
+     "with $(dpkg-query -W -f='libnginx-mod-nchan ${Version}' libnginx-mod-nchan 2>/dev/null || echo 'no Nchan')"
+
+failed=0
+for name in "${selected[@]}"; do
+    for server in "${servers[@]}"; do
+        echo
+        echo "-- $name on $server: ${about[$name]}"
+        if [ "$server" = nchan ] && [ "$name" = ingest-batch ]; then
+            echo "   skipped: Nchan has no batch publish (one message per POST)"
+            continue
+        fi
+        log=$logs/$server-$name.log
+        if ! start_server "$server" "$log"; then
+            echo "   $server did not start: see $log"
+            failed=1
+            continue
+        fi
+        target_args=(--target "$server" --clients "127.0.0.1:$clients_port"
+                     --notify "127.0.0.1:$notify_port" --server-pid "$measured_pid")
+        extra=
+        if [ "$server" = sse-server ]; then
+            target_args+=(--redis "127.0.0.1:$redis_port")
+            extra=${sse_only[$name]:-}
+        fi
+        status=0
+        # shellcheck disable=SC2086 # args holds several words on purpose
+        "${pin_bench[@]}" "$bench_bin" "${target_args[@]}" --duration 90 --label "$name" \
+            ${args[$name]} $extra >"$logs/bench-$server-$name.out" 2>&1 &
+        bench_pid=$! # waited for in the background, so that Ctrl-C stops everything at once
+        wait "$bench_pid" || status=$?
+        bench_pid=
+        stop_server "$server" "$log"
+        sed -n '1p' "$logs/bench-$server-$name.out" | sed 's/^/   /'
+        json=$(grep '^{' "$logs/bench-$server-$name.out" || true)
+        if [ -n "$json" ]; then
+            jq -c --arg note "$server_note" '. + {server_note: $note}' <<<"$json" >>"$out"
+        else
+            sed -n '2,$p' "$logs/bench-$server-$name.out" | sed 's/^/   /'
+        fi
+        if (( status != 0 )) || [ -n "$server_note" ]; then
+            failed=1
+            echo "   !! ${server_note:-sse-bench reported a problem (exit status $status)}"
+        fi
+    done
+done
+
+# --- table -----------------------------------------------------------------------------------
+# The value of jq expression $3 in the run of scenario $2 on server $1, or empty.
+value() {
+    jq -r --arg s "$1" --arg l "$2" "select(.target == \$s and .label == \$l) | $3" "$out" | tail -1
+}
+# A figure, marked when sse-bench used most of its core while notifications flowed.
+cell() { # $1 server, $2 scenario, $3 jq expression, $4 printf format
+    local v saturated timed_out
+    v=$(value "$1" "$2" "$3")
+    if [ -z "$v" ] || [ "$v" = null ]; then
+        echo "–"
+        return
+    fi
+    saturated=$(value "$1" "$2" .bench_saturated)
+    timed_out=$(value "$1" "$2" .timed_out)
+    # shellcheck disable=SC2059 # the format is the caller's
+    printf "$4%s%s" "$v" "$([ "$saturated" = true ] && echo ' (b)')" \
+        "$([ "$timed_out" = true ] && echo ' (t)')"
+}
+ratio() { # $1 $2: two numbers; sse-server / Nchan
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2f", a / b }'
+}
+check() { # $1: awk condition on a (sse-server), b (Nchan), r (ratio); empty inputs: "–"
+    local a=$2 b=$3
+    if [ -z "$a" ] || [ "$a" = null ]; then echo "–"; return; fi
+    awk -v a="$a" -v b="${b:-0}" "BEGIN { r = (b + 0 == 0) ? 0 : a / b; print (($1) ? \"yes\" : \"**no**\") }"
+}
+row() { # $1 scenario, $2 figure, $3 jq expression, $4 format, $5 target, $6 check ("" = none)
+    local a b met
+    a=$(value sse-server "$1" "$3")
+    b=$(value nchan "$1" "$3")
+    met="–"
+    [ -n "$6" ] && met=$(check "$6" "$a" "$b")
+    [ -n "$a$b" ] || return 0
+    echo "| $1 | $2 | $(cell sse-server "$1" "$3" "$4") | $(cell nchan "$1" "$3" "$4") |" \
+         "$(ratio "$a" "$b") | $5 | $met |"
+}
+echo
+echo "| scenario | figure | sse-server | Nchan | ratio | target | met |"
+echo "|---|---|--:|--:|--:|---|---|"
+row idle "streams open" .connections_open "%d" "19 000" "a == 19000"
+row idle "RSS per stream, KiB" .rss_per_connection_kb "%.1f" "≤ 3 KiB" "a <= 3"
+row connect "streams opened per s" .connect_per_s "%.0f" "≥ 10 000/s" "a >= 10000"
+row connect "connect → open p99, ms" .connect_ms.p99 "%.1f" "≤ 50 ms" "a <= 50"
+row broadcast-10k "deliveries/s" .deliveries_per_s "%.0f" "≥ 2× Nchan" "r >= 2"
+row broadcast-10k "loss" .loss "%d" "0" "a == 0"
+row broadcast-1k "deliveries/s" .deliveries_per_s "%.0f" "≥ 1.5× Nchan" "r >= 1.5"
+row broadcast-1k "loss" .loss "%d" "0" "a == 0"
+row rate-10k "latency p99, ms" .latency_ms.p99 "%.2f" "≤ 0.5× Nchan" "r <= 0.5"
+row rate-1k "latency p99, ms" .latency_ms.p99 "%.2f" "≤ 5 ms" "a <= 5"
+row ingest "notifications/s" .notifications_per_s "%.0f" "≥ 100 000/s" "a >= 100000"
+row ingest-batch "notifications/s" .notifications_per_s "%.0f" "≥ 500 000/s" "a >= 500000"
+row mixed "deliveries/s" .deliveries_per_s "%.0f" "report" ""
+row mixed "latency p99, ms" .latency_ms.p99 "%.2f" "report" ""
+row mixed "loss" .loss "%d" "0" "a == 0"
+row slow "slow streams closed by the server" .slow_closed "%d" "100" "a == 100"
+row slow "loss, the 900 others" .loss "%d" "0" "a == 0"
+row slow "server RSS peak, MiB" '(.rss_max_kb / 1024)' "%.0f" "bounded" \
+    "a <= 100 + 64" # 100 slow streams × 1 MiB (client.max_pending_bytes) + 64 MiB
+row slow-baseline "latency p99, ms (no slow reader)" .latency_ms.p99 "%.2f" "reference" ""
+row slow "latency p99, ms" .latency_ms.p99 "%.2f" "≤ 1.2× slow-baseline" ""
+base=$(value sse-server slow-baseline .latency_ms.p99)
+with_slow=$(value sse-server slow .latency_ms.p99)
+if [ -n "$base" ] && [ -n "$with_slow" ]; then
+    echo "| slow | p99 with ÷ without slow readers | $(ratio "$with_slow" "$base") |" \
+         "$(ratio "$(value nchan slow .latency_ms.p99)" "$(value nchan slow-baseline .latency_ms.p99)") |" \
+         "– | ≤ 1.2 | $(check "a <= 1.2" "$(ratio "$with_slow" "$base")" "") |"
+fi
+echo
+echo "(b): sse-bench used ≥ 90 % of its core while notifications flowed: the figure may measure the generator."
+echo "(t): the run reached its duration cap (90 s) before every notification was delivered."
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "JSON lines: $out; logs: $logs"
+exit "$failed"

@@ -1,0 +1,108 @@
+// sse-bench, the load generator, against the real daemon: small runs that must deliver every
+// event exactly once and in order, so that the benchmark cannot silently rot.
+#include "support/daemon_process.hpp"
+#include "support/redis_server.hpp"
+
+#include <array>
+#include <cstdio>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+namespace sse_server::test {
+namespace {
+
+struct bench_outcome
+{
+    int exit_status = -1;
+    std::string output;
+    nlohmann::json result; // the JSON line; discarded (null) when there is none
+};
+
+/** Runs sse-bench against `daemon` with `args` added, waits for it, keeps what it printed. */
+bench_outcome run_bench(daemon_process const& daemon, redis_server const& redis,
+                        std::string const& args)
+{
+    auto const command = std::string("'") + SSE_BENCH_BINARY + "'" +
+                         " --clients 127.0.0.1:" + std::to_string(daemon.clients_port()) +
+                         " --notify 127.0.0.1:" + std::to_string(daemon.notify_port()) +
+                         " --redis 127.0.0.1:" + std::to_string(redis.port()) + " --server-pid " +
+                         std::to_string(daemon.pid()) + " --duration 60 " + args + " 2>&1";
+    bench_outcome out;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe)
+        return out;
+    std::array<char, 4096> chunk{};
+    while (auto const n = std::fread(chunk.data(), 1, chunk.size(), pipe))
+        out.output.append(chunk.data(), n);
+    auto const status = pclose(pipe);
+    out.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    auto const json_at = out.output.find("\n{");
+    if (json_at != std::string::npos)
+        out.result = nlohmann::json::parse(out.output.substr(json_at + 1), nullptr, false);
+    if (out.result.is_discarded())
+        out.result = nullptr;
+    return out;
+}
+
+std::string config_for(redis_server const& redis)
+{
+    return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
+           redis.url() + "\"\n";
+}
+
+TEST(bench_smoke, streams_on_names_and_accounts_receive_every_notification_once)
+{
+    redis_server redis;
+    daemon_process daemon{config_for(redis)};
+    // 300 streams on 3 names, one notification in 10 for a single user, 300 notifications
+    // pipelined on one connection (so order by sequence is checked too).
+    auto const run = run_bench(daemon, redis,
+                               "--connections 300 --events 3 --account-every 10 "
+                               "--notifications 300 --pipeline 4 --source-addresses 8");
+    ASSERT_TRUE(run.result.is_object()) << run.output;
+    EXPECT_EQ(run.exit_status, 0) << run.output;
+    EXPECT_EQ(run.result["ok"], true) << run.output;
+    EXPECT_EQ(run.result["connections_open"], 300) << run.output;
+    EXPECT_EQ(run.result["notifications_accepted"], 300) << run.output;
+    EXPECT_EQ(run.result["loss"], 0) << run.output;
+    EXPECT_EQ(run.result["duplicates"], 0) << run.output;
+    EXPECT_EQ(run.result["order_violations"], 0) << run.output;
+    // 270 notifications to 100 streams each, 30 account events to one stream each.
+    EXPECT_EQ(run.result["events_delivered"], 270 * 100 + 30) << run.output;
+    EXPECT_EQ(run.result["deliveries_reported"], 270 * 100 + 30) << run.output;
+    EXPECT_GT(run.result["rss_connected_kb"].get<double>(), 0) << run.output;
+}
+
+TEST(bench_smoke, ingest_in_pipelined_batches_is_accepted_in_full)
+{
+    redis_server redis;
+    daemon_process daemon{config_for(redis)};
+    auto const run = run_bench(daemon, redis,
+                               "--connections 0 --notifications 2000 --batch 10 --pipeline 8 "
+                               "--notify-connections 2");
+    ASSERT_TRUE(run.result.is_object()) << run.output;
+    EXPECT_EQ(run.exit_status, 0) << run.output;
+    EXPECT_EQ(run.result["notifications_accepted"], 2000) << run.output;
+    EXPECT_EQ(run.result["posts"], 200) << run.output;
+}
+
+TEST(bench_smoke, a_stream_that_stops_reading_is_closed_by_the_daemon_and_the_others_lose_nothing)
+{
+    redis_server redis;
+    daemon_process daemon{
+        config_for(redis), {}, {{"SSE_SERVER_CLIENT_MAX_PENDING_BYTES", "32768"}}};
+    // 2 of 20 streams stop reading; 3000 notifications of 2 KiB (6 MiB) overflow what the
+    // kernel (4 MiB of send buffer at most, by default) and a 32 KiB queue hold for them.
+    auto const run = run_bench(daemon, redis,
+                               "--connections 20 --slow 2 --notifications 3000 --payload 2048 "
+                               "--batch 4 --slow-drain 10000");
+    ASSERT_TRUE(run.result.is_object()) << run.output;
+    EXPECT_EQ(run.exit_status, 0) << run.output;
+    EXPECT_EQ(run.result["slow_closed"], 2) << run.output;
+    EXPECT_EQ(run.result["loss"], 0) << run.output;
+    EXPECT_EQ(run.result["events_delivered"], 3000 * 18) << run.output;
+}
+
+} // namespace
+} // namespace sse_server::test

@@ -234,7 +234,7 @@ void notify_session::on_write(error_code ec, std::size_t)
     }
     if (!response_->keep_alive()) {
         closed_ = true;
-        return lingering_close(stream_, shared_from_this());
+        return lingering_close(stream_.socket(), shared_from_this());
     }
     response_.reset();
     do_read();

@@ -30,6 +30,14 @@ void connection_manager::shut_down_all(std::function<void()> on_empty)
         std::exchange(on_empty_, nullptr)();
 }
 
+void connection_manager::sweep(connection::clock::time_point now)
+{
+    // Safe to walk the set itself: a connection that closes is destroyed later, by its
+    // handlers, never inside check_deadline().
+    for (auto* c : connections_)
+        c->check_deadline(now);
+}
+
 std::size_t connection_manager::abort_all()
 {
     std::size_t dropped = 0;

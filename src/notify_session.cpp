@@ -11,16 +11,18 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <iterator>
 
 namespace sse_server {
 
 namespace {
 
 constexpr std::size_t header_limit = 8 * 1024;
+constexpr std::size_t read_size = 16 * 1024;
 constexpr char const* json_type = "application/json";
 
 std::string_view path_of(std::string_view target)
@@ -37,8 +39,11 @@ std::string error_body(std::string_view message)
 } // namespace
 
 notify_session::notify_session(tcp::socket&& socket, notify_services& services)
-    : stream_(std::move(socket)), svc_(services)
+    : socket_(std::move(socket)), svc_(services)
 {
+    error_code ec;
+    // A response must not wait for the ACK of the previous one (Nagle).
+    socket_.set_option(tcp::no_delay(true), ec);
     svc_.connections.add(*this);
 }
 
@@ -54,68 +59,82 @@ void notify_session::run()
 
 void notify_session::do_read()
 {
-    parser_.emplace();
-    parser_->header_limit(header_limit);
-    parser_->body_limit(svc_.cfg.notify.max_body_bytes);
-    stream_.expires_after(svc_.cfg.notify.idle_timeout);
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        beast::bind_front_handler(&notify_session::on_read_header, shared_from_this()));
+    if (reading_ || closed_)
+        return;
+    reading_ = true;
+    deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
+    socket_.async_read_some(buffer_.prepare(read_size),
+                            beast::bind_front_handler(&notify_session::on_read, shared_from_this()));
 }
 
-void notify_session::on_read_header(error_code ec, std::size_t bytes)
+void notify_session::on_read(error_code ec, std::size_t bytes)
 {
-    if (ec || parser_->is_done())
-        return on_read(ec, bytes);
-    // HTTP clients such as libcurl (PHP, curl) ask before sending a body over 1 KiB and wait
-    // a whole second for this answer if it never comes.
-    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
-        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-        return net::async_write(
-            stream_, net::buffer(go_on.data(), go_on.size()),
-            [self = shared_from_this()](error_code wec, std::size_t) {
-                if (wec)
-                    return self->close();
-                self->do_read_body();
-            });
-    }
-    do_read_body();
-}
-
-void notify_session::do_read_body()
-{
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&notify_session::on_read, shared_from_this()));
-}
-
-void notify_session::on_read(error_code ec, std::size_t)
-{
+    reading_ = false;
+    deadline_ = clock::time_point::max();
     if (closed_)
         return;
-    busy_ = true;
-    received_at_ = std::chrono::steady_clock::now();
-    if (ec == http::error::body_limit) {
-        // The rest of the body is still on the wire: answer, then close.
-        keep_alive_ = false;
-        svc_.stats.notifications.inc("too_large");
-        return reply_error(http::status::payload_too_large,
-                           "body exceeds " + std::to_string(svc_.cfg.notify.max_body_bytes) +
-                               " bytes");
-    }
-    if (ec == http::error::header_limit) {
-        keep_alive_ = false;
-        return reply_error(http::status::request_header_fields_too_large,
-                           "request header fields too large");
-    }
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset)
+    if (ec) // end of stream, reset, or closed: a request cut short gets no answer
         return close();
-    if (ec) {
-        keep_alive_ = false;
-        return reply_error(http::status::bad_request, "malformed HTTP request");
+    buffer_.commit(bytes);
+    handle_buffered();
+}
+
+void notify_session::handle_buffered()
+{
+    // Every complete request already read is answered before anything is written.
+    while (!waiting_ && keep_alive_ && !closed_ && buffer_.size() > 0) {
+        if (!parser_) {
+            parser_.emplace();
+            parser_->header_limit(header_limit);
+            parser_->body_limit(svc_.cfg.notify.max_body_bytes);
+            parser_->eager(true);
+            continue_sent_ = false;
+        }
+        error_code ec;
+        auto const used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more)
+            ec = {};
+        if (!ec && !parser_->is_done()) {
+            if (used > 0 && buffer_.size() > 0)
+                continue;
+            // HTTP clients such as libcurl (PHP, curl) ask before sending a body over 1 KiB
+            // and wait a whole second for this answer if it never comes.
+            if (parser_->is_header_done() && !continue_sent_ &&
+                beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+                output_ += "HTTP/1.1 100 Continue\r\n\r\n";
+                continue_sent_ = true;
+            }
+            break;
+        }
+        received_at_ = clock::now();
+        if (ec) {
+            // What follows on the wire cannot be trusted to be a request: answer, then close.
+            keep_alive_ = false;
+            if (ec == http::error::body_limit) {
+                svc_.stats.notifications.inc("too_large");
+                reply_error(http::status::payload_too_large,
+                            "body exceeds " + std::to_string(svc_.cfg.notify.max_body_bytes) +
+                                " bytes");
+            } else if (ec == http::error::header_limit) {
+                reply_error(http::status::request_header_fields_too_large,
+                            "request header fields too large");
+            } else {
+                reply_error(http::status::bad_request, "malformed HTTP request");
+            }
+            break;
+        }
+        keep_alive_ = parser_->get().keep_alive();
+        handle_request();
+        if (!waiting_)
+            parser_.reset();
     }
-    keep_alive_ = parser_->get().keep_alive();
-    handle_request();
+    if (closed_)
+        return;
+    if (!output_.empty())
+        return do_write();
+    if (!waiting_ && keep_alive_)
+        do_read();
 }
 
 void notify_session::handle_request()
@@ -175,7 +194,7 @@ void notify_session::handle_notify()
     svc_.stats.events_delivered += recipients;
     svc_.stats.notifications.inc("accepted", batch.items.size());
     reply(http::status::accepted,
-          nlohmann::json{{"accepted", batch.items.size()}, {"recipients", recipients}}.dump(),
+          fmt::format(R"({{"accepted":{},"recipients":{}}})", batch.items.size(), recipients),
           json_type);
 }
 
@@ -184,66 +203,97 @@ void notify_session::handle_readyz()
     if (svc_.connections.stopping())
         return reply(http::status::service_unavailable, "shutting down",
                      "text/plain; charset=utf-8");
+    waiting_ = true;
     svc_.redis.async_ping([self = shared_from_this()](redis_reply r) {
-        if (self->closed_)
-            return;
-        if (r.type == redis_reply::kind::value)
-            return self->reply(http::status::ok, "ready", "text/plain; charset=utf-8");
-        self->reply(http::status::service_unavailable, "redis unavailable: " + r.text,
-                    "text/plain; charset=utf-8");
+        self->on_readyz(r.type == redis_reply::kind::value, r.text);
     });
 }
 
-void notify_session::reply_error(http::status status, std::string message)
+void notify_session::on_readyz(bool ready, std::string const& reason)
+{
+    waiting_ = false;
+    if (closed_)
+        return;
+    if (ready)
+        reply(http::status::ok, "ready", "text/plain; charset=utf-8");
+    else
+        reply(http::status::service_unavailable, "redis unavailable: " + reason,
+              "text/plain; charset=utf-8");
+    parser_.reset();
+    handle_buffered();
+}
+
+void notify_session::reply_error(http::status status, std::string_view message)
 {
     svc_.stats.notify_refused.inc(std::to_string(static_cast<unsigned>(status)));
     reply(status, error_body(message), json_type);
 }
 
-void notify_session::reply(http::status status, std::string body, char const* content_type)
+void notify_session::reply(http::status status, std::string_view body,
+                           std::string_view content_type)
 {
-    auto const version = parser_->get().version();
-    response_.emplace(status, version ? version : 11);
-    response_->set(http::field::server, "sse-server");
-    response_->set(http::field::content_type, content_type);
-    if (status == http::status::method_not_allowed)
-        response_->set(http::field::allow,
-                       path_of(parser_->get().target()) == "/notify" ? "POST" : "GET");
+    // Written by hand: the responses are few and fixed, and this path runs once per POST.
+    bool const header_read = parser_ && parser_->is_header_done();
+    unsigned const version = header_read ? parser_->get().version() : 11;
+    keep_alive_ = keep_alive_ && !svc_.connections.stopping();
+    auto out = std::back_inserter(output_);
+    fmt::format_to(out, "HTTP/{}.{} {} {}\r\nServer: sse-server\r\nContent-Type: {}\r\n",
+                   version / 10, version % 10, static_cast<unsigned>(status),
+                   std::string_view(http::obsolete_reason(status)), content_type);
+    if (status == http::status::method_not_allowed) {
+        auto const target = parser_->get().target();
+        bool const notify_path =
+            path_of(std::string_view(target.data(), target.size())) == "/notify";
+        output_ += notify_path ? "Allow: POST\r\n" : "Allow: GET\r\n";
+    }
     if (status == http::status::unauthorized)
-        response_->set(http::field::www_authenticate, "Bearer");
-    response_->body() = std::move(body);
-    response_->keep_alive(keep_alive_ && !svc_.connections.stopping());
-    response_->prepare_payload();
-    do_write();
+        output_ += "WWW-Authenticate: Bearer\r\n";
+    if (version >= 11 && !keep_alive_)
+        output_ += "Connection: close\r\n";
+    if (version < 11 && keep_alive_)
+        output_ += "Connection: keep-alive\r\n";
+    fmt::format_to(out, "Content-Length: {}\r\n\r\n", body.size());
+    output_ += body;
 }
 
 void notify_session::do_write()
 {
-    stream_.expires_after(svc_.cfg.notify.idle_timeout);
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&notify_session::on_write, shared_from_this()));
+    if (writing_now_ || closed_ || output_.empty())
+        return;
+    writing_now_ = true;
+    std::swap(writing_, output_);
+    output_.clear();
+    deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
+    net::async_write(socket_, net::buffer(writing_),
+                     beast::bind_front_handler(&notify_session::on_write, shared_from_this()));
 }
 
 void notify_session::on_write(error_code ec, std::size_t)
 {
-    busy_ = false;
+    writing_now_ = false;
+    deadline_ = clock::time_point::max();
+    writing_.clear();
+    if (closed_)
+        return;
     if (ec) {
-        if (ec != net::error::operation_aborted)
-            spdlog::debug("notify: write: {}", ec.message());
+        spdlog::debug("notify: write: {}", ec.message());
         return close();
     }
-    if (!response_->keep_alive()) {
+    if (!output_.empty())
+        return do_write();
+    if (!keep_alive_) {
         closed_ = true;
-        return lingering_close(stream_, shared_from_this());
+        return lingering_close(socket_, shared_from_this());
     }
-    response_.reset();
-    do_read();
+    if (!waiting_)
+        handle_buffered();
 }
 
 void notify_session::shut_down()
 {
     // Between requests: close now. Mid-request: the response goes out, then the close.
-    if (!busy_)
+    keep_alive_ = false;
+    if (!writing_now_ && !waiting_)
         close();
 }
 
@@ -253,12 +303,20 @@ std::size_t notify_session::abort()
     return 0;
 }
 
+void notify_session::check_deadline(clock::time_point now)
+{
+    // Idle between requests, or a peer that neither sends nor reads: the connection goes.
+    if (now >= deadline_ && !closed_)
+        close();
+}
+
 void notify_session::close()
 {
     if (closed_)
         return;
     closed_ = true;
-    stream_.close();
+    error_code ignored;
+    socket_.close(ignored);
 }
 
 } // namespace sse_server

@@ -4,15 +4,31 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 
 namespace sse_server {
 
+namespace {
+
+// One sweep checks every connection's deadlines and the heartbeats. It runs often enough that
+// a deadline is late by at most a quarter of the shortest timeout, and at least every second.
+std::chrono::milliseconds sweep_period(config const& cfg)
+{
+    using std::chrono::milliseconds;
+    auto const shortest =
+        std::min({cfg.client.header_timeout, cfg.client.send_timeout, cfg.client.heartbeat});
+    return std::clamp(shortest / 4, milliseconds(10), milliseconds(1000));
+}
+
+} // namespace
+
 server::server(config cfg, bool handle_signals)
-    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age), redis_(ioc_, cfg_.redis),
+    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age), flushes_(ioc_),
+      redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
-      client_services_{cfg_, subscriptions_, auth_, stats_, connections_},
+      client_services_{cfg_, subscriptions_, auth_, stats_, connections_, flushes_},
       notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {
@@ -22,7 +38,7 @@ server::server(config cfg, bool handle_signals)
               [this](tcp::socket&& s) {
                   std::make_shared<notify_session>(std::move(s), notify_services_)->run();
               }),
-      signals_(ioc_), heartbeat_timer_(ioc_), revalidate_timer_(ioc_), shutdown_timer_(ioc_),
+      signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)), revalidate_timer_(ioc_), shutdown_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
 {
     if (handle_signals) {
@@ -45,7 +61,8 @@ void server::run()
     redis_.start();
     clients_.run();
     notify_.run();
-    do_heartbeat();
+    next_heartbeat_ = std::chrono::steady_clock::now() + cfg_.client.heartbeat / 2;
+    do_sweep();
     do_revalidate();
     systemd_notify("READY=1");
     spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
@@ -58,23 +75,29 @@ void server::stop()
     net::post(ioc_, [this] { begin_shutdown(); });
 }
 
-void server::do_heartbeat()
+void server::do_sweep()
 {
-    // One timer for all streams. It ticks twice per heartbeat period and a stream that wrote
-    // nothing during a whole tick gets a comment, so no stream stays silent for longer than
-    // client.heartbeat.
-    heartbeat_timer_.expires_after(cfg_.client.heartbeat / 2);
-    heartbeat_timer_.async_wait([this](error_code ec) { on_heartbeat(ec); });
+    sweep_timer_.expires_after(sweep_period_);
+    sweep_timer_.async_wait([this](error_code ec) { on_sweep(ec); });
 }
 
-void server::on_heartbeat(error_code ec)
+void server::on_sweep(error_code ec)
 {
-    if (ec || stopping_)
+    if (ec)
         return;
-    subscriptions_.for_each([this](subscriber& s) { s.keep_alive(heartbeat_); });
-    // Old history goes even when nothing is published.
-    subscriptions_.expire_history();
-    do_heartbeat();
+    auto const now = std::chrono::steady_clock::now();
+    connections_.sweep(now);
+    // Heartbeats tick twice per period and a stream that wrote nothing during a whole tick
+    // gets a comment, so no stream stays silent for longer than client.heartbeat.
+    if (!stopping_ && now >= next_heartbeat_) {
+        next_heartbeat_ = now + cfg_.client.heartbeat / 2;
+        subscriptions_.for_each([this](subscriber& s) { s.keep_alive(heartbeat_); });
+        // Old history goes even when nothing is published.
+        subscriptions_.expire_history();
+    }
+    // Deadlines still apply while stopping, until the last connection is gone.
+    if (!stopping_ || connections_.size() > 0)
+        do_sweep();
 }
 
 void server::do_revalidate()
@@ -104,12 +127,14 @@ void server::begin_shutdown()
     clients_.stop();
     notify_.stop();
     signals_.cancel();
-    heartbeat_timer_.cancel();
     revalidate_timer_.cancel();
 
     shutdown_timer_.expires_after(cfg_.server.shutdown_timeout);
     shutdown_timer_.async_wait([this](error_code ec) { on_shutdown_deadline(ec); });
-    connections_.shut_down_all([this] { shutdown_timer_.cancel(); });
+    connections_.shut_down_all([this] {
+        shutdown_timer_.cancel();
+        sweep_timer_.cancel();
+    });
     // Lookups in flight complete as "unavailable", so their clients get a 503 and close.
     redis_.stop();
 }
@@ -119,6 +144,7 @@ void server::on_shutdown_deadline(error_code ec)
     if (ec)
         return;
     auto const dropped = connections_.abort_all();
+    sweep_timer_.cancel();
     spdlog::warn("shutdown timeout: closed the remaining connections; {} queued events were "
                  "not delivered",
                  dropped);

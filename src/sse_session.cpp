@@ -9,6 +9,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <spdlog/spdlog.h>
@@ -33,10 +34,12 @@ std::optional<std::string_view> header(http::request<http::empty_body> const& re
 } // namespace
 
 sse_session::sse_session(tcp::socket&& socket, client_services& services)
-    : stream_(std::move(socket)), svc_(services)
+    : socket_(std::move(socket)), svc_(services)
 {
     error_code ec;
-    peer_ = stream_.socket().remote_endpoint(ec);
+    peer_ = socket_.remote_endpoint(ec);
+    // Events are small and must leave at once, not wait for the previous one's ACK.
+    socket_.set_option(tcp::no_delay(true), ec);
     svc_.connections.add(*this);
 }
 
@@ -58,11 +61,11 @@ void sse_session::run()
 
 void sse_session::do_read_request()
 {
-    parser_.emplace();
-    parser_->header_limit(header_limit);
+    request_ = std::make_unique<pending_request>();
+    request_->parser.header_limit(header_limit);
     // A slow or silent client (slowloris) loses its connection after header_timeout.
-    stream_.expires_after(svc_.cfg.client.header_timeout);
-    http::async_read(stream_, buffer_, *parser_,
+    deadline_ = clock::now() + svc_.cfg.client.header_timeout;
+    http::async_read(socket_, request_->buffer, request_->parser,
                      beast::bind_front_handler(&sse_session::on_read_request, shared_from_this()));
 }
 
@@ -70,29 +73,24 @@ void sse_session::on_read_request(error_code ec, std::size_t)
 {
     if (state_ == state::closed)
         return;
+    deadline_ = clock::time_point::max();
     if (ec == http::error::header_limit)
         return refuse(http::status::request_header_fields_too_large,
                       "request header fields too large");
     if (ec == http::error::unexpected_body)
         return refuse(http::status::bad_request, "a stream request has no body");
-    if (ec == beast::error::timeout) {
-        svc_.stats.client_refused.inc("timeout");
-        spdlog::debug("client {}: no complete request within the header timeout", fmt::streamed(peer_));
-        return close(nullptr);
-    }
     if (ec == http::error::end_of_stream || ec == net::error::connection_reset)
         return close(nullptr);
     if (ec)
         return refuse(http::status::bad_request, "malformed request");
 
-    stream_.expires_never();
-    auto const& req = parser_->get();
-    version_ = req.version();
+    auto const& req = request_->parser.get();
+    version_ = static_cast<std::uint8_t>(req.version());
     queue_.set_chunked(version_ >= 11);
     if (auto origin = header(req, http::field::origin)) {
         auto const& allowed = svc_.cfg.client.cors_origins;
         if (std::find(allowed.begin(), allowed.end(), *origin) != allowed.end())
-            cors_origin_ = std::string(*origin);
+            request_->cors_origin = std::string(*origin);
     }
 
     std::string_view const target(req.target().data(), req.target().size());
@@ -103,15 +101,16 @@ void sse_session::on_read_request(error_code ec, std::size_t)
     if (parsed.request.path != svc_.cfg.client.path)
         return refuse(http::status::not_found, "not found");
     if (req.method() == http::verb::options)
-        return respond(stream_preflight(version_, cors_origin_));
+        return respond(stream_preflight(version_, request_->cors_origin));
     if (req.method() != http::verb::get)
         return refuse(http::status::method_not_allowed, "method not allowed");
     if (parsed.error)
         return refuse(http::status::bad_request, *parsed.error);
-    request_ = std::move(parsed.request);
+    auto& wanted = request_->target;
+    wanted = std::move(parsed.request);
     // Resume (SPEC §2.5): the browser's Last-Event-ID header, or lastEventId for polyfills.
     if (auto last_id = header(req, "Last-Event-ID"))
-        request_.last_event_id = std::string(*last_id);
+        wanted.last_event_id = std::string(*last_id);
 
     if (svc_.connections.stopping())
         return refuse(http::status::service_unavailable, "server shutting down");
@@ -121,8 +120,8 @@ void sse_session::on_read_request(error_code ec, std::size_t)
     credential_sources sources;
     sources.authorization = header(req, http::field::authorization);
     sources.api_key_header = header(req, "X-API-Key");
-    if (request_.api_key)
-        sources.api_key_query = *request_.api_key;
+    if (wanted.api_key)
+        sources.api_key_query = *wanted.api_key;
     for (auto [it, end] = req.equal_range(http::field::cookie); it != end; ++it)
         sources.cookie_headers.emplace_back(it->value().data(), it->value().size());
     auto extracted = extract_credential(sources, svc_.cfg.auth);
@@ -132,9 +131,9 @@ void sse_session::on_read_request(error_code ec, std::size_t)
     }
     credential_ = std::move(*extracted.found);
 
-    // The request is no longer needed: what the stream uses is copied out of it.
-    parser_.reset();
-    buffer_ = beast::flat_buffer{};
+    // The request's buffers are no longer needed: what the stream uses is copied out.
+    request_->buffer = beast::flat_buffer{};
+    request_->parser.release();
     state_ = state::authenticating;
     svc_.auth.async_authenticate(
         credential_, beast::bind_front_handler(&sse_session::on_authenticated, shared_from_this()));
@@ -169,11 +168,14 @@ void sse_session::on_authenticated(auth_result result)
 
 void sse_session::start_stream()
 {
-    response_header_ = stream_response_head(version_, cors_origin_);
+    auto request = std::move(request_);
+    auto const& wanted = request->target;
+    response_header_ = stream_response_head(version_, request->cors_origin);
+    events_ = std::move(request->target.events);
 
     std::optional<event_id> resume;
-    if (request_.last_event_id) {
-        resume = svc_.subscriptions.resume_point(*request_.last_event_id);
+    if (wanted.last_event_id) {
+        resume = svc_.subscriptions.resume_point(*wanted.last_event_id);
         svc_.stats.replay.inc(resume ? "replayed" : "resync");
     }
     // The greeting carries the position the stream is complete from, so that a client that
@@ -181,8 +183,9 @@ void sse_session::start_stream()
     auto const newest = svc_.subscriptions.newest();
     auto const position = resume ? *resume : newest;
     auto greeting = stream_greeting(svc_.cfg.client.retry, position,
-                                    request_.origin ? *request_.origin : random_origin(), user_id_,
-                                    request_.events, request_.last_event_id && !resume);
+                                    wanted.origin ? *wanted.origin : random_origin(), user_id_,
+                                    events_, wanted.last_event_id && !resume);
+    request.reset();
 
     // From here on every published frame is queued behind the greeting, in order.
     state_ = state::streaming;
@@ -190,14 +193,15 @@ void sse_session::start_stream()
     subscribed_ = true;
     ++svc_.stats.connections;
     spdlog::debug("client {}: stream open for user {} ({} events)", fmt::streamed(peer_),
-                  user_id_, request_.events.size());
+                  user_id_, events_.size());
 
     catching_up_ = resume && *resume < newest;
     cursor_ = position;
-    // The read starts first, with no deadline: a write's deadline, set later, then applies to
-    // the write alone (tcp_stream leaves the timer of a pending operation alone).
+    error_code ec;
+    socket_.non_blocking(true, ec);
     do_watch_hangup();
-    enqueue(std::make_shared<std::string const>(std::move(greeting)));
+    queue_.push(std::make_shared<std::string const>(std::move(greeting)));
+    do_write();
 }
 
 void sse_session::send(frame_ptr const& frame)
@@ -216,32 +220,38 @@ void sse_session::send(frame_ptr const& frame)
                      pending);
         return close("slow_consumer");
     }
-    enqueue(frame);
+    queue_.push(frame);
+    count_queued_bytes();
+    request_flush();
 }
 
 void sse_session::keep_alive(frame_ptr const& comment)
 {
-    if (state_ == state::streaming && !wrote_since_tick_ && queue_.empty())
-        enqueue(comment);
+    if (state_ == state::streaming && !wrote_since_tick_ && queue_.empty()) {
+        queue_.push(comment);
+        request_flush();
+    }
     wrote_since_tick_ = false;
 }
 
-void sse_session::enqueue(frame_ptr frame)
+void sse_session::request_flush()
 {
-    queue_.push(std::move(frame));
-    count_queued_bytes();
-    if (!queue_.in_flight())
+    // A stream waiting for room in its socket writes when the room comes; one that already
+    // asked is written with everything queued by then.
+    if (flush_requested_ || waiting_writable_)
+        return;
+    flush_requested_ = true;
+    svc_.flushes.request(shared_from_this());
+}
+
+void sse_session::flush()
+{
+    flush_requested_ = false;
+    if (!waiting_writable_)
         do_write();
 }
 
-void sse_session::count_queued_bytes()
-{
-    svc_.stats.queued_bytes += static_cast<std::int64_t>(queue_.pending_bytes()) -
-                               static_cast<std::int64_t>(counted_bytes_);
-    counted_bytes_ = queue_.pending_bytes();
-}
-
-void sse_session::pull_replay()
+bool sse_session::pull_replay()
 {
     auto const budget = std::min<std::size_t>(svc_.cfg.client.max_pending_bytes, 256 * 1024);
     auto batch = svc_.subscriptions.replay_after(cursor_, *this, budget);
@@ -251,15 +261,74 @@ void sse_session::pull_replay()
         ++svc_.stats.slow_consumer_closes;
         spdlog::warn("client {}: closed, too slow to catch up with the replay",
                      fmt::streamed(peer_));
-        return close("slow_consumer");
+        close("slow_consumer");
+        return false;
     }
     cursor_ = batch.cursor;
     catching_up_ = !batch.complete;
     for (auto& frame : batch.frames)
         queue_.push(std::move(frame));
+    return true;
+}
+
+void sse_session::do_write()
+{
+    // Writes without waiting as long as the socket takes the bytes (the usual case: one
+    // system call for everything queued); waits for room only when it is full.
+    while (state_ == state::streaming || state_ == state::finishing) {
+        if (!queue_.in_flight()) {
+            if (queue_.empty() && catching_up_ && state_ == state::streaming && !pull_replay())
+                return;
+            // The head goes out with the first batch; the last chunk with the last one.
+            queue_.start_batch(response_header_, state_ == state::finishing);
+            if (queue_.ended())
+                return close(close_reason_);
+            if (!queue_.in_flight())
+                break;
+        }
+        error_code ec;
+        auto const bytes = socket_.write_some(queue_.buffers(), ec);
+        if (ec == net::error::would_block || ec == net::error::try_again)
+            return do_wait_writable();
+        if (ec)
+            return fail(ec, "write");
+        if (!queue_.written(bytes))
+            continue; // the rest of this batch
+        response_header_ = std::string{};
+        if (queue_.ended()) {
+            // Clean end of stream: the last chunk is out, now FIN.
+            socket_.shutdown(tcp::socket::shutdown_send, ec);
+            return close(close_reason_);
+        }
+    }
+    deadline_ = clock::time_point::max();
     count_queued_bytes();
-    if (!queue_.empty() && !queue_.in_flight())
-        do_write();
+}
+
+void sse_session::do_wait_writable()
+{
+    count_queued_bytes();
+    // The deadline covers one wait: a reader that takes nothing for send_timeout is gone;
+    // one that is slow but steady keeps its connection.
+    deadline_ = clock::now() + svc_.cfg.client.send_timeout;
+    waiting_writable_ = true;
+    socket_.async_wait(tcp::socket::wait_write,
+                       beast::bind_front_handler(&sse_session::on_writable, shared_from_this()));
+}
+
+void sse_session::on_writable(error_code ec)
+{
+    waiting_writable_ = false;
+    if (ec)
+        return fail(ec, "wait for write");
+    do_write();
+}
+
+void sse_session::count_queued_bytes()
+{
+    svc_.stats.queued_bytes += static_cast<std::int64_t>(queue_.pending_bytes()) -
+                               static_cast<std::int64_t>(counted_bytes_);
+    counted_bytes_ = queue_.pending_bytes();
 }
 
 void sse_session::revalidate()
@@ -284,58 +353,25 @@ void sse_session::revalidate()
     });
 }
 
-void sse_session::do_write()
-{
-    if (!queue_.in_flight()) {
-        // The head goes out with the first batch; the last chunk with the last one.
-        queue_.start_batch(response_header_, state_ == state::finishing);
-        if (queue_.ended())
-            return close(close_reason_);
-        if (!queue_.in_flight())
-            return;
-    }
-    // The deadline covers one write_some: a reader that takes nothing for send_timeout is
-    // gone; one that is slow but steady keeps its connection.
-    stream_.expires_after(svc_.cfg.client.send_timeout);
-    stream_.async_write_some(queue_.buffers(),
-                             beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
-}
-
-void sse_session::on_write(error_code ec, std::size_t bytes)
-{
-    if (ec)
-        return fail(ec, "write");
-    stream_.expires_never();
-    if (!queue_.written(bytes))
-        return do_write(); // the rest of this batch
-    count_queued_bytes();
-    response_header_ = std::string{};
-    if (queue_.ended()) {
-        // Clean end of stream: the last chunk is out, now FIN.
-        error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return close(close_reason_);
-    }
-    if (queue_.empty() && catching_up_ && state_ == state::streaming)
-        return pull_replay();
-    if (!queue_.empty() || state_ == state::finishing)
-        do_write();
-}
-
 void sse_session::do_watch_hangup()
 {
-    // An SSE client sends nothing after its request: any read completion means it is gone.
-    stream_.expires_never();
-    stream_.async_read_some(
-        net::buffer(discard_buffer_),
-        beast::bind_front_handler(&sse_session::on_hangup, shared_from_this()));
+    // An SSE client sends nothing after its request: the socket becoming readable means it
+    // is gone (or misbehaves). Waiting needs no buffer, unlike a read. The reactor reports
+    // edges, so a hang-up that came before the wait is looked for first.
+    char probe = 0;
+    error_code ec;
+    socket_.receive(net::buffer(&probe, 1), tcp::socket::message_peek, ec);
+    if (ec != net::error::would_block && ec != net::error::try_again)
+        return on_hangup(ec);
+    socket_.async_wait(tcp::socket::wait_read,
+                       beast::bind_front_handler(&sse_session::on_hangup, shared_from_this()));
 }
 
-void sse_session::on_hangup(error_code ec, std::size_t)
+void sse_session::on_hangup(error_code ec)
 {
     if (ec == net::error::operation_aborted || state_ == state::closed)
         return;
-    spdlog::debug("client {}: hung up ({})", fmt::streamed(peer_), ec ? ec.message() : "sent data");
+    spdlog::debug("client {}: hung up", fmt::streamed(peer_));
     close("client_gone");
 }
 
@@ -343,7 +379,7 @@ void sse_session::refuse(http::status status, std::string reason)
 {
     svc_.stats.client_refused.inc(std::to_string(static_cast<unsigned>(status)));
     respond(stream_refusal(status, version_, std::move(reason), svc_.cfg.client.retry,
-                           cors_origin_));
+                           request_->cors_origin));
 }
 
 void sse_session::respond(http::response<http::string_body>&& response)
@@ -353,18 +389,19 @@ void sse_session::respond(http::response<http::string_body>&& response)
     // One request per connection: the stream port never keeps a refused connection open.
     response.keep_alive(false);
     response.prepare_payload();
-    response_ = std::move(response);
-    stream_.expires_after(svc_.cfg.client.send_timeout);
-    http::async_write(stream_, *response_,
+    request_->response = std::move(response);
+    deadline_ = clock::now() + svc_.cfg.client.send_timeout;
+    http::async_write(socket_, *request_->response,
                       beast::bind_front_handler(&sse_session::on_responded, shared_from_this()));
 }
 
 void sse_session::on_responded(error_code ec, std::size_t)
 {
+    deadline_ = clock::time_point::max();
     if (ec)
         return fail(ec, "write response");
     state_ = state::closed;
-    lingering_close(stream_, shared_from_this());
+    lingering_close(socket_, shared_from_this());
 }
 
 void sse_session::shut_down()
@@ -384,13 +421,28 @@ std::size_t sse_session::abort()
     return dropped;
 }
 
+void sse_session::check_deadline(clock::time_point now)
+{
+    if (now < deadline_ || state_ == state::closed)
+        return;
+    deadline_ = clock::time_point::max();
+    if (state_ == state::reading) {
+        svc_.stats.client_refused.inc("timeout");
+        spdlog::debug("client {}: no complete request within the header timeout",
+                      fmt::streamed(peer_));
+        return close(nullptr);
+    }
+    spdlog::debug("client {}: nothing written within the send timeout", fmt::streamed(peer_));
+    close("send_timeout");
+}
+
 void sse_session::finish(char const* reason)
 {
     if (state_ != state::streaming)
         return;
     state_ = state::finishing;
     close_reason_ = reason;
-    if (!queue_.in_flight())
+    if (!waiting_writable_)
         do_write();
 }
 
@@ -401,7 +453,8 @@ void sse_session::close(char const* reason)
     state_ = state::closed;
     if (!close_reason_)
         close_reason_ = reason;
-    stream_.close();
+    error_code ignored;
+    socket_.close(ignored);
 }
 
 void sse_session::fail(error_code ec, char const* what)
@@ -409,7 +462,7 @@ void sse_session::fail(error_code ec, char const* what)
     if (ec == net::error::operation_aborted || state_ == state::closed)
         return;
     spdlog::debug("client {}: {}: {}", fmt::streamed(peer_), what, ec.message());
-    close(ec == beast::error::timeout ? "send_timeout" : "client_gone");
+    close("client_gone");
 }
 
 } // namespace sse_server

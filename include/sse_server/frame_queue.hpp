@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstddef>
-#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -29,8 +28,8 @@ public:
     void push(frame_ptr frame);
     /** Queued bytes not yet written, the batch in flight included. */
     std::size_t pending_bytes() const { return pending_bytes_; }
-    std::size_t size() const { return frames_.size(); }
-    bool empty() const { return frames_.empty(); }
+    std::size_t size() const { return frames_.size() - head_; }
+    bool empty() const { return size() == 0; }
 
     /** Gathers the next batch: `head` (if not empty), the queued frames as one chunk, and the
         last chunk when `last` and this batch empties the queue (then nothing may be pushed
@@ -45,7 +44,12 @@ public:
     bool ended() const { return ended_; }
 
 private:
-    std::deque<frame_ptr> frames_;
+    void pop_front();
+
+    // A vector read from head_ rather than a deque: an empty deque already holds a 512-byte
+    // block, which thousands of idle streams would pay for nothing.
+    std::vector<frame_ptr> frames_;
+    std::size_t head_ = 0;
     std::size_t pending_bytes_ = 0;
     std::size_t batch_frames_ = 0; // frames at the front of frames_ in the batch in flight
     bool batch_ends_stream_ = false;

@@ -2,8 +2,6 @@
 
 #include "sse_server/net.hpp"
 
-#include <boost/beast/core/tcp_stream.hpp>
-
 #include <chrono>
 #include <memory>
 
@@ -12,8 +10,8 @@ namespace sse_server {
 /** Sends FIN after a final response, then reads and discards until the peer closes or
     `timeout` passes, then closes. Closing with unread request bytes would make the kernel
     reset the connection, and the reset can destroy the response before the peer reads it
-    (a 413 or 431 sent while the client is still sending). `owner` keeps the stream alive. */
-void lingering_close(beast::tcp_stream& stream, std::shared_ptr<void> owner,
+    (a 413 or 431 sent while the client is still sending). `owner` keeps the socket alive. */
+void lingering_close(tcp::socket& socket, std::shared_ptr<void> owner,
                      std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
 } // namespace sse_server

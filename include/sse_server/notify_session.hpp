@@ -4,7 +4,6 @@
 #include "sse_server/net.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -31,7 +30,11 @@ struct notify_services
 };
 
 /** One connection of the API to the notification port: keep-alive HTTP requests for
-    POST /notify, /healthz, /readyz and /metrics. Owned by its pending operations. */
+    POST /notify, /healthz, /readyz and /metrics. Owned by its pending operations.
+
+    Pipelined requests are answered together: every complete request already read is handled
+    before anything is written, and their responses leave in one write. The idle timeout is a
+    deadline checked by the server's sweep, not a timer re-armed per request. */
 class notify_session : public connection, public std::enable_shared_from_this<notify_session>
 {
 public:
@@ -43,31 +46,37 @@ public:
     // connection
     void shut_down() override;
     std::size_t abort() override;
+    void check_deadline(clock::time_point now) override;
 
 private:
-    using response = http::response<http::string_body>;
+    using parser = http::request_parser<http::string_body>;
 
     void do_read();
-    void on_read_header(error_code ec, std::size_t bytes);
-    void do_read_body();
     void on_read(error_code ec, std::size_t bytes);
+    void handle_buffered();
     void handle_request();
     void handle_notify();
     void handle_readyz();
-    void reply(http::status status, std::string body, char const* content_type);
-    void reply_error(http::status status, std::string message);
+    void on_readyz(bool ready, std::string const& reason);
+    void reply(http::status status, std::string_view body, std::string_view content_type);
+    void reply_error(http::status status, std::string_view message);
     void do_write();
     void on_write(error_code ec, std::size_t bytes);
     void close();
 
-    beast::tcp_stream stream_;
+    tcp::socket socket_;
     notify_services& svc_;
     beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    std::optional<response> response_;
-    std::chrono::steady_clock::time_point received_at_;
-    bool busy_ = false;       // between a complete request and its response written
-    bool keep_alive_ = true;  // false once the connection must close after the response
+    std::optional<parser> parser_;
+    std::string output_;  // responses not yet written
+    std::string writing_; // responses being written
+    clock::time_point deadline_ = clock::time_point::max();
+    clock::time_point received_at_;
+    bool reading_ = false;
+    bool writing_now_ = false;
+    bool waiting_ = false;          // a response depends on Redis (readyz)
+    bool continue_sent_ = false;    // `100 Continue` answered for the request being read
+    bool keep_alive_ = true;        // false once the connection must close after the response
     bool closed_ = false;
 };
 

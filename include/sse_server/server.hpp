@@ -3,6 +3,7 @@
 #include "sse_server/authenticator.hpp"
 #include "sse_server/config.hpp"
 #include "sse_server/connection_manager.hpp"
+#include "sse_server/flush_scheduler.hpp"
 #include "sse_server/listener.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/net.hpp"
@@ -40,8 +41,8 @@ public:
     tcp::endpoint notify_endpoint() const { return notify_.local_endpoint(); }
 
 private:
-    void do_heartbeat();
-    void on_heartbeat(error_code ec);
+    void do_sweep();
+    void on_sweep(error_code ec);
     void do_revalidate();
     void on_revalidate(error_code ec);
     void begin_shutdown();
@@ -53,6 +54,7 @@ private:
     registry subscriptions_;
     connection_manager connections_;
     net::io_context ioc_{1};
+    flush_scheduler flushes_;
     redis_client redis_;
     authenticator auth_;
     client_services client_services_;
@@ -60,7 +62,9 @@ private:
     listener clients_;
     listener notify_;
     net::signal_set signals_;
-    net::steady_timer heartbeat_timer_;
+    net::steady_timer sweep_timer_;
+    std::chrono::milliseconds sweep_period_;
+    std::chrono::steady_clock::time_point next_heartbeat_;
     net::steady_timer revalidate_timer_;
     net::steady_timer shutdown_timer_;
     frame_ptr heartbeat_;

@@ -3,18 +3,18 @@
 #include "sse_server/authenticator.hpp"
 #include "sse_server/connection_manager.hpp"
 #include "sse_server/credentials.hpp"
+#include "sse_server/flush_scheduler.hpp"
 #include "sse_server/frame_queue.hpp"
 #include "sse_server/net.hpp"
 #include "sse_server/registry.hpp"
 #include "sse_server/stream_request.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +33,7 @@ struct client_services
     authenticator& auth;
     metrics& stats;
     connection_manager& connections;
+    flush_scheduler& flushes;
 };
 
 /** One client's Server-Sent-Events stream on the clients port.
@@ -40,9 +41,15 @@ struct client_services
     Reads one request, authenticates it against Redis, then streams: the response header,
     `retry:` and the `connected` event, then every frame the registry hands it. Owned by its
     pending operations (shared_from_this); subscribed from the moment the stream starts,
-    unsubscribed in the destructor. */
+    unsubscribed in the destructor.
+
+    Thousands of these live at once, so a stream keeps only what it needs: the request and its
+    buffers are freed once the stream starts, timeouts are deadlines checked by one periodic
+    sweep (no timer per connection), and frames are written with non-blocking writes, waiting
+    for the socket only when it is full. */
 class sse_session : public subscriber,
                     public connection,
+                    public flushable,
                     public std::enable_shared_from_this<sse_session>
 {
 public:
@@ -53,7 +60,7 @@ public:
 
     // subscriber
     std::string const& user_id() const override { return user_id_; }
-    std::vector<std::string> const& events() const override { return request_.events; }
+    std::vector<std::string> const& events() const override { return events_; }
     void send(frame_ptr const& frame) override;
     void keep_alive(frame_ptr const& comment) override;
     void revalidate() override;
@@ -61,28 +68,43 @@ public:
     // connection
     void shut_down() override;
     std::size_t abort() override;
+    void check_deadline(clock::time_point now) override;
+
+    // flushable
+    void flush() override;
 
 private:
-    enum class state
+    enum class state : std::uint8_t
     {
         reading,
         authenticating,
         streaming,
-        finishing, // the last chunk is queued; no new frames
+        finishing, // the last chunk or a refusal is queued; no new frames
         closed
+    };
+
+    /** Everything that is needed only until the stream starts (or the refusal is sent). */
+    struct pending_request
+    {
+        beast::flat_buffer buffer;
+        http::request_parser<http::empty_body> parser;
+        stream_request target;
+        std::string cors_origin; // the request's Origin when it is allowed, else empty
+        std::optional<http::response<http::string_body>> response;
     };
 
     void do_read_request();
     void on_read_request(error_code ec, std::size_t bytes);
     void on_authenticated(auth_result result);
     void start_stream();
-    void enqueue(frame_ptr frame);
-    void count_queued_bytes();
-    void pull_replay();
+    void request_flush();
+    bool pull_replay();
     void do_write();
-    void on_write(error_code ec, std::size_t bytes);
+    void do_wait_writable();
+    void on_writable(error_code ec);
+    void count_queued_bytes();
     void do_watch_hangup();
-    void on_hangup(error_code ec, std::size_t bytes);
+    void on_hangup(error_code ec);
     void refuse(http::status status, std::string reason);
     void respond(http::response<http::string_body>&& response);
     void on_responded(error_code ec, std::size_t bytes);
@@ -90,33 +112,31 @@ private:
     void close(char const* reason);
     void fail(error_code ec, char const* what);
 
-    beast::tcp_stream stream_;
+    tcp::socket socket_;
     client_services& svc_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::empty_body>> parser_;
-    std::optional<http::response<http::string_body>> response_;
-    std::array<char, 512> discard_buffer_{};
+    std::unique_ptr<pending_request> request_;
     tcp::endpoint peer_;
-    state state_ = state::reading;
+    clock::time_point deadline_ = clock::time_point::max();
     char const* close_reason_ = nullptr; // why the stream ended, for metrics
-
-    stream_request request_;
-    credential credential_;
-    std::string user_id_;
-    std::string cors_origin_; // the request's Origin when it is allowed, else empty
-    unsigned version_ = 11;   // the request's HTTP version
+    state state_ = state::reading;
+    std::uint8_t version_ = 11; // the request's HTTP version
     bool subscribed_ = false;
-
+    bool flush_requested_ = false;
+    bool waiting_writable_ = false;
+    bool wrote_since_tick_ = false;
     // Resuming: while catching up, frames come from the replay buffer, in order, as the
     // queue drains; live frames are skipped because the buffer holds them too.
     bool catching_up_ = false;
     event_id cursor_;
 
+    std::vector<std::string> events_;
+    credential credential_; // kept to check it again (revalidation)
+    std::string user_id_;
+
     // The write queue: frames shared with every other connection, bounded in bytes.
-    std::string response_header_;
+    std::string response_header_; // freed once written
     frame_queue queue_;
     std::size_t counted_bytes_ = 0; // queue_'s pending bytes as last added to the metrics
-    bool wrote_since_tick_ = false;
 };
 
 } // namespace sse_server

@@ -5,6 +5,7 @@
 #include "support/test_server.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <nlohmann/json.hpp>
 
 namespace sse_server::test {
@@ -377,6 +378,21 @@ TEST_F(stream_test, http_1_0_clients_get_an_unchunked_stream)
         ASSERT_GT(c.read_some(got, 10s), 0) << got;
     EXPECT_EQ(got.rfind("HTTP/1.0 200", 0), 0u) << got;
     EXPECT_EQ(got.find("chunked"), std::string::npos) << got;
+}
+
+TEST_F(stream_test, a_client_that_hangs_up_while_being_authenticated_is_let_go_at_once)
+{
+    // The hang-up (FIN) arrives while Redis is being asked, before the stream starts; the
+    // stream must end then, not at the next heartbeat or write.
+    auto cfg = test_config(redis_);
+    cfg.client.heartbeat = std::chrono::seconds(60);
+    start(cfg);
+    tcp_connection c{clients()};
+    c.send("GET /events HTTP/1.1\r\nHost: x\r\nCookie: sid=alice-session\r\n\r\n");
+    ::shutdown(c.fd(), SHUT_WR);
+    EXPECT_TRUE(c.closed_within(5s));
+    EXPECT_TRUE(metric_reaches(
+        notify(), R"(sse_server_connections_closed_total{reason="client_gone"})", 1, 5s));
 }
 
 } // namespace

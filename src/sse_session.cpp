@@ -15,12 +15,20 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 namespace sse_server {
 
 namespace {
 
 constexpr std::size_t header_limit = 8 * 1024;
+
+// What the kernel may hold for a stream beyond what is in flight: past it, the socket counts
+// as full and frames wait in the stream's own queue, where client.max_pending_bytes bounds
+// them. Without it, a reader that stops would first get megabytes of kernel buffer.
+using unsent_bytes_limit = net::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
+constexpr int unsent_bytes_in_kernel = 64 * 1024;
 
 template <class Name>
 std::optional<std::string_view> header(http::request<http::empty_body> const& req, Name name)
@@ -40,6 +48,7 @@ sse_session::sse_session(tcp::socket&& socket, client_services& services)
     peer_ = socket_.remote_endpoint(ec);
     // Events are small and must leave at once, not wait for the previous one's ACK.
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.set_option(unsent_bytes_limit(unsent_bytes_in_kernel), ec);
     svc_.connections.add(*this);
 }
 

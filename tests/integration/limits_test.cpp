@@ -149,6 +149,36 @@ TEST_F(limits_test, a_reader_that_stops_is_closed_while_others_receive_everythin
     EXPECT_LT(rss_after - rss_before, 128 * 1024) << rss_before << " KiB -> " << rss_after;
 }
 
+TEST_F(limits_test, a_reader_that_stops_gets_little_more_than_its_queue_bound)
+{
+    // The kernel may hold only a little unsent data for a stream: the rest waits in the
+    // stream's queue, whose bound closes it. Otherwise a reader that stops takes megabytes of
+    // socket buffers first, and the daemon's memory is not bounded by its configuration.
+    auto cfg = test_config(redis_);
+    cfg.client.max_pending_bytes = 64 * 1024;
+    running_server server{cfg};
+    tcp_connection stalled{server.clients_port()};
+    stalled.send("GET /events?events=orders HTTP/1.1\r\nHost: x\r\nCookie: sid=a\r\n\r\n");
+    std::string greeting;
+    while (greeting.find("event: connected") == std::string::npos)
+        ASSERT_GT(stalled.read_some(greeting, 10s), 0) << greeting;
+
+    std::string const item = R"({"name":"orders","type":"t","id":1,"pad":")" +
+                             std::string(2000, 'p') + R"("})";
+    std::string batch = "[" + item;
+    for (int i = 1; i < 16; ++i)
+        batch += "," + item;
+    batch += "]";
+    // 32 KiB per POST, 2 MiB in all: far more than the bound plus what the kernel may keep.
+    bool closed = false;
+    for (int i = 0; i < 64 && !closed; ++i) {
+        ASSERT_EQ(post_notify(server.notify_port(), batch).status, 202);
+        closed = metric_reaches(server.notify_port(), "sse_server_slow_consumer_closes_total", 1,
+                                0ms);
+    }
+    EXPECT_TRUE(closed) << "still open after 2 MiB for a reader that reads nothing";
+}
+
 TEST_F(limits_test, a_reader_that_makes_no_progress_is_closed_after_the_send_timeout)
 {
     auto cfg = test_config(redis_);

@@ -25,10 +25,10 @@ std::chrono::milliseconds sweep_period(config const& cfg)
 } // namespace
 
 server::server(config cfg, bool handle_signals)
-    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age), flushes_(ioc_),
+    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age), flushes_(ioc_), random_(std::random_device{}()),
       redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
-      client_services_{cfg_, subscriptions_, auth_, stats_, connections_, flushes_},
+      client_services_{cfg_, subscriptions_, auth_, stats_, connections_, flushes_, random_},
       notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {

@@ -192,7 +192,7 @@ void sse_session::start_stream()
     auto const newest = svc_.subscriptions.newest();
     auto const position = resume ? *resume : newest;
     auto greeting = stream_greeting(svc_.cfg.client.retry, position,
-                                    wanted.origin ? *wanted.origin : random_origin(), user_id_,
+                                    wanted.origin ? *wanted.origin : random_origin(svc_.random), user_id_,
                                     events_, wanted.last_event_id && !resume);
     request.reset();
 

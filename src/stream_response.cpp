@@ -89,14 +89,13 @@ void set_cors_headers(http::fields& fields, std::string_view cors_origin)
     fields.set(http::field::vary, "Origin");
 }
 
-std::string random_origin()
+std::string random_origin(std::mt19937_64& random)
 {
     // UUID v4: 122 random bits, version and variant fixed.
-    std::random_device rd;
     std::array<unsigned char, 16> b{};
-    for (std::size_t i = 0; i < b.size(); i += 4) {
-        auto const r = rd();
-        for (std::size_t j = 0; j < 4; ++j)
+    for (std::size_t i = 0; i < b.size(); i += 8) {
+        auto const r = random();
+        for (std::size_t j = 0; j < 8; ++j)
             b[i + j] = static_cast<unsigned char>(r >> (8 * j));
     }
     b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);

@@ -92,8 +92,9 @@ TEST(stream_response, preflight_allows_the_headers_polyfills_send_for_allowed_or
 
 TEST(stream_response, random_origins_are_distinct_uuid_v4)
 {
-    auto const a = random_origin();
-    auto const b = random_origin();
+    std::mt19937_64 random(std::random_device{}());
+    auto const a = random_origin(random);
+    auto const b = random_origin(random);
     EXPECT_NE(a, b);
     ASSERT_EQ(a.size(), 36u);
     EXPECT_EQ(a[8], '-');

@@ -55,6 +55,7 @@ private:
     connection_manager connections_;
     net::io_context ioc_{1};
     flush_scheduler flushes_;
+    std::mt19937_64 random_;
     redis_client redis_;
     authenticator auth_;
     client_services client_services_;

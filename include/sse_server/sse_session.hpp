@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct client_services
     metrics& stats;
     connection_manager& connections;
     flush_scheduler& flushes;
+    std::mt19937_64& random; // origins of clients that announce none
 };
 
 /** One client's Server-Sent-Events stream on the clients port.

@@ -7,6 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,8 @@ http::response<http::string_body> stream_preflight(unsigned version, std::string
 /** `Access-Control-Allow-Origin` (echoed, never `*`) with credentials; nothing when empty. */
 void set_cors_headers(http::fields& fields, std::string_view cors_origin);
 
-/** A random UUID v4, the origin of a client that announced none. */
-std::string random_origin();
+/** A random UUID v4, the origin of a client that announced none. An origin is an id, not a
+    secret: a seeded generator serves, which costs nothing per stream (a random_device does). */
+std::string random_origin(std::mt19937_64& random);
 
 } // namespace sse_server

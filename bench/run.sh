@@ -9,7 +9,8 @@
 # scenario and server starts a fresh server on free loopback ports, runs sse-bench against it
 # and stops it. The server runs on core 0, sse-bench and Redis on core 1 (taskset). Prints the
 # machine, one summary per run and a Markdown table; stops everything on exit.
-# Exit status 0 when every run checked out (every event delivered once, in order).
+# Exit status 0 when every sse-server run checked out (every event delivered once, in order);
+# an Nchan run that did not is reported in the table, not counted.
 #
 # Environment:
 #   SSE_BENCH_BUILD_DIR   build directory                  (build/bench)
@@ -318,7 +319,9 @@ for name in "${selected[@]}"; do
             sed -n '2,$p' "$logs/bench-$server-$name.out" | sed 's/^/   /'
         fi
         if (( status != 0 )) || [ -n "$server_note" ]; then
-            failed=1
+            # Nchan's shortfalls are results (it cannot keep up with some scenarios); only
+            # sse-server's make the run fail.
+            [ "$server" = sse-server ] && failed=1
             echo "   !! ${server_note:-sse-bench reported a problem (exit status $status)}"
         fi
     done

@@ -163,13 +163,8 @@ TEST_F(limits_test, a_reader_that_stops_gets_little_more_than_its_queue_bound)
     while (greeting.find("event: connected") == std::string::npos)
         ASSERT_GT(stalled.read_some(greeting, 10s), 0) << greeting;
 
-    std::string const item = R"({"name":"orders","type":"t","id":1,"pad":")" +
-                             std::string(2000, 'p') + R"("})";
-    std::string batch = "[" + item;
-    for (int i = 1; i < 16; ++i)
-        batch += "," + item;
-    batch += "]";
     // 32 KiB per POST, 2 MiB in all: far more than the bound plus what the kernel may keep.
+    auto const batch = padded_batch(16, 2000);
     bool closed = false;
     for (int i = 0; i < 64 && !closed; ++i) {
         ASSERT_EQ(post_notify(server.notify_port(), batch).status, 202);

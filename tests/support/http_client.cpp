@@ -247,14 +247,19 @@ tcp_connection open_stalled_stream(std::uint16_t clients_port, std::string const
     return c;
 }
 
-bool post_until_backlog(std::uint16_t notify_port, std::int64_t bytes)
+std::string padded_batch(int items, std::size_t padding)
 {
     std::string const item = R"({"name":"orders","type":"t","id":1,"pad":")" +
-                             std::string(2000, 'p') + R"("})";
+                             std::string(padding, 'p') + R"("})";
     std::string batch = "[" + item;
-    for (int i = 1; i < 100; ++i)
+    for (int i = 1; i < items; ++i)
         batch += "," + item;
-    batch += "]";
+    return batch + "]";
+}
+
+bool post_until_backlog(std::uint16_t notify_port, std::int64_t bytes)
+{
+    auto const batch = padded_batch(100, 2000);
     for (int i = 0; i < 1000; ++i) {
         if (metric_reaches(notify_port, "sse_server_queued_bytes", static_cast<double>(bytes), 0ms))
             return true;

@@ -70,6 +70,9 @@ tcp_connection open_stalled_stream(std::uint16_t clients_port, std::string const
     varies from machine to machine; this waits for the daemon's own backlog. */
 bool post_until_backlog(std::uint16_t notify_port, std::int64_t bytes);
 
+/** A POST body: `items` notifications named `orders`, each padded with `padding` bytes. */
+std::string padded_batch(int items, std::size_t padding);
+
 struct sse_event
 {
     std::string id;

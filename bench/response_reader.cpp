@@ -1,5 +1,7 @@
 #include "response_reader.hpp"
 
+#include "http_head.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,23 +13,6 @@ namespace {
 
 constexpr std::size_t max_head_bytes = 16 * 1024;
 constexpr std::size_t max_body_bytes = 1024 * 1024;
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 } // namespace
 
@@ -70,16 +55,10 @@ std::optional<http_response> response_reader::next()
     r.keep_alive = status_line.substr(0, 8) != "HTTP/1.0";
     std::size_t length = 0;
     bool has_length = false;
-    auto rest = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
-    while (!rest.empty()) {
-        auto const eol = rest.find("\r\n");
-        auto const line = rest.substr(0, eol);
-        rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 2);
-        auto const colon = line.find(':');
-        if (colon == std::string_view::npos)
-            continue;
-        auto const name = line.substr(0, colon);
-        auto const value = trim(line.substr(colon + 1));
+    bool chunked = false;
+    auto const fields = line_end == std::string_view::npos ? std::string_view{}
+                                                           : head.substr(line_end + 2);
+    for_each_header_field(fields, [&](std::string_view name, std::string_view value) {
         if (iequals(name, "content-length")) {
             auto const [ptr, ec] =
                 std::from_chars(value.data(), value.data() + value.size(), length);
@@ -87,9 +66,12 @@ std::optional<http_response> response_reader::next()
         } else if (iequals(name, "connection")) {
             r.keep_alive = !iequals(value, "close");
         } else if (iequals(name, "transfer-encoding")) {
-            error_ = "chunked responses are not supported";
-            return std::nullopt;
+            chunked = true;
         }
+    });
+    if (chunked) {
+        error_ = "chunked responses are not supported";
+        return std::nullopt;
     }
     if (!has_length || length > max_body_bytes) {
         error_ = "response without a usable Content-Length";

@@ -1,5 +1,7 @@
 #include "stream_parser.hpp"
 
+#include "http_head.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -18,15 +20,6 @@ bool iequals_prefix(std::string_view text, std::string_view prefix)
                return std::tolower(static_cast<unsigned char>(a)) ==
                       std::tolower(static_cast<unsigned char>(b));
            });
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
 }
 
 } // namespace
@@ -93,21 +86,14 @@ std::size_t stream_parser::feed_head(std::string_view bytes)
 
     bool chunked = false;
     bool event_stream = false;
-    auto rest = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
-    while (!rest.empty()) {
-        auto const eol = rest.find("\r\n");
-        auto const line = rest.substr(0, eol);
-        rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 2);
-        auto const colon = line.find(':');
-        if (colon == std::string_view::npos)
-            continue;
-        auto const name = line.substr(0, colon);
-        auto const value = trim(line.substr(colon + 1));
-        if (name.size() == 17 && iequals_prefix(name, "transfer-encoding"))
+    auto const fields = line_end == std::string_view::npos ? std::string_view{}
+                                                           : head.substr(line_end + 2);
+    for_each_header_field(fields, [&](std::string_view name, std::string_view value) {
+        if (iequals(name, "transfer-encoding"))
             chunked = iequals_prefix(value, "chunked");
-        if (name.size() == 12 && iequals_prefix(name, "content-type"))
+        if (iequals(name, "content-type"))
             event_stream = iequals_prefix(value, "text/event-stream");
-    }
+    });
     if (!event_stream) {
         fail("200 without Content-Type: text/event-stream");
         return used;

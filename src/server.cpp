@@ -61,7 +61,7 @@ void server::run()
     redis_.start();
     clients_.run();
     notify_.run();
-    next_heartbeat_ = std::chrono::steady_clock::now() + cfg_.client.heartbeat / 2;
+    next_heartbeat_ = std::chrono::steady_clock::now() + heartbeat_tick();
     do_sweep();
     do_revalidate();
     systemd_notify("READY=1");
@@ -73,6 +73,12 @@ void server::run()
 void server::stop()
 {
     net::post(ioc_, [this] { begin_shutdown(); });
+}
+
+std::chrono::milliseconds server::heartbeat_tick() const
+{
+    // sweep_period_ is at most a quarter of client.heartbeat: this is at least that much.
+    return cfg_.client.heartbeat / 2 - sweep_period_;
 }
 
 void server::do_sweep()
@@ -87,10 +93,11 @@ void server::on_sweep(error_code ec)
         return;
     auto const now = std::chrono::steady_clock::now();
     connections_.sweep(now);
-    // Heartbeats tick twice per period and a stream that wrote nothing during a whole tick
-    // gets a comment, so no stream stays silent for longer than client.heartbeat.
+    // A stream that wrote nothing during a whole heartbeat tick gets a comment. A tick is due
+    // one sweep period before half a heartbeat and comes at most one period late, so ticks
+    // are at most half a heartbeat apart and no stream is silent for longer than a heartbeat.
     if (!stopping_ && now >= next_heartbeat_) {
-        next_heartbeat_ = now + cfg_.client.heartbeat / 2;
+        next_heartbeat_ = now + heartbeat_tick();
         subscriptions_.for_each([this](subscriber& s) { s.keep_alive(heartbeat_); });
         // Old history goes even when nothing is published.
         subscriptions_.expire_history();

@@ -41,6 +41,7 @@ public:
     tcp::endpoint notify_endpoint() const { return notify_.local_endpoint(); }
 
 private:
+    std::chrono::milliseconds heartbeat_tick() const;
     void do_sweep();
     void on_sweep(error_code ec);
     void do_revalidate();

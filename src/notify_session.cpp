@@ -63,8 +63,9 @@ void notify_session::do_read()
         return;
     reading_ = true;
     deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
-    socket_.async_read_some(buffer_.prepare(read_size),
-                            beast::bind_front_handler(&notify_session::on_read, shared_from_this()));
+    socket_.async_read_some(
+        buffer_.prepare(read_size),
+        beast::bind_front_handler(&notify_session::on_read, shared_from_this()));
 }
 
 void notify_session::on_read(error_code ec, std::size_t bytes)

@@ -25,8 +25,9 @@ std::chrono::milliseconds sweep_period(config const& cfg)
 } // namespace
 
 server::server(config cfg, bool handle_signals)
-    : cfg_(std::move(cfg)), subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age), flushes_(ioc_), random_(std::random_device{}()),
-      redis_(ioc_, cfg_.redis),
+    : cfg_(std::move(cfg)),
+      subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age),
+      flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
       client_services_{cfg_, subscriptions_, auth_, stats_, connections_, flushes_, random_},
       notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
@@ -38,7 +39,8 @@ server::server(config cfg, bool handle_signals)
               [this](tcp::socket&& s) {
                   std::make_shared<notify_session>(std::move(s), notify_services_)->run();
               }),
-      signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)), revalidate_timer_(ioc_), shutdown_timer_(ioc_),
+      signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
+      revalidate_timer_(ioc_), shutdown_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
 {
     if (handle_signals) {

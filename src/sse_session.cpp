@@ -6,10 +6,10 @@
 #include "sse_server/sse_frame.hpp"
 #include "sse_server/stream_response.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <spdlog/spdlog.h>
@@ -191,9 +191,9 @@ void sse_session::start_stream()
     // drops before its first event still resumes without a gap.
     auto const newest = svc_.subscriptions.newest();
     auto const position = resume ? *resume : newest;
-    auto greeting = stream_greeting(svc_.cfg.client.retry, position,
-                                    wanted.origin ? *wanted.origin : random_origin(svc_.random), user_id_,
-                                    events_, wanted.last_event_id && !resume);
+    auto const origin = wanted.origin ? *wanted.origin : random_origin(svc_.random);
+    auto greeting = stream_greeting(svc_.cfg.client.retry, position, origin, user_id_, events_,
+                                    wanted.last_event_id && !resume);
     request.reset();
 
     // From here on every published frame is queued behind the greeting, in order.

@@ -66,6 +66,18 @@ void listener::stop()
 
 void listener::do_accept()
 {
+    if (may_accept_ && !may_accept_()) {
+        if (!paused_)
+            spdlog::warn("{}: descriptors running low; new connections wait until some close",
+                         name_);
+        paused_ = true;
+        backoff_.expires_after(std::chrono::milliseconds(20));
+        backoff_.async_wait([this](error_code wait_ec) { on_backoff(wait_ec); });
+        return;
+    }
+    if (paused_)
+        spdlog::info("{}: accepting again", name_);
+    paused_ = false;
     acceptor_.async_accept(ioc_, [this](error_code ec, tcp::socket socket) {
         on_accept(ec, std::move(socket));
     });

@@ -21,13 +21,24 @@ namespace sse_server {
 
 namespace {
 
-constexpr std::size_t header_limit = 8 * 1024;
 constexpr std::size_t read_size = 16 * 1024;
+// Answers a pipelining peer has not read yet: past this, its requests wait in its socket.
+constexpr std::size_t max_unread_answers = 64 * 1024;
 constexpr char const* json_type = "application/json";
 
 std::string_view path_of(std::string_view target)
 {
     return target.substr(0, target.find('?'));
+}
+
+// Until credentials.hpp has the shared parser: the scheme is case-insensitive, then SP or HTAB.
+std::optional<std::string_view> bearer_token(std::string_view header)
+{
+    constexpr std::string_view scheme = "bearer";
+    if (header.size() <= scheme.size() + 1 || !beast::iequals(header.substr(0, scheme.size()), scheme) ||
+        (header[scheme.size()] != ' ' && header[scheme.size()] != '\t'))
+        return std::nullopt;
+    return header.substr(scheme.size() + 1);
 }
 
 std::string error_body(std::string_view message)
@@ -62,7 +73,10 @@ void notify_session::do_read()
     if (reading_ || closed_)
         return;
     reading_ = true;
-    deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
+    // Between requests this is the idle timeout, counted from the last answer; a request
+    // under way keeps the deadline of its first byte, however slowly the rest comes.
+    if (!reader_)
+        read_deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
     socket_.async_read_some(
         buffer_.prepare(read_size),
         beast::bind_front_handler(&notify_session::on_read, shared_from_this()));
@@ -71,7 +85,6 @@ void notify_session::do_read()
 void notify_session::on_read(error_code ec, std::size_t bytes)
 {
     reading_ = false;
-    deadline_ = clock::time_point::max();
     if (closed_)
         return;
     if (ec) // end of stream, reset, or closed: a request cut short gets no answer
@@ -82,65 +95,94 @@ void notify_session::on_read(error_code ec, std::size_t bytes)
 
 void notify_session::handle_buffered()
 {
-    // Every complete request already read is answered before anything is written.
-    while (!waiting_ && keep_alive_ && !closed_ && buffer_.size() > 0) {
-        if (!parser_) {
-            parser_.emplace();
-            parser_->header_limit(header_limit);
-            parser_->body_limit(svc_.cfg.notify.max_body_bytes);
-            parser_->eager(true);
+    // Every complete request already read is answered before anything is written, as long as
+    // the answers waiting for the peer stay small.
+    while (!waiting_ && keep_alive_ && !closed_ && buffer_.size() > 0 &&
+           output_.size() + writing_.size() < max_unread_answers) {
+        if (!reader_) {
+            reader_.emplace(svc_.cfg.notify.max_body_bytes);
             continue_sent_ = false;
+            token_checked_ = false;
+            read_deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
         }
-        error_code ec;
-        auto const used = parser_->put(buffer_.data(), ec);
-        buffer_.consume(used);
-        if (ec == http::error::need_more)
-            ec = {};
-        if (!ec && !parser_->is_done()) {
-            if (used > 0 && buffer_.size() > 0)
-                continue;
+        auto const ec = reader_->put(buffer_);
+        if (reader_->header_done() && refused_unauthorized())
+            break;
+        if (ec == http::error::need_more) {
             // HTTP clients such as libcurl (PHP, curl) ask before sending a body over 1 KiB
             // and wait a whole second for this answer if it never comes.
-            if (parser_->is_header_done() && !continue_sent_ &&
-                beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+            if (reader_->header_done() && !continue_sent_ &&
+                beast::iequals(reader_->parser().get()[http::field::expect], "100-continue")) {
                 output_ += "HTTP/1.1 100 Continue\r\n\r\n";
                 continue_sent_ = true;
             }
             break;
         }
+        read_deadline_ = clock::time_point::max();
         received_at_ = clock::now();
         if (ec) {
-            // What follows on the wire cannot be trusted to be a request: answer, then close.
-            keep_alive_ = false;
-            if (ec == http::error::body_limit) {
-                svc_.stats.notifications.inc("too_large");
-                reply_error(http::status::payload_too_large,
-                            "body exceeds " + std::to_string(svc_.cfg.notify.max_body_bytes) +
-                                " bytes");
-            } else if (ec == http::error::header_limit) {
-                reply_error(http::status::request_header_fields_too_large,
-                            "request header fields too large");
-            } else {
-                reply_error(http::status::bad_request, "malformed HTTP request");
-            }
+            refuse_malformed(ec);
             break;
         }
-        keep_alive_ = parser_->get().keep_alive();
+        keep_alive_ = reader_->parser().get().keep_alive();
         handle_request();
         if (!waiting_)
-            parser_.reset();
+            reader_.reset();
     }
     if (closed_)
         return;
     if (!output_.empty())
         return do_write();
-    if (!waiting_ && keep_alive_)
+    // A write under way resumes reading when it completes.
+    if (!waiting_ && !writing_now_ && keep_alive_)
         do_read();
+}
+
+bool notify_session::refused_unauthorized()
+{
+    // The token is checked as soon as the header is in: a peer without it never gets its
+    // body read, let alone buffered.
+    if (token_checked_)
+        return false;
+    token_checked_ = true;
+    auto const& req = reader_->parser().get();
+    auto const& token = svc_.cfg.notify.token;
+    if (token.empty() || req.method() != http::verb::post ||
+        path_of(std::string_view(req.target().data(), req.target().size())) != "/notify")
+        return false;
+    auto const auth = req[http::field::authorization];
+    auto const presented = bearer_token(std::string_view(auth.data(), auth.size()));
+    if (presented && constant_time_equal(*presented, token))
+        return false;
+    svc_.stats.notifications.inc("unauthorized");
+    // The body is left unread: the connection closes after the answer.
+    keep_alive_ = false;
+    read_deadline_ = clock::time_point::max();
+    reply_error(http::status::unauthorized, "missing or invalid bearer token");
+    return true;
+}
+
+void notify_session::refuse_malformed(error_code ec)
+{
+    // What follows on the wire cannot be trusted to be a request: answer, then close.
+    keep_alive_ = false;
+    if (ec == http::error::body_limit) {
+        svc_.stats.notifications.inc("too_large");
+        reply_error(http::status::payload_too_large,
+                    "body exceeds " + std::to_string(svc_.cfg.notify.max_body_bytes) + " bytes");
+    } else if (ec == http::error::header_limit) {
+        reply_error(http::status::request_header_fields_too_large,
+                    "request header fields too large");
+    } else if (ec == http::error::buffer_overflow) {
+        reply_error(http::status::bad_request, "chunk size line or trailer too long");
+    } else {
+        reply_error(http::status::bad_request, "malformed HTTP request");
+    }
 }
 
 void notify_session::handle_request()
 {
-    auto const& req = parser_->get();
+    auto const& req = reader_->parser().get();
     auto const path = path_of(std::string_view(req.target().data(), req.target().size()));
     auto const method = req.method();
 
@@ -162,21 +204,8 @@ void notify_session::handle_request()
 
 void notify_session::handle_notify()
 {
-    auto const& req = parser_->get();
-    auto const& token = svc_.cfg.notify.token;
-    if (!token.empty()) {
-        auto const auth = req[http::field::authorization];
-        std::string_view const presented(auth.data(), auth.size());
-        constexpr std::string_view scheme = "Bearer ";
-        bool const ok = presented.size() > scheme.size() &&
-                        presented.substr(0, scheme.size()) == scheme &&
-                        constant_time_equal(presented.substr(scheme.size()), token);
-        if (!ok) {
-            svc_.stats.notifications.inc("unauthorized");
-            return reply_error(http::status::unauthorized, "missing or invalid bearer token");
-        }
-    }
-
+    // notify.token was checked with the header (refused_unauthorized).
+    auto const& req = reader_->parser().get();
     auto batch = parse_notifications(req.body());
     if (batch.error) {
         svc_.stats.notifications.inc("invalid");
@@ -220,7 +249,7 @@ void notify_session::on_readyz(bool ready, std::string const& reason)
     else
         reply(http::status::service_unavailable, "redis unavailable: " + reason,
               "text/plain; charset=utf-8");
-    parser_.reset();
+    reader_.reset();
     handle_buffered();
 }
 
@@ -234,15 +263,15 @@ void notify_session::reply(http::status status, std::string_view body,
                            std::string_view content_type)
 {
     // Written by hand: the responses are few and fixed, and this path runs once per POST.
-    bool const header_read = parser_ && parser_->is_header_done();
-    unsigned const version = header_read ? parser_->get().version() : 11;
+    bool const header_read = reader_ && reader_->header_done();
+    unsigned const version = header_read ? reader_->parser().get().version() : 11;
     keep_alive_ = keep_alive_ && !svc_.connections.stopping();
     auto out = std::back_inserter(output_);
     fmt::format_to(out, "HTTP/{}.{} {} {}\r\nServer: sse-server\r\nContent-Type: {}\r\n",
                    version / 10, version % 10, static_cast<unsigned>(status),
                    std::string_view(http::obsolete_reason(status)), content_type);
     if (status == http::status::method_not_allowed) {
-        auto const target = parser_->get().target();
+        auto const target = reader_->parser().get().target();
         bool const notify_path =
             path_of(std::string_view(target.data(), target.size())) == "/notify";
         output_ += notify_path ? "Allow: POST\r\n" : "Allow: GET\r\n";
@@ -264,7 +293,7 @@ void notify_session::do_write()
     writing_now_ = true;
     std::swap(writing_, output_);
     output_.clear();
-    deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
+    write_deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
     net::async_write(socket_, net::buffer(writing_),
                      beast::bind_front_handler(&notify_session::on_write, shared_from_this()));
 }
@@ -272,7 +301,7 @@ void notify_session::do_write()
 void notify_session::on_write(error_code ec, std::size_t)
 {
     writing_now_ = false;
-    deadline_ = clock::time_point::max();
+    write_deadline_ = clock::time_point::max();
     writing_.clear();
     if (closed_)
         return;
@@ -301,13 +330,17 @@ void notify_session::shut_down()
 std::size_t notify_session::abort()
 {
     close();
+    // A lingering close (after a refusal) still holds the socket: cut it too.
+    error_code ignored;
+    socket_.close(ignored);
     return 0;
 }
 
 void notify_session::check_deadline(clock::time_point now)
 {
-    // Idle between requests, or a peer that neither sends nor reads: the connection goes.
-    if (now >= deadline_ && !closed_)
+    // Idle between requests, a request not complete in time, or a peer that does not read
+    // its answers: the connection goes.
+    if ((now >= read_deadline_ || now >= write_deadline_) && !closed_)
         close();
 }
 

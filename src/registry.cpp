@@ -75,8 +75,7 @@ publish_result registry::publish(notification const& n)
     if (auto it = by_event_.find(n.name); it != by_event_.end()) {
         by_name = &it->second;
         for (auto* s : *by_name)
-            s->send(frame);
-        result.recipients += by_name->size();
+            result.recipients += s->send(frame) ? 1 : 0;
     }
 
     if (n.name != account_event_)
@@ -88,8 +87,7 @@ publish_result registry::publish(notification const& n)
         // Subscribed to the account event by name too: it already has this one.
         if (by_name && by_name->contains(s))
             continue;
-        s->send(frame);
-        ++result.recipients;
+        result.recipients += s->send(frame) ? 1 : 0;
     }
     return result;
 }

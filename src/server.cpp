@@ -1,5 +1,6 @@
 #include "sse_server/server.hpp"
 
+#include "sse_server/process_limits.hpp"
 #include "sse_server/systemd_notify.hpp"
 
 #include <spdlog/spdlog.h>
@@ -10,27 +11,24 @@
 
 namespace sse_server {
 
-namespace {
-
 // One sweep checks every connection's deadlines and the heartbeats. It runs often enough that
 // a deadline is late by at most a quarter of the shortest timeout, and at least every second.
 std::chrono::milliseconds sweep_period(config const& cfg)
 {
     using std::chrono::milliseconds;
-    auto const shortest =
-        std::min({cfg.client.header_timeout, cfg.client.send_timeout, cfg.client.heartbeat});
+    auto const shortest = std::min({cfg.client.header_timeout, cfg.client.send_timeout,
+                                    cfg.client.heartbeat, cfg.notify.idle_timeout});
     return std::clamp(shortest / 4, milliseconds(10), milliseconds(1000));
 }
-
-} // namespace
 
 server::server(config cfg, bool handle_signals)
     : cfg_(std::move(cfg)),
       subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age),
+      client_services_{cfg_,        subscriptions_, auth_,  stats_,
+                       connections_, flushes_,       random_, open_client_sessions_},
+      notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
-      client_services_{cfg_, subscriptions_, auth_, stats_, connections_, flushes_, random_},
-      notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {
                    std::make_shared<sse_session>(std::move(s), client_services_)->run();
@@ -61,6 +59,14 @@ server::~server() = default;
 void server::run()
 {
     redis_.start();
+    if (auto const limit = open_file_limit(); limit > 0) {
+        // Every connection holds one descriptor; the rest (listeners, Redis, the loop's own)
+        // are about what is open now. The clients port stops short of the limit, so that
+        // health checks, notifications and Redis never starve behind a crowd of clients.
+        auto const used_by_others = open_descriptor_count() + descriptor_reserve(limit);
+        clients_.accept_while(
+            [this, limit, used_by_others] { return used_by_others + connections_.size() < limit; });
+    }
     clients_.run();
     notify_.run();
     next_heartbeat_ = std::chrono::steady_clock::now() + heartbeat_tick();

@@ -4,6 +4,7 @@
 #include "sse_server/lingering_close.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
+#include "sse_server/stream_admission.hpp"
 #include "sse_server/stream_response.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -22,22 +23,11 @@ namespace sse_server {
 
 namespace {
 
-constexpr std::size_t header_limit = 8 * 1024;
-
 // What the kernel may hold for a stream beyond what is in flight: past it, the socket counts
 // as full and frames wait in the stream's own queue, where client.max_pending_bytes bounds
 // them. Without it, a reader that stops would first get megabytes of kernel buffer.
 using unsent_bytes_limit = net::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
 constexpr int unsent_bytes_in_kernel = 64 * 1024;
-
-template <class Name>
-std::optional<std::string_view> header(http::request<http::empty_body> const& req, Name name)
-{
-    auto it = req.find(name);
-    if (it == req.end())
-        return std::nullopt;
-    return std::string_view(it->value().data(), it->value().size());
-}
 
 } // namespace
 
@@ -49,7 +39,9 @@ sse_session::sse_session(tcp::socket&& socket, client_services& services)
     // Events are small and must leave at once, not wait for the previous one's ACK.
     socket_.set_option(tcp::no_delay(true), ec);
     socket_.set_option(unsent_bytes_limit(unsent_bytes_in_kernel), ec);
+    socket_.non_blocking(true, ec);
     svc_.connections.add(*this);
+    ++svc_.open_sessions;
 }
 
 sse_session::~sse_session()
@@ -60,89 +52,94 @@ sse_session::~sse_session()
         --svc_.stats.connections;
         svc_.stats.connections_closed.inc(close_reason_ ? close_reason_ : "client_gone");
     }
+    --svc_.open_sessions;
     svc_.connections.remove(*this);
 }
 
 void sse_session::run()
 {
+    request_ = std::make_unique<pending_request>();
+    // Connections still sending their request or being authenticated count too: a peer that
+    // opens connections and says nothing must not get more than the limit allows.
+    if (svc_.open_sessions > svc_.cfg.limits.max_connections)
+        return refuse(http::status::too_many_requests, "too many connections");
+    // A slow or silent client (slowloris) loses its connection after header_timeout, counted
+    // from its first byte of opportunity, however it trickles.
+    deadline_ = clock::now() + svc_.cfg.client.header_timeout;
     do_read_request();
 }
 
 void sse_session::do_read_request()
 {
-    request_ = std::make_unique<pending_request>();
-    request_->parser.header_limit(header_limit);
-    // A slow or silent client (slowloris) loses its connection after header_timeout.
-    deadline_ = clock::now() + svc_.cfg.client.header_timeout;
-    http::async_read(socket_, request_->buffer, request_->parser,
-                     beast::bind_front_handler(&sse_session::on_read_request, shared_from_this()));
+    // Waiting needs no buffer: a connection that sends nothing costs no read buffer.
+    socket_.async_wait(tcp::socket::wait_read,
+                       beast::bind_front_handler(&sse_session::on_readable, shared_from_this()));
 }
 
-void sse_session::on_read_request(error_code ec, std::size_t)
+void sse_session::on_readable(error_code ec)
 {
-    if (state_ == state::closed)
+    if (state_ != state::reading)
         return;
+    if (ec)
+        return fail(ec, "read");
+    auto& request = *request_;
+    auto& reader = *request.reader;
+    auto const available = socket_.available(ec);
+    auto const wanted = std::clamp<std::size_t>(ec ? 1 : available, 1, 4096);
+    auto const size = std::min(wanted, reader.room(request.buffer));
+    auto const bytes = socket_.read_some(request.buffer.prepare(size), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again)
+        return do_read_request();
+    if (ec == net::error::eof || ec == net::error::connection_reset)
+        return close(nullptr);
+    if (ec)
+        return fail(ec, "read");
+    request.buffer.commit(bytes);
+    ec = reader.put(request.buffer);
+    if (ec == http::error::need_more)
+        return do_read_request();
     deadline_ = clock::time_point::max();
     if (ec == http::error::header_limit)
         return refuse(http::status::request_header_fields_too_large,
                       "request header fields too large");
-    if (ec == http::error::unexpected_body)
-        return refuse(http::status::bad_request, "a stream request has no body");
-    if (ec == http::error::end_of_stream || ec == net::error::connection_reset)
-        return close(nullptr);
     if (ec)
         return refuse(http::status::bad_request, "malformed request");
+    on_request();
+}
 
-    auto const& req = request_->parser.get();
+void sse_session::on_request()
+{
+    auto& request = *request_;
+    auto const& req = request.reader->parser().get();
     version_ = static_cast<std::uint8_t>(req.version());
     queue_.set_chunked(version_ >= 11);
-    if (auto origin = header(req, http::field::origin)) {
-        auto const& allowed = svc_.cfg.client.cors_origins;
-        if (std::find(allowed.begin(), allowed.end(), *origin) != allowed.end())
-            request_->cors_origin = std::string(*origin);
-    }
-
-    std::string_view const target(req.target().data(), req.target().size());
     if (spdlog::should_log(spdlog::level::debug))
         spdlog::debug("client {}: {} {}", fmt::streamed(peer_),
-                      std::string_view(req.method_string()), redact_target(target));
-    auto parsed = parse_stream_target(target, svc_.cfg.limits.max_subscriptions);
-    if (parsed.request.path != svc_.cfg.client.path)
-        return refuse(http::status::not_found, "not found");
-    if (req.method() == http::verb::options)
-        return respond(stream_preflight(version_, request_->cors_origin));
-    if (req.method() != http::verb::get)
-        return refuse(http::status::method_not_allowed, "method not allowed");
-    if (parsed.error)
-        return refuse(http::status::bad_request, *parsed.error);
-    auto& wanted = request_->target;
-    wanted = std::move(parsed.request);
-    // Resume (SPEC §2.5): the browser's Last-Event-ID header, or lastEventId for polyfills.
-    if (auto last_id = header(req, "Last-Event-ID"))
-        wanted.last_event_id = std::string(*last_id);
+                      std::string_view(req.method_string()),
+                      redact_target(std::string_view(req.target().data(), req.target().size())));
 
+    auto admission = admit_stream(req, svc_.cfg);
+    request.cors_origin = std::move(admission.cors_origin);
+    switch (admission.action) {
+    case stream_admission::verdict::preflight:
+        return respond(stream_preflight(version_, request.cors_origin));
+    case stream_admission::verdict::refuse:
+        if (admission.status == http::status::unauthorized) {
+            svc_.stats.auth.inc("unauthorized");
+            spdlog::debug("client {}: unauthorized: {}", fmt::streamed(peer_), admission.detail);
+        }
+        return refuse(admission.status, std::move(admission.reason));
+    case stream_admission::verdict::authenticate:
+        break;
+    }
     if (svc_.connections.stopping())
         return refuse(http::status::service_unavailable, "server shutting down");
-    if (svc_.subscriptions.size() >= svc_.cfg.limits.max_connections)
-        return refuse(http::status::too_many_requests, "too many connections");
-
-    credential_sources sources;
-    sources.authorization = header(req, http::field::authorization);
-    sources.api_key_header = header(req, "X-API-Key");
-    if (wanted.api_key)
-        sources.api_key_query = *wanted.api_key;
-    for (auto [it, end] = req.equal_range(http::field::cookie); it != end; ++it)
-        sources.cookie_headers.emplace_back(it->value().data(), it->value().size());
-    auto extracted = extract_credential(sources, svc_.cfg.auth);
-    if (!extracted.found) {
-        svc_.stats.auth.inc("unauthorized");
-        return refuse(http::status::unauthorized, extracted.refusal);
-    }
-    credential_ = std::move(*extracted.found);
+    credential_ = std::move(admission.cred);
+    request.target = std::move(admission.target);
 
     // The request's buffers are no longer needed: what the stream uses is copied out.
-    request_->buffer = beast::flat_buffer{};
-    request_->parser.release();
+    request.buffer = beast::flat_buffer{};
+    request.reader.reset();
     state_ = state::authenticating;
     svc_.auth.async_authenticate(
         credential_, beast::bind_front_handler(&sse_session::on_authenticated, shared_from_this()));
@@ -162,14 +159,12 @@ void sse_session::on_authenticated(auth_result result)
     case auth_result::outcome::unauthorized:
         svc_.stats.auth.inc("unauthorized");
         spdlog::debug("client {}: unauthorized: {}", fmt::streamed(peer_), result.reason);
-        return refuse(http::status::unauthorized, result.reason);
+        return refuse(http::status::unauthorized, unauthorized_reason);
     case auth_result::outcome::ok:
         break;
     }
     svc_.stats.auth.inc("ok");
     user_id_ = std::move(result.user_id);
-    if (svc_.subscriptions.size() >= svc_.cfg.limits.max_connections)
-        return refuse(http::status::too_many_requests, "too many connections");
     if (svc_.subscriptions.connections_of(user_id_) >= svc_.cfg.limits.max_connections_per_user)
         return refuse(http::status::too_many_requests, "too many connections for this user");
     start_stream();
@@ -206,20 +201,18 @@ void sse_session::start_stream()
 
     catching_up_ = resume && *resume < newest;
     cursor_ = position;
-    error_code ec;
-    socket_.non_blocking(true, ec);
     do_watch_hangup();
     queue_.push(std::make_shared<std::string const>(std::move(greeting)));
     do_write();
 }
 
-void sse_session::send(frame_ptr const& frame)
+bool sse_session::send(frame_ptr const& frame)
 {
     if (state_ != state::streaming)
-        return;
+        return false;
     wrote_since_tick_ = true;
     if (catching_up_)
-        return; // the replay buffer holds it; it comes in order once the backlog is written
+        return false; // the replay buffer holds it; it comes in order once the backlog is written
     // A client that cannot keep up is closed, not buffered without bound; it resumes from
     // the replay buffer when it reconnects. One event always fits into an empty queue.
     auto const pending = queue_.pending_bytes();
@@ -227,11 +220,13 @@ void sse_session::send(frame_ptr const& frame)
         ++svc_.stats.slow_consumer_closes;
         spdlog::warn("client {}: closed as too slow ({} bytes pending)", fmt::streamed(peer_),
                      pending);
-        return close("slow_consumer");
+        close("slow_consumer");
+        return false;
     }
     queue_.push(frame);
     count_queued_bytes();
     request_flush();
+    return true;
 }
 
 void sse_session::keep_alive(frame_ptr const& comment)
@@ -427,6 +422,10 @@ std::size_t sse_session::abort()
 {
     auto const dropped = queue_.size();
     close(close_reason_ ? close_reason_ : "shutdown");
+    // A refused connection may be lingering (closed for us, open for the peer): cut it too,
+    // or the stop would wait for the linger to end.
+    error_code ignored;
+    socket_.close(ignored);
     return dropped;
 }
 

@@ -17,12 +17,17 @@ public:
     }
     std::string const& user_id() const override { return user_; }
     std::vector<std::string> const& events() const override { return events_; }
-    void send(frame_ptr const& frame) override { frames.push_back(frame); }
+    bool send(frame_ptr const& frame) override
+    {
+        frames.push_back(frame);
+        return accepts;
+    }
     void keep_alive(frame_ptr const& comment) override { comments.push_back(comment); }
     void revalidate() override {}
 
     std::vector<frame_ptr> frames;
     std::vector<frame_ptr> comments;
+    bool accepts = true; // false: a stream that is ending or catching up drops the frame
 
 private:
     std::string user_;
@@ -204,6 +209,19 @@ TEST(registry, ids_of_an_earlier_run_are_unknown)
     EXPECT_FALSE(reg.resume_point("1000-0")) << "long before this run started";
     EXPECT_FALSE(reg.resume_point("not-an-id"));
     EXPECT_TRUE(reg.resume_point(reg.newest().to_string()));
+}
+
+TEST(registry, recipients_count_only_streams_that_queued_the_frame)
+{
+    registry r("user", 10, std::chrono::minutes(5));
+    fake_subscriber live("42", {"orders"});
+    fake_subscriber ending("43", {"orders"});
+    ending.accepts = false;
+    r.subscribe(live);
+    r.subscribe(ending);
+    EXPECT_EQ(r.publish(make("orders", "1")).recipients, 1u);
+    r.unsubscribe(live);
+    r.unsubscribe(ending);
 }
 
 } // namespace

@@ -12,7 +12,9 @@ namespace sse_server {
 
 /** One listening socket that hands each accepted connection to a session factory.
     Owned by `server`. Survives file-descriptor exhaustion: on EMFILE and friends it logs,
-    backs off and accepts again instead of spinning or dying. */
+    backs off and accepts again instead of spinning or dying. A listener may also be told to
+    accept only while a condition holds (descriptors to spare): meanwhile new connections wait
+    in the kernel's backlog. */
 class listener
 {
 public:
@@ -24,6 +26,9 @@ public:
 
     void run();
     void stop();
+    /** Accepts only while `may_accept()` is true; checked before every accept, and again
+        every few milliseconds while false. */
+    void accept_while(std::function<bool()> may_accept) { may_accept_ = std::move(may_accept); }
     tcp::endpoint local_endpoint() const { return endpoint_; }
 
 private:
@@ -36,8 +41,10 @@ private:
     net::steady_timer backoff_;
     std::string name_;
     session_factory make_session_;
+    std::function<bool()> may_accept_;
     tcp::endpoint endpoint_;
     bool backing_off_ = false;
+    bool paused_ = false;
 };
 
 } // namespace sse_server

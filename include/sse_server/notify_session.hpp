@@ -2,9 +2,9 @@
 
 #include "sse_server/connection_manager.hpp"
 #include "sse_server/net.hpp"
+#include "sse_server/request_reader.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
@@ -33,8 +33,10 @@ struct notify_services
     POST /notify, /healthz, /readyz and /metrics. Owned by its pending operations.
 
     Pipelined requests are answered together: every complete request already read is handled
-    before anything is written, and their responses leave in one write. The idle timeout is a
-    deadline checked by the server's sweep, not a timer re-armed per request. */
+    before anything is written, and their responses leave in one write; a peer that does not
+    read its answers is not read from while more than 64 KiB of them wait. The idle timeout is
+    a deadline checked by the server's sweep, not a timer re-armed per request: it runs from
+    the last answer while idle, and from a request's first byte while it is being sent. */
 class notify_session : public connection, public std::enable_shared_from_this<notify_session>
 {
 public:
@@ -49,11 +51,13 @@ public:
     void check_deadline(clock::time_point now) override;
 
 private:
-    using parser = http::request_parser<http::string_body>;
+    using reader = request_reader<http::string_body>;
 
     void do_read();
     void on_read(error_code ec, std::size_t bytes);
     void handle_buffered();
+    bool refused_unauthorized();
+    void refuse_malformed(error_code ec);
     void handle_request();
     void handle_notify();
     void handle_readyz();
@@ -67,15 +71,17 @@ private:
     tcp::socket socket_;
     notify_services& svc_;
     beast::flat_buffer buffer_;
-    std::optional<parser> parser_;
+    std::optional<reader> reader_; // the request being read or answered
     std::string output_;  // responses not yet written
     std::string writing_; // responses being written
-    clock::time_point deadline_ = clock::time_point::max();
+    clock::time_point read_deadline_ = clock::time_point::max();  // idle, or request incomplete
+    clock::time_point write_deadline_ = clock::time_point::max(); // answers not taken
     clock::time_point received_at_;
     bool reading_ = false;
     bool writing_now_ = false;
     bool waiting_ = false;          // a response depends on Redis (readyz)
     bool continue_sent_ = false;    // `100 Continue` answered for the request being read
+    bool token_checked_ = false;    // the request being read passed notify.token
     bool keep_alive_ = true;        // false once the connection must close after the response
     bool closed_ = false;
 };

@@ -9,4 +9,15 @@ namespace sse_server {
     Returns the limit now in force. */
 std::uint64_t raise_open_file_limit();
 
+/** The soft limit of open files; 0 when unknown or unlimited. */
+std::uint64_t open_file_limit();
+
+/** How many descriptors the process has open now (counted in /proc/self/fd: call it rarely). */
+std::size_t open_descriptor_count();
+
+/** Descriptors the clients port leaves free, so that the notification port (health,
+    readiness, /notify) and Redis keep working when clients take all the others: 64, or an
+    eighth of a small limit. */
+std::uint64_t descriptor_reserve(std::uint64_t limit);
+
 } // namespace sse_server

@@ -25,9 +25,10 @@ public:
     virtual ~subscriber() = default;
     virtual std::string const& user_id() const = 0;
     virtual std::vector<std::string> const& events() const = 0;
-    /** Queues the frame, or closes the connection when it cannot keep up.
+    /** Queues the frame, or closes the connection when it cannot keep up. Returns whether
+        the frame was queued (not when the stream is ending, catching up or just closed).
         Must not unsubscribe or destroy anything synchronously: the registry may be iterating. */
-    virtual void send(frame_ptr const& frame) = 0;
+    virtual bool send(frame_ptr const& frame) = 0;
     /** Sends `comment` when nothing was written since the previous call (heartbeats). */
     virtual void keep_alive(frame_ptr const& comment) = 0;
     /** Checks its credentials again; ends the stream when they are gone. */
@@ -38,7 +39,7 @@ public:
 struct publish_result
 {
     std::string event_id;
-    std::size_t recipients = 0;
+    std::size_t recipients = 0; // streams that have the frame queued
 };
 
 /** Who listens to what, and the one place where a notification becomes bytes.

@@ -17,11 +17,16 @@
 
 namespace sse_server {
 
+/** How often one sweep checks every connection's deadlines (header, send, notify idle) and
+    the heartbeats: a quarter of the shortest of those timeouts, within [10 ms, 1 s]. */
+std::chrono::milliseconds sweep_period(config const& cfg);
+
 /** The daemon: owns the configuration, the registry, the Redis client, both listeners and the
     signal handling, and runs them on one io_context on the thread that calls run().
 
-    Declaration order is lifetime order: the registry and the connection manager outlive the
-    io_context, so handlers destroyed with it still find them. */
+    Declaration order is lifetime order: the registry, the connection manager and the services
+    the sessions hold references to outlive the io_context, so sessions destroyed with its
+    handlers still find them. */
 class server
 {
 public:
@@ -54,13 +59,15 @@ private:
     metrics stats_;
     registry subscriptions_;
     connection_manager connections_;
+    std::size_t open_client_sessions_ = 0;
+    // Hold references to members declared below (bound now, used only once they exist).
+    client_services client_services_;
+    notify_services notify_services_;
     net::io_context ioc_{1};
     flush_scheduler flushes_;
     std::mt19937_64 random_;
     redis_client redis_;
     authenticator auth_;
-    client_services client_services_;
-    notify_services notify_services_;
     listener clients_;
     listener notify_;
     net::signal_set signals_;

@@ -7,11 +7,11 @@
 #include "sse_server/frame_queue.hpp"
 #include "sse_server/net.hpp"
 #include "sse_server/registry.hpp"
+#include "sse_server/request_reader.hpp"
 #include "sse_server/stream_request.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <cstdint>
@@ -36,6 +36,7 @@ struct client_services
     connection_manager& connections;
     flush_scheduler& flushes;
     std::mt19937_64& random; // origins of clients that announce none
+    std::size_t& open_sessions; // every connection of the clients port, whatever its state
 };
 
 /** One client's Server-Sent-Events stream on the clients port.
@@ -63,7 +64,7 @@ public:
     // subscriber
     std::string const& user_id() const override { return user_id_; }
     std::vector<std::string> const& events() const override { return events_; }
-    void send(frame_ptr const& frame) override;
+    bool send(frame_ptr const& frame) override;
     void keep_alive(frame_ptr const& comment) override;
     void revalidate() override;
 
@@ -89,14 +90,16 @@ private:
     struct pending_request
     {
         beast::flat_buffer buffer;
-        http::request_parser<http::empty_body> parser;
+        // The header only: a stream request has no body, and none is ever read.
+        std::optional<request_reader<http::empty_body>> reader{std::in_place, std::nullopt};
         stream_request target;
         std::string cors_origin; // the request's Origin when it is allowed, else empty
         std::optional<http::response<http::string_body>> response;
     };
 
     void do_read_request();
-    void on_read_request(error_code ec, std::size_t bytes);
+    void on_readable(error_code ec);
+    void on_request();
     void on_authenticated(auth_result result);
     void start_stream();
     void request_flush();

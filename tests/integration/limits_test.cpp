@@ -1,6 +1,5 @@
 // Bounded resources (SPEC §2.6): slow readers, slowloris, oversized headers, connection caps,
 // descriptor exhaustion. One bad client never hurts the others or the process.
-#include "sse_server/process_limits.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
@@ -186,33 +185,6 @@ TEST_F(limits_test, a_reader_that_makes_no_progress_is_closed_after_the_send_tim
                                R"(sse_server_connections_closed_total{reason="send_timeout"})", 1))
         << http_request(server.notify_port(), "GET", "/metrics").body;
     EXPECT_TRUE(stalled.closed_within(10s));
-}
-
-TEST_F(limits_test, the_accept_loop_survives_descriptor_exhaustion)
-{
-    raise_open_file_limit();
-    daemon_process d{"[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n"
-                     "[redis]\nurl = \"" + redis_.url() + "\"\n",
-                     {}, {}, true, 48};
-    ASSERT_TRUE(d.wait_for_output("redis connected", 10s)) << d.output();
-    std::vector<tcp_connection> hogs;
-    for (int i = 0; i < 60; ++i)
-        hogs.emplace_back(d.clients_port());
-    ASSERT_TRUE(d.wait_for_output("backing off", 10s)) << d.output();
-    hogs.clear();
-    // Descriptors come back as the server sees the hang-ups: it accepts again by itself.
-    auto const deadline = std::chrono::steady_clock::now() + 20s;
-    int status = 0;
-    while (status != 200 && std::chrono::steady_clock::now() < deadline) {
-        try {
-            status = sse_stream(d.clients_port(), "/events", user("a")).status();
-        } catch (std::exception const&) {
-            status = 0; // closed while the server still had no descriptor for Redis work
-        }
-    }
-    EXPECT_EQ(status, 200) << d.output();
-    EXPECT_EQ(http_request(d.notify_port(), "GET", "/healthz").status, 200);
-    EXPECT_FALSE(d.wait_exit(0ms)) << "still running";
 }
 
 } // namespace

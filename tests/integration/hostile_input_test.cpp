@@ -1,0 +1,270 @@
+// The attacks found by probing the running daemon, replayed so that none comes back: each gets
+// its answer, in bounded time, and the daemon's memory stays bounded by its configuration
+// whatever an unauthenticated peer sends (SPEC §2.6, §3).
+#include "sse_server/process_limits.hpp"
+#include "support/daemon_process.hpp"
+#include "support/http_client.hpp"
+#include "support/redis_server.hpp"
+#include "support/test_server.hpp"
+
+#include <csignal>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+
+namespace sse_server::test {
+namespace {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+using clock = std::chrono::steady_clock;
+
+// ASan's allocator keeps freed memory in quarantine: resident size says nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool rss_is_meaningful = false;
+#else
+constexpr bool rss_is_meaningful = true;
+#endif
+
+/** The daemon's resident size grew by less than 16 MiB since `before` (KiB). */
+void expect_bounded_growth(daemon_process const& d, long before)
+{
+    if (rss_is_meaningful) {
+        EXPECT_LT(d.rss_kib() - before, 16 * 1024) << "KiB of growth";
+    }
+}
+
+/** Sends `pattern` over and over until `total` bytes are out, the peer stops taking them for
+    half a second (it no longer reads), it closes, or `limit` passes. Returns the bytes sent. */
+std::size_t flood(tcp_connection& c, std::string_view pattern, std::size_t total,
+                  milliseconds limit = 5s)
+{
+    auto const deadline = clock::now() + limit;
+    std::size_t sent = 0;
+    while (sent < total && clock::now() < deadline) {
+        auto const n = c.send_some(pattern);
+        if (n > 0) {
+            sent += n;
+            continue;
+        }
+        pollfd p{c.fd(), POLLOUT, 0};
+        if (::poll(&p, 1, 500) <= 0 || (p.revents & (POLLERR | POLLHUP)) != 0)
+            break;
+    }
+    return sent;
+}
+
+/** Reads until the response head is complete; returns its status, 0 if none came. */
+int response_status(tcp_connection& c, milliseconds timeout = 10s)
+{
+    std::string in;
+    auto const deadline = clock::now() + timeout;
+    while (in.find("\r\n\r\n") == std::string::npos && clock::now() < deadline) {
+        if (c.read_some(in, 200ms) == 0)
+            break;
+    }
+    if (in.rfind("HTTP/1.", 0) != 0 || in.size() < 12)
+        return 0;
+    return std::stoi(in.substr(9, 3));
+}
+
+/** A request whose header block, request line and final blank line included, is `size`
+    bytes long. */
+std::string request_of_size(std::string_view method, std::string_view target, std::size_t size)
+{
+    std::string head =
+        std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: x\r\nX-Pad: ";
+    auto const rest = head.size() + 4; // the pad's CRLF and the blank line
+    head.append(size - rest, 'p');
+    return head + "\r\n\r\n";
+}
+
+class hostile_input_test : public ::testing::Test
+{
+protected:
+    void SetUp() override { redis_.set("sess:a", R"({"userId":1})"); }
+
+    std::string toml(std::string const& extra = "") const
+    {
+        return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
+               redis_.url() + "\"\n" + extra;
+    }
+
+    redis_server redis_;
+};
+
+TEST_F(hostile_input_test, a_stream_request_with_a_body_gets_400_and_its_body_is_never_read)
+{
+    daemon_process d{toml()};
+    auto const before = d.rss_kib();
+    tcp_connection c{d.clients_port()};
+    c.send(
+        "GET /events HTTP/1.1\r\nHost: x\r\nCookie: sid=a\r\nTransfer-Encoding: chunked\r\n\r\n");
+    // A chunk-size line that never ends: Beast's own limits do not cover it.
+    flood(c, std::string(64 * 1024, '1'), std::size_t{256} << 20);
+    EXPECT_EQ(response_status(c), 400);
+    expect_bounded_growth(d, before);
+
+    tcp_connection sized{d.clients_port()};
+    sized.send(
+        "GET /events HTTP/1.1\r\nHost: x\r\nCookie: sid=a\r\nContent-Length: 5\r\n\r\nhello");
+    EXPECT_EQ(response_status(sized), 400);
+}
+
+TEST_F(hostile_input_test, an_endless_header_gets_431_on_both_ports_and_costs_no_memory)
+{
+    daemon_process d{toml()};
+    auto const before = d.rss_kib();
+    for (auto const port : {d.clients_port(), d.notify_port()}) {
+        tcp_connection c{port};
+        c.send("GET /healthz?");
+        flood(c, std::string(64 * 1024, 'a'), std::size_t{128} << 20);
+        EXPECT_EQ(response_status(c), 431) << port;
+    }
+    expect_bounded_growth(d, before);
+}
+
+TEST_F(hostile_input_test, an_endless_chunk_size_line_on_the_notify_port_gets_400)
+{
+    daemon_process d{toml()};
+    auto const before = d.rss_kib();
+    tcp_connection c{d.notify_port()};
+    c.send("POST /notify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    flood(c, std::string(64 * 1024, 'f'), std::size_t{256} << 20);
+    EXPECT_EQ(response_status(c), 400);
+    expect_bounded_growth(d, before);
+}
+
+TEST_F(hostile_input_test, a_notification_without_the_token_is_refused_before_its_body)
+{
+    daemon_process d{toml("[notify]\ntoken = \"s3cret\"\n")};
+    tcp_connection c{d.notify_port()};
+    c.send("POST /notify HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");
+    EXPECT_EQ(response_status(c), 401) << "answered before a single body byte was sent";
+}
+
+TEST_F(hostile_input_test, header_blocks_of_exactly_8_KiB_pass_and_one_byte_more_gets_431)
+{
+    running_server server{test_config(redis_)};
+    struct probe
+    {
+        std::uint16_t port;
+        char const* method;
+        char const* target;
+        int accepted; // the status of the request when its header is within the limit
+    };
+    for (auto const& p : {probe{server.clients_port(), "GET", "/events", 401},
+                          probe{server.notify_port(), "GET", "/healthz", 200}}) {
+        tcp_connection at_limit{p.port};
+        at_limit.send(request_of_size(p.method, p.target, 8192));
+        EXPECT_EQ(response_status(at_limit), p.accepted) << p.target;
+        tcp_connection over{p.port};
+        over.send(request_of_size(p.method, p.target, 8193));
+        EXPECT_EQ(response_status(over), 431) << p.target;
+    }
+}
+
+TEST_F(hostile_input_test, a_notify_request_trickled_byte_by_byte_is_cut_at_the_idle_timeout)
+{
+    auto cfg = test_config(redis_);
+    cfg.notify.idle_timeout = 1s;
+    running_server server{cfg};
+    tcp_connection c{server.notify_port()};
+    c.send("POST /notify HTTP/1.1\r\nHost: x\r\n");
+    // One byte every 200 ms for up to 8 s: every read used to re-arm the deadline.
+    auto const start = clock::now();
+    bool closed = false;
+    for (int i = 0; i < 40 && !closed; ++i) {
+        c.send_some("X");
+        closed = c.closed_within(200ms);
+    }
+    EXPECT_TRUE(closed);
+    EXPECT_LT(clock::now() - start, 4s);
+}
+
+TEST_F(hostile_input_test, connections_that_never_send_a_request_count_toward_the_limit)
+{
+    auto cfg = test_config(redis_);
+    cfg.limits.max_connections = 4;
+    running_server server{cfg};
+    std::vector<tcp_connection> silent;
+    for (int i = 0; i < 4; ++i)
+        silent.emplace_back(server.clients_port());
+    // Accepted in order: the four silent ones hold every place.
+    EXPECT_EQ(sse_stream(server.clients_port(), "/events", {{"Cookie", "sid=a"}}).status(), 429);
+    silent.clear();
+    auto const deadline = clock::now() + 10s;
+    int status = 0;
+    while (status != 200 && clock::now() < deadline)
+        status = sse_stream(server.clients_port(), "/events", {{"Cookie", "sid=a"}}).status();
+    EXPECT_EQ(status, 200) << "the places come back once the silent connections are gone";
+}
+
+TEST_F(hostile_input_test, the_notify_port_answers_while_clients_take_every_descriptor)
+{
+    raise_open_file_limit();
+    daemon_process d{toml(), {}, {}, true, 128};
+    ASSERT_TRUE(d.wait_for_output("redis connected", 10s)) << d.output();
+    std::vector<tcp_connection> crowd;
+    for (int i = 0; i < 200; ++i)
+        crowd.emplace_back(d.clients_port()); // the kernel's backlog takes the excess
+    ASSERT_TRUE(d.wait_for_output("descriptors running low", 10s)) << d.output();
+    EXPECT_EQ(http_request(d.notify_port(), "GET", "/healthz").status, 200);
+    EXPECT_EQ(http_request(d.notify_port(), "GET", "/readyz").status, 200);
+    EXPECT_EQ(post_notify(d.notify_port(), R"({"name":"orders","type":"t","id":1})").status, 202);
+    crowd.clear();
+    auto const deadline = clock::now() + 20s;
+    int status = 0;
+    while (status != 200 && clock::now() < deadline) {
+        try {
+            status = sse_stream(d.clients_port(), "/events", {{"Cookie", "sid=a"}}).status();
+        } catch (std::exception const&) {
+            status = 0;
+        }
+    }
+    EXPECT_EQ(status, 200) << d.output();
+    EXPECT_FALSE(d.wait_exit(0ms)) << "still running";
+}
+
+TEST_F(hostile_input_test, pipelined_requests_whose_answers_are_never_read_hold_little_memory)
+{
+    daemon_process d{toml()};
+    auto const before = d.rss_kib();
+    std::vector<tcp_connection> readers_that_never_read;
+    for (int i = 0; i < 20; ++i) {
+        readers_that_never_read.emplace_back(d.notify_port(), 4096);
+        flood(readers_that_never_read.back(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+              std::size_t{2} << 20, 3s);
+    }
+    EXPECT_EQ(http_request(d.notify_port(), "GET", "/healthz").status, 200);
+    expect_bounded_growth(d, before);
+}
+
+TEST_F(hostile_input_test, a_lingering_refused_client_does_not_delay_the_stop)
+{
+    daemon_process d{toml("[server]\nshutdown_timeout = \"200ms\"\n")};
+    tcp_connection refused{d.clients_port()};
+    refused.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(response_status(refused), 401);
+    // The client keeps its end open: the daemon would wait for it to close.
+    auto const start = clock::now();
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(10s), 0);
+    EXPECT_LT(clock::now() - start, 1500ms) << "shutdown_timeout is 200 ms";
+}
+
+TEST_F(hostile_input_test, the_notify_token_scheme_is_case_insensitive)
+{
+    auto cfg = test_config(redis_);
+    cfg.notify.token = "s3cret";
+    running_server server{cfg};
+    auto const body = R"({"name":"orders","type":"t","id":1})";
+    EXPECT_EQ(post_notify(server.notify_port(), body, {{"Authorization", "bearer s3cret"}}).status,
+              202);
+    EXPECT_EQ(post_notify(server.notify_port(), body, {{"Authorization", "BEARER\ts3cret"}}).status,
+              202);
+    EXPECT_EQ(post_notify(server.notify_port(), body, {{"Authorization", "Basic s3cret"}}).status,
+              401);
+}
+
+} // namespace
+} // namespace sse_server::test

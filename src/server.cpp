@@ -24,9 +24,10 @@ std::chrono::milliseconds sweep_period(config const& cfg)
 server::server(config cfg, bool handle_signals)
     : cfg_(std::move(cfg)),
       subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age),
+      notify_handler_(cfg_, subscriptions_, stats_),
       client_services_{cfg_,        subscriptions_, auth_,  stats_,
                        connections_, flushes_,       random_, open_client_sessions_},
-      notify_services_{cfg_, subscriptions_, redis_, stats_, connections_},
+      notify_services_{cfg_, notify_handler_, redis_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
       clients_(ioc_, cfg_.listen.clients, "clients",

@@ -15,17 +15,16 @@
 namespace sse_server {
 
 struct config;
-struct metrics;
-class registry;
+struct notify_answer;
+class notify_handler;
 class redis_client;
 
 /** What every notification-port session uses; owned by `server`. */
 struct notify_services
 {
     config const& cfg;
-    registry& subscriptions;
+    notify_handler& handler;
     redis_client& redis;
-    metrics& stats;
     connection_manager& connections;
 };
 
@@ -59,11 +58,8 @@ private:
     bool refused_unauthorized();
     void refuse_malformed(error_code ec);
     void handle_request();
-    void handle_notify();
-    void handle_readyz();
     void on_readyz(bool ready, std::string const& reason);
-    void reply(http::status status, std::string_view body, std::string_view content_type);
-    void reply_error(http::status status, std::string_view message);
+    void reply(notify_answer const& answer);
     void do_write();
     void on_write(error_code ec, std::size_t bytes);
     void close();

@@ -7,6 +7,7 @@
 #include "sse_server/listener.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/net.hpp"
+#include "sse_server/notify_handler.hpp"
 #include "sse_server/notify_session.hpp"
 #include "sse_server/redis_client.hpp"
 #include "sse_server/registry.hpp"
@@ -61,6 +62,7 @@ private:
     connection_manager connections_;
     std::size_t open_client_sessions_ = 0;
     // Hold references to members declared below (bound now, used only once they exist).
+    notify_handler notify_handler_;
     client_services client_services_;
     notify_services notify_services_;
     net::io_context ioc_{1};

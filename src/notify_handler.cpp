@@ -1,0 +1,167 @@
+#include "sse_server/notify_handler.hpp"
+
+#include "sse_server/config.hpp"
+#include "sse_server/credentials.hpp"
+#include "sse_server/metrics.hpp"
+#include "sse_server/notification.hpp"
+#include "sse_server/registry.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <fmt/format.h>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace sse_server {
+
+namespace {
+
+constexpr std::string_view text_type = "text/plain; charset=utf-8";
+
+std::string_view path_of(http::request_header<> const& header)
+{
+    std::string_view const target(header.target().data(), header.target().size());
+    return target.substr(0, target.find('?'));
+}
+
+notify_answer answer(http::status status, std::string body,
+                     std::string_view content_type = "application/json")
+{
+    notify_answer a;
+    a.status = status;
+    a.body = std::move(body);
+    a.content_type = content_type;
+    return a;
+}
+
+std::string error_body(std::string_view message)
+{
+    return nlohmann::json{{"error", message}}.dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace);
+}
+
+// Until credentials.hpp has the shared parser: the scheme is case-insensitive, then SP or HTAB.
+std::optional<std::string_view> bearer_token(std::string_view header)
+{
+    constexpr std::string_view scheme = "bearer";
+    if (header.size() <= scheme.size() + 1 ||
+        !beast::iequals(header.substr(0, scheme.size()), scheme) ||
+        (header[scheme.size()] != ' ' && header[scheme.size()] != '\t'))
+        return std::nullopt;
+    return header.substr(scheme.size() + 1);
+}
+
+} // namespace
+
+notify_handler::notify_handler(config const& cfg, registry& subscriptions, metrics& stats)
+    : cfg_(cfg), subscriptions_(subscriptions), stats_(stats)
+{
+}
+
+std::optional<notify_answer> notify_handler::check_header(http::request_header<> const& header)
+{
+    auto const& token = cfg_.notify.token;
+    if (token.empty() || header.method() != http::verb::post || path_of(header) != "/notify")
+        return std::nullopt;
+    auto const auth = header[http::field::authorization];
+    auto const presented = bearer_token(std::string_view(auth.data(), auth.size()));
+    if (presented && constant_time_equal(*presented, token))
+        return std::nullopt;
+    stats_.notifications.inc("unauthorized");
+    return refuse(http::status::unauthorized, "missing or invalid bearer token");
+}
+
+notify_answer notify_handler::handle(http::request<http::string_body> const& req,
+                                     std::chrono::steady_clock::time_point received_at,
+                                     bool stopping)
+{
+    auto const path = path_of(req);
+    auto const method = req.method();
+    if (path == "/notify") {
+        if (method != http::verb::post) {
+            auto refusal = refuse(http::status::method_not_allowed, "use POST");
+            refusal.allow = "POST";
+            return refusal;
+        }
+        return publish(req.body(), received_at);
+    }
+    if (path != "/healthz" && path != "/readyz" && path != "/metrics")
+        return refuse(http::status::not_found, "no such endpoint");
+    if (method != http::verb::get) {
+        auto refusal = refuse(http::status::method_not_allowed, "use GET");
+        refusal.allow = "GET";
+        return refusal;
+    }
+    if (path == "/healthz")
+        return answer(http::status::ok, "ok", text_type);
+    if (path == "/readyz") {
+        if (stopping)
+            return answer(http::status::service_unavailable, "shutting down", text_type);
+        notify_answer pending;
+        pending.needs_redis = true;
+        return pending;
+    }
+    return answer(http::status::ok, stats_.render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+notify_answer notify_handler::publish(std::string_view body,
+                                      std::chrono::steady_clock::time_point received_at)
+{
+    auto batch = parse_notifications(body);
+    if (batch.error) {
+        stats_.notifications.inc("invalid");
+        spdlog::debug("notify: refused: {}", *batch.error);
+        return refuse(http::status::bad_request, *batch.error);
+    }
+    std::size_t recipients = 0;
+    for (auto const& n : batch.items) {
+        recipients += subscriptions_.publish(n).recipients;
+        stats_.fanout_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - received_at).count());
+    }
+    stats_.events_delivered += recipients;
+    stats_.notifications.inc("accepted", batch.items.size());
+    return answer(http::status::accepted, fmt::format(R"({{"accepted":{},"recipients":{}}})",
+                                                      batch.items.size(), recipients));
+}
+
+notify_answer notify_handler::readiness(bool ready, std::string_view reason)
+{
+    if (ready)
+        return answer(http::status::ok, "ready", text_type);
+    return answer(http::status::service_unavailable, "redis unavailable: " + std::string(reason),
+                  text_type);
+}
+
+notify_answer notify_handler::refuse(http::status status, std::string_view message)
+{
+    stats_.notify_refused.inc(std::to_string(static_cast<unsigned>(status)));
+    return answer(status, error_body(message));
+}
+
+notify_answer notify_handler::refuse_too_large()
+{
+    stats_.notifications.inc("too_large");
+    return refuse(http::status::payload_too_large,
+                  "body exceeds " + std::to_string(cfg_.notify.max_body_bytes) + " bytes");
+}
+
+void append_answer(std::string& out, notify_answer const& answer, unsigned version, bool keep_alive)
+{
+    auto it = std::back_inserter(out);
+    fmt::format_to(it, "HTTP/{}.{} {} {}\r\nServer: sse-server\r\nContent-Type: {}\r\n",
+                   version / 10, version % 10, static_cast<unsigned>(answer.status),
+                   std::string_view(http::obsolete_reason(answer.status)), answer.content_type);
+    if (!answer.allow.empty())
+        fmt::format_to(it, "Allow: {}\r\n", answer.allow);
+    if (answer.status == http::status::unauthorized)
+        out += "WWW-Authenticate: Bearer\r\n";
+    if (version >= 11 && !keep_alive)
+        out += "Connection: close\r\n";
+    if (version < 11 && keep_alive)
+        out += "Connection: keep-alive\r\n";
+    fmt::format_to(it, "Content-Length: {}\r\n\r\n", answer.body.size());
+    out += answer.body;
+}
+
+} // namespace sse_server

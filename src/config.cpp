@@ -365,6 +365,7 @@ constexpr key_spec known_keys[] = {
     {"replay.capacity", [](config& c, setting const& v) { c.replay.capacity = v.count(0); }},
     {"replay.max_age",
      [](config& c, setting const& v) { c.replay.max_age = v.positive_duration(); }},
+    {"replay.max_bytes", [](config& c, setting const& v) { c.replay.max_bytes = v.count(1); }},
     {"notify.token", [](config& c, setting const& v) { c.notify.token = token_in(v); }},
     {"notify.max_body_bytes",
      [](config& c, setting const& v) { c.notify.max_body_bytes = v.count(1); }},

@@ -26,7 +26,7 @@ std::chrono::milliseconds sweep_period(config const& cfg)
 
 server::server(config cfg, bool handle_signals)
     : cfg_(std::move(cfg)),
-      subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age),
+      subscriptions_(cfg_.events.account, cfg_.replay),
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
       client_services_{cfg_, subscriptions_, auth_, stats_, connections_, flushes_, random_},

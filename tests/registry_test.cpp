@@ -37,7 +37,7 @@ notification make(std::string name, std::string id)
 
 TEST(registry, subscriber_receives_notification_of_its_subscription)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     auto const result = reg.publish(make("orders", "1"));
@@ -50,7 +50,7 @@ TEST(registry, subscriber_receives_notification_of_its_subscription)
 
 TEST(registry, account_event_reaches_user_with_no_subscriptions)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
@@ -59,7 +59,7 @@ TEST(registry, account_event_reaches_user_with_no_subscriptions)
 
 TEST(registry, account_event_of_another_user_reaches_nobody)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "43")).recipients, 0u);
@@ -68,7 +68,7 @@ TEST(registry, account_event_of_another_user_reaches_nobody)
 
 TEST(registry, account_rule_uses_the_configured_event_name)
 {
-    registry reg{"account", 100, std::chrono::minutes(5)};
+    registry reg{"account", replay_config{}};
     fake_subscriber s{"42", {}};
     reg.subscribe(s);
     reg.publish(make("user", "42"));
@@ -79,7 +79,7 @@ TEST(registry, account_rule_uses_the_configured_event_name)
 
 TEST(registry, subscription_and_account_rule_at_once_deliver_once)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"user", "orders"}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
@@ -88,7 +88,7 @@ TEST(registry, subscription_and_account_rule_at_once_deliver_once)
 
 TEST(registry, unrelated_names_reach_nobody)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"1", {"orders"}};
     fake_subscriber b{"2", {"invoices"}};
     reg.subscribe(a);
@@ -101,7 +101,7 @@ TEST(registry, unrelated_names_reach_nobody)
 
 TEST(registry, every_target_gets_the_same_frame)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"1", {"orders"}};
     fake_subscriber b{"2", {"orders"}};
     fake_subscriber c{"3", {"user"}};
@@ -116,7 +116,7 @@ TEST(registry, every_target_gets_the_same_frame)
 
 TEST(registry, unsubscribed_connection_receives_nothing)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     reg.unsubscribe(s);
@@ -130,7 +130,7 @@ TEST(registry, unsubscribed_connection_receives_nothing)
 
 TEST(registry, counts_connections_per_user)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"42", {}};
     fake_subscriber b{"42", {"orders"}};
     fake_subscriber c{"7", {}};
@@ -146,7 +146,7 @@ TEST(registry, counts_connections_per_user)
 
 TEST(registry, ids_increase_across_publishes)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     auto const first = event_id::parse(reg.publish(make("a", "1")).event_id);
     auto const second = event_id::parse(reg.publish(make("a", "1")).event_id);
     ASSERT_TRUE(first && second);
@@ -155,7 +155,7 @@ TEST(registry, ids_increase_across_publishes)
 
 TEST(registry, for_each_visits_every_subscriber_once)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"1", {"x", "y"}};
     fake_subscriber b{"1", {}};
     reg.subscribe(a);
@@ -167,7 +167,7 @@ TEST(registry, for_each_visits_every_subscriber_once)
 
 TEST(registry, replay_gives_a_resumed_stream_what_it_would_have_received)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     auto const start = reg.newest();
     reg.publish(make("orders", "1"));
     reg.publish(make("invoices", "2"));
@@ -187,7 +187,7 @@ TEST(registry, replay_gives_a_resumed_stream_what_it_would_have_received)
 
 TEST(registry, replayed_frames_are_the_ones_sent_live)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber live{"1", {"orders"}};
     reg.subscribe(live);
     auto const start = reg.newest();
@@ -199,10 +199,21 @@ TEST(registry, replayed_frames_are_the_ones_sent_live)
 
 TEST(registry, ids_of_an_earlier_run_are_unknown)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     reg.publish(make("orders", "1"));
     EXPECT_FALSE(reg.resume_point("1000-0")) << "long before this run started";
     EXPECT_FALSE(reg.resume_point("not-an-id"));
+    EXPECT_TRUE(reg.resume_point(reg.newest().to_string()));
+}
+
+TEST(registry, replay_keeps_at_most_max_bytes_of_frames)
+{
+    replay_config bounded;
+    bounded.max_bytes = 1;
+    registry reg{"user", bounded};
+    auto const start = reg.newest();
+    reg.publish(make("orders", "1"));
+    EXPECT_FALSE(reg.resume_point(start.to_string())) << "the frame did not fit: a loss";
     EXPECT_TRUE(reg.resume_point(reg.newest().to_string()));
 }
 

@@ -100,6 +100,7 @@ struct replay_config
 {
     std::size_t capacity = 10000;
     milliseconds max_age{300000};
+    std::size_t max_bytes = 67108864; // of frames kept, so that large events cannot exhaust memory
 };
 
 struct notify_config

@@ -137,9 +137,9 @@ public:
         auto const value = text();
         if (auto const parsed = parse_duration(value))
             return *parsed;
-        fail(
-            R"(expected a duration: an integer and a unit, as in "250ms", "15s", "5m", "1h", got )" +
-            in_quotes(value));
+        fail(R"(expected a duration: an integer and a unit, as in "250ms", "15s", "5m", "1h", )"
+             "at most 365 days, got " +
+             in_quotes(value));
     }
 
     milliseconds positive_duration() const

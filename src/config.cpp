@@ -137,9 +137,9 @@ public:
         auto const value = text();
         if (auto const parsed = parse_duration(value))
             return *parsed;
-        fail(
-            R"(expected a duration: an integer and a unit, as in "250ms", "15s", "5m", "1h", got )" +
-            in_quotes(value));
+        fail(R"(expected a duration: an integer and a unit, as in "250ms", "15s", "5m", "1h", )"
+             "at most 365 days, got " +
+             in_quotes(value));
     }
 
     milliseconds positive_duration() const
@@ -365,6 +365,7 @@ constexpr key_spec known_keys[] = {
     {"replay.capacity", [](config& c, setting const& v) { c.replay.capacity = v.count(0); }},
     {"replay.max_age",
      [](config& c, setting const& v) { c.replay.max_age = v.positive_duration(); }},
+    {"replay.max_bytes", [](config& c, setting const& v) { c.replay.max_bytes = v.count(1); }},
     {"notify.token", [](config& c, setting const& v) { c.notify.token = token_in(v); }},
     {"notify.max_body_bytes",
      [](config& c, setting const& v) { c.notify.max_body_bytes = v.count(1); }},

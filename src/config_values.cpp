@@ -102,7 +102,8 @@ std::optional<milliseconds> parse_duration(std::string_view text)
     else
         return std::nullopt;
     auto const count = parse_decimal<milliseconds::rep>(text.substr(0, digits));
-    if (!count || *count > std::numeric_limits<milliseconds::rep>::max() / factor)
+    // Compared before multiplying, so that no count can overflow.
+    if (!count || *count > max_duration.count() / factor)
         return std::nullopt;
     return milliseconds{*count * factor};
 }

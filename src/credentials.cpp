@@ -32,30 +32,6 @@ bool iequals(std::string_view a, std::string_view b)
                                               [&](char x, char y) { return lower(x) == lower(y); });
 }
 
-/** The result of reading the Authorization header for a Bearer token. */
-enum class bearer_state
-{
-    absent,
-    empty,
-    present
-};
-
-// Another scheme (Basic for a proxy in front of us) is not ours to judge: treat it as absent.
-bearer_state read_bearer(std::string_view header, std::string_view& token)
-{
-    header = trim(header);
-    constexpr std::string_view scheme = "bearer";
-    if (header.size() < scheme.size() || !iequals(header.substr(0, scheme.size()), scheme))
-        return bearer_state::absent;
-    auto rest = header.substr(scheme.size());
-    if (rest.empty())
-        return bearer_state::empty;
-    if (rest.front() != ' ')
-        return bearer_state::absent; // e.g. "Bearerx abc": some other scheme
-    token = trim(rest);
-    return token.empty() ? bearer_state::empty : bearer_state::present;
-}
-
 /** The raw value of the first cookie called `name` over all Cookie headers, quotes removed. */
 std::optional<std::string_view> find_cookie(std::vector<std::string_view> const& headers,
                                             std::string_view name)
@@ -119,18 +95,27 @@ extracted_credential from_cookie(std::string_view raw, session_auth_config const
 
 } // namespace
 
+std::optional<std::string_view> bearer_token(std::string_view authorization)
+{
+    authorization = trim(authorization);
+    constexpr std::string_view scheme = "bearer";
+    if (!iequals(authorization.substr(0, scheme.size()), scheme))
+        return std::nullopt;
+    auto const rest = authorization.substr(scheme.size());
+    // RFC 9110 separates scheme and credentials with whitespace; "Bearerx abc" is another scheme.
+    if (!rest.empty() && rest.front() != ' ' && rest.front() != '\t')
+        return std::nullopt;
+    return trim(rest);
+}
+
 extracted_credential extract_credential(credential_sources const& sources, auth_config const& auth)
 {
-    if (sources.authorization) {
-        std::string_view token;
-        switch (read_bearer(*sources.authorization, token)) {
-        case bearer_state::empty:
+    // Another scheme (Basic for a proxy in front of us) is not ours to judge: it counts as absent.
+    if (auto const token =
+            sources.authorization ? bearer_token(*sources.authorization) : std::nullopt) {
+        if (token->empty())
             return {std::nullopt, "empty bearer token"};
-        case bearer_state::present:
-            return accept(credential_kind::api_key, std::string(token));
-        case bearer_state::absent:
-            break;
-        }
+        return accept(credential_kind::api_key, std::string(*token));
     }
     if (sources.api_key_header)
         return accept(credential_kind::api_key, std::string(trim(*sources.api_key_header)));

@@ -1,41 +1,65 @@
 #include "sse_server/logging.hpp"
 
+#include <cstdio>
+#include <memory>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <cstdio>
-#include <memory>
 
 namespace sse_server {
 
 namespace {
 
-/** `%*`: the message as the contents of a JSON string (quotes, backslashes and control
-    characters escaped), so that a JSON log line stays one valid object whatever is logged. */
+bool in(unsigned char byte, unsigned char low, unsigned char high)
+{
+    return byte >= low && byte <= high;
+}
+
+// The length of the well-formed UTF-8 sequence at the start of `text` (RFC 3629, Unicode
+// table 3-7), 0 when there is none: the second byte's range is what excludes overlong forms,
+// surrogates and code points above U+10FFFF.
+std::size_t utf8_sequence_length(std::string_view text)
+{
+    auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    auto const lead = byte(0);
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xbf;
+    if (in(lead, 0xc2, 0xdf))
+        length = 2;
+    else if (in(lead, 0xe0, 0xef))
+        length = 3;
+    else if (in(lead, 0xf0, 0xf4))
+        length = 4;
+    else
+        return 0;
+    if (lead == 0xe0)
+        low = 0xa0;
+    else if (lead == 0xed)
+        high = 0x9f;
+    else if (lead == 0xf0)
+        low = 0x90;
+    else if (lead == 0xf4)
+        high = 0x8f;
+    if (text.size() < length || !in(byte(1), low, high))
+        return 0;
+    for (std::size_t i = 2; i < length; ++i)
+        if (!in(byte(i), 0x80, 0xbf))
+            return 0;
+    return length;
+}
+
+/** `%*`: the message as the contents of a JSON string, so that a JSON log line stays one valid
+    object whatever is logged. */
 class json_escaped_message : public spdlog::custom_flag_formatter
 {
 public:
     void format(spdlog::details::log_msg const& msg, std::tm const&,
                 spdlog::memory_buf_t& dest) override
     {
-        for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-            switch (c) {
-            case '"': dest.append(std::string_view("\\\"")); break;
-            case '\\': dest.append(std::string_view("\\\\")); break;
-            case '\n': dest.append(std::string_view("\\n")); break;
-            case '\r': dest.append(std::string_view("\\r")); break;
-            case '\t': dest.append(std::string_view("\\t")); break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    auto const n = std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    dest.append(buf, buf + n);
-                } else {
-                    dest.push_back(c);
-                }
-            }
-        }
+        std::string escaped;
+        append_json_escaped(std::string_view(msg.payload.data(), msg.payload.size()), escaped);
+        dest.append(escaped.data(), escaped.data() + escaped.size());
     }
 
     std::unique_ptr<custom_flag_formatter> clone() const override
@@ -46,17 +70,61 @@ public:
 
 } // namespace
 
+void append_json_escaped(std::string_view text, std::string& out)
+{
+    while (!text.empty()) {
+        auto const c = static_cast<unsigned char>(text.front());
+        std::size_t used = 1;
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                char buf[8];
+                auto const n = std::snprintf(buf, sizeof buf, "\\u%04x", unsigned{c});
+                out.append(buf, static_cast<std::size_t>(n));
+            } else if (c < 0x80) {
+                out += static_cast<char>(c);
+            } else if (auto const length = utf8_sequence_length(text); length > 0) {
+                out.append(text.substr(0, length));
+                used = length;
+            } else {
+                // A JSON text must be UTF-8 (RFC 8259): one replacement per byte that is not.
+                out += "\\ufffd";
+            }
+        }
+        text.remove_prefix(used);
+    }
+}
+
 void setup_logging(log_config const& cfg)
+{
+    setup_logging(cfg, std::make_shared<spdlog::sinks::stdout_sink_mt>());
+}
+
+void setup_logging(log_config const& cfg, std::shared_ptr<spdlog::sinks::sink> sink)
 {
     auto const level = spdlog::level::from_str(cfg.level);
     if (level == spdlog::level::off && cfg.level != "off")
         throw config_error("log.level: unknown level \"" + cfg.level + "\"");
 
-    auto logger = std::make_shared<spdlog::logger>(
-        "sse-server", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    auto logger = std::make_shared<spdlog::logger>("sse-server", std::move(sink));
     if (cfg.format == log_format::json) {
-        auto formatter = std::make_unique<spdlog::pattern_formatter>(
-            spdlog::pattern_time_type::utc, std::string("\n"));
+        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc,
+                                                                     std::string("\n"));
         formatter->add_flag<json_escaped_message>('*').set_pattern(
             R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
         logger->set_formatter(std::move(formatter));

@@ -40,17 +40,6 @@ std::string error_body(std::string_view message)
                                                    nlohmann::json::error_handler_t::replace);
 }
 
-// Until credentials.hpp has the shared parser: the scheme is case-insensitive, then SP or HTAB.
-std::optional<std::string_view> bearer_token(std::string_view header)
-{
-    constexpr std::string_view scheme = "bearer";
-    if (header.size() <= scheme.size() + 1 ||
-        !beast::iequals(header.substr(0, scheme.size()), scheme) ||
-        (header[scheme.size()] != ' ' && header[scheme.size()] != '\t'))
-        return std::nullopt;
-    return header.substr(scheme.size() + 1);
-}
-
 } // namespace
 
 notify_handler::notify_handler(config const& cfg, registry& subscriptions, metrics& stats)

@@ -17,10 +17,9 @@ event_id start_of_run()
 
 } // namespace
 
-registry::registry(std::string account_event, std::size_t replay_capacity,
-                   std::chrono::milliseconds replay_max_age)
+registry::registry(std::string account_event, replay_config const& replay)
     : account_event_(std::move(account_event)), ids_(start_of_run()),
-      replay_(replay_capacity, replay_max_age, ids_.last())
+      replay_(replay.capacity, replay.max_bytes, replay.max_age, ids_.last())
 {
 }
 

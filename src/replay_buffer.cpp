@@ -4,21 +4,28 @@
 
 namespace sse_server {
 
-replay_buffer::replay_buffer(std::size_t capacity, std::chrono::milliseconds max_age,
-                             event_id origin)
-    : capacity_(capacity), max_age_(max_age), origin_(origin), newest_(origin)
+replay_buffer::replay_buffer(std::size_t capacity, std::size_t max_bytes,
+                             std::chrono::milliseconds max_age, event_id origin)
+    : capacity_(capacity), max_bytes_(max_bytes), max_age_(max_age), origin_(origin),
+      newest_(origin)
 {
 }
 
 void replay_buffer::append(entry e)
 {
     newest_ = e.id;
-    if (capacity_ == 0) {
+    auto const size = e.frame->size();
+    // An event that cannot be kept is a loss to every resume from before it, like an evicted
+    // one; what is older could then never be replayed, so it goes too.
+    if (capacity_ == 0 || size > max_bytes_) {
+        while (!entries_.empty())
+            evict_front();
         newest_evicted_ = e.id;
         return;
     }
-    if (entries_.size() == capacity_)
+    while (entries_.size() >= capacity_ || bytes_ + size > max_bytes_)
         evict_front();
+    bytes_ += size;
     entries_.push_back(std::move(e));
 }
 
@@ -31,6 +38,7 @@ void replay_buffer::expire(clock::time_point now)
 void replay_buffer::evict_front()
 {
     newest_evicted_ = entries_.front().id;
+    bytes_ -= entries_.front().frame->size();
     entries_.pop_front();
 }
 

@@ -23,7 +23,7 @@ std::chrono::milliseconds sweep_period(config const& cfg)
 
 server::server(config cfg, bool handle_signals)
     : cfg_(std::move(cfg)),
-      subscriptions_(cfg_.events.account, cfg_.replay.capacity, cfg_.replay.max_age),
+      subscriptions_(cfg_.events.account, cfg_.replay),
       notify_handler_(cfg_, subscriptions_, stats_),
       client_services_{cfg_,        subscriptions_, auth_,  stats_,
                        connections_, flushes_,       random_, open_client_sessions_},

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 32> documented_keys = {
+constexpr std::array<std::string_view, 33> documented_keys = {
     "listen.clients",
     "listen.notify",
     "redis.url",
@@ -43,6 +43,7 @@ constexpr std::array<std::string_view, 32> documented_keys = {
     "limits.max_connections_per_user",
     "replay.capacity",
     "replay.max_age",
+    "replay.max_bytes",
     "notify.token",
     "notify.max_body_bytes",
     "notify.idle_timeout",
@@ -120,7 +121,8 @@ std::string dump(config const& c)
         << text_of(c.client.cors_origins) << "\n"
         << "limits " << c.limits.max_subscriptions << " " << c.limits.max_connections << " "
         << c.limits.max_connections_per_user << "\n"
-        << "replay " << c.replay.capacity << " " << c.replay.max_age.count() << "\n"
+        << "replay " << c.replay.capacity << " " << c.replay.max_age.count() << " "
+        << c.replay.max_bytes << "\n"
         << "notify " << c.notify.token << " " << c.notify.max_body_bytes << " "
         << c.notify.idle_timeout.count() << "\n"
         << "log " << c.log.level << " " << static_cast<int>(c.log.format) << "\n"
@@ -173,6 +175,7 @@ TEST(config, empty_text_gives_the_spec_defaults)
     EXPECT_EQ(c.limits.max_connections_per_user, 32u);
     EXPECT_EQ(c.replay.capacity, 10000u);
     EXPECT_EQ(c.replay.max_age, 5min);
+    EXPECT_EQ(c.replay.max_bytes, 67108864u);
     EXPECT_EQ(c.notify.token, "");
     EXPECT_EQ(c.notify.max_body_bytes, 1048576u);
     EXPECT_EQ(c.log.level, "info");
@@ -260,6 +263,9 @@ TEST(config, counts_below_their_minimum_are_refused)
     EXPECT_TRUE(
         names(refusal("[replay]\ncapacity = -1\n"), "replay.capacity: must not be negative"));
     EXPECT_EQ(parse_config("[replay]\ncapacity = 0\n").replay.capacity, 0u);
+    EXPECT_TRUE(
+        names(refusal("[replay]\nmax_bytes = 0\n"), "replay.max_bytes: must be at least 1"));
+    EXPECT_EQ(parse_config("[replay]\nmax_bytes = 1\n").replay.max_bytes, 1u);
     EXPECT_EQ(parse_config("[client]\nmax_pending_bytes = 1024\n").client.max_pending_bytes, 1024u);
 }
 
@@ -278,6 +284,17 @@ TEST(config, malformed_duration_names_the_key_and_the_value)
     EXPECT_TRUE(
         names(refusal("client.heartbeat = \"15\""), "client.heartbeat: expected a duration"));
     EXPECT_TRUE(names(refusal("redis.timeout = \"1.5s\""), "\"1.5s\""));
+}
+
+TEST(config, a_duration_longer_than_365_days_names_the_key_and_the_bound)
+{
+    auto const message = refusal("client.header_timeout = \"3000000h\"");
+    EXPECT_TRUE(names(message, "client.header_timeout: expected a duration"));
+    EXPECT_TRUE(names(message, "at most 365 days"));
+    EXPECT_TRUE(names(message, "\"3000000h\""));
+    EXPECT_TRUE(names(refusal("", {{"SSE_SERVER_CLIENT_RETRY", "8761h"}}),
+                      "client.retry (from SSE_SERVER_CLIENT_RETRY): expected a duration"));
+    EXPECT_EQ(parse_config("client.retry = \"8760h\"").client.retry, 8760h);
 }
 
 TEST(config, text_values_outside_their_grammar_are_refused)
@@ -386,6 +403,7 @@ TEST(config, env_overrides_a_string_an_integer_a_duration_a_boolean_and_arrays)
                              {"SSE_SERVER_AUTH_SESSION_SECRETS", R"([ "k1", "k2" ])"},
                              {"SSE_SERVER_REDIS_URL", "redis://:pw@redis:6380/2"},
                              {"SSE_SERVER_LOG_FORMAT", "json"},
+                             {"SSE_SERVER_REPLAY_MAX_BYTES", "1048576"},
                          }));
     EXPECT_EQ(c.auth.session.cookie, "connect.sid");
     EXPECT_EQ(c.auth.api_key.key_prefix, "keys:");
@@ -397,6 +415,7 @@ TEST(config, env_overrides_a_string_an_integer_a_duration_a_boolean_and_arrays)
     EXPECT_EQ(c.redis.url.host, "redis");
     EXPECT_EQ(c.redis.url.password, "pw");
     EXPECT_EQ(c.log.format, log_format::json);
+    EXPECT_EQ(c.replay.max_bytes, 1048576u);
 }
 
 TEST(config, env_wins_over_the_file)
@@ -476,13 +495,25 @@ TEST(duration, units_ms_s_m_h_are_parsed)
     EXPECT_EQ(parse_duration("1h"), 1h);
     EXPECT_EQ(parse_duration("0s"), 0ms);
     EXPECT_EQ(parse_duration("007s"), 7s);
-    EXPECT_EQ(parse_duration("9223372036854775807ms"), milliseconds::max());
+}
+
+TEST(duration, up_to_365_days_in_any_unit_is_accepted)
+{
+    for (auto const text : {"8760h", "525600m", "31536000s", "31536000000ms"})
+        EXPECT_EQ(parse_duration(text), milliseconds{31536000000}) << text;
+}
+
+TEST(duration, anything_longer_than_365_days_is_refused)
+{
+    for (auto const text : {"31536000001ms", "31536001s", "525601m", "8761h", "3000000h",
+                            "9223372036854775807ms", "9223372036854775807h"})
+        EXPECT_EQ(parse_duration(text), std::nullopt) << text;
 }
 
 TEST(duration, malformed_forms_are_refused)
 {
     for (auto const text : {"", "15", "s", "-5s", "+5s", "1.5s", "5 s", " 5s", "5s ", "5S", "5sec",
-                            "1h30m", "5d", "99999999999999999999ms", "9223372036854775807h"})
+                            "1h30m", "5d", "99999999999999999999ms"})
         EXPECT_EQ(parse_duration(text), std::nullopt) << text;
 }
 

@@ -120,6 +120,42 @@ TEST(credentials, bearer_scheme_is_case_insensitive_and_allows_several_spaces)
     }
 }
 
+TEST(credentials, a_tab_after_bearer_is_a_bearer_credential_not_another_scheme)
+{
+    credential_sources sources{"Bearer\tk1", std::nullopt, std::nullopt, {"sid=abc"}};
+    EXPECT_EQ(secret_of(extract_credential(sources, auth_config{})), "k1");
+}
+
+TEST(credentials, an_invalid_key_after_bearer_and_a_tab_is_refused_not_skipped)
+{
+    auto const auth = signed_sessions();
+    auto const cookie = "sid=" + hello_signed();
+    credential_sources sources{"Bearer\tbad*key", std::nullopt, std::nullopt, {cookie}};
+    auto const result = extract_credential(sources, auth);
+    EXPECT_FALSE(result.found);
+    EXPECT_EQ(result.refusal, "malformed credentials");
+}
+
+TEST(bearer_token, the_token_follows_the_scheme_in_any_case_after_spaces_or_tabs)
+{
+    for (std::string_view header :
+         {"bearer x", "BEARER x", "Bearer\tx", "Bearer \t x", "Bearer x \t", " Bearer x"})
+        EXPECT_EQ(bearer_token(header), std::optional<std::string_view>{"x"}) << header;
+}
+
+TEST(bearer_token, the_scheme_alone_gives_an_empty_token)
+{
+    for (std::string_view header : {"Bearer", "Bearer   ", "bearer\t", "BEARER \t "})
+        EXPECT_EQ(bearer_token(header), std::optional<std::string_view>{""}) << header;
+}
+
+TEST(bearer_token, other_schemes_give_no_token)
+{
+    for (std::string_view header :
+         {"Bearerx", "Bearerx abc", "Basic abc", "Digest x", "", "Bear x"})
+        EXPECT_EQ(bearer_token(header), std::nullopt) << header;
+}
+
 TEST(credentials, other_authorization_schemes_count_as_absent)
 {
     for (std::string_view header : {"Basic dXNlcjpwYXNz", "Bearerx k1", "Digest x"}) {

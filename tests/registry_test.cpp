@@ -42,7 +42,7 @@ notification make(std::string name, std::string id)
 
 TEST(registry, subscriber_receives_notification_of_its_subscription)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     auto const result = reg.publish(make("orders", "1"));
@@ -55,7 +55,7 @@ TEST(registry, subscriber_receives_notification_of_its_subscription)
 
 TEST(registry, account_event_reaches_user_with_no_subscriptions)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
@@ -64,7 +64,7 @@ TEST(registry, account_event_reaches_user_with_no_subscriptions)
 
 TEST(registry, account_event_of_another_user_reaches_nobody)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "43")).recipients, 0u);
@@ -73,7 +73,7 @@ TEST(registry, account_event_of_another_user_reaches_nobody)
 
 TEST(registry, account_rule_uses_the_configured_event_name)
 {
-    registry reg{"account", 100, std::chrono::minutes(5)};
+    registry reg{"account", replay_config{}};
     fake_subscriber s{"42", {}};
     reg.subscribe(s);
     reg.publish(make("user", "42"));
@@ -84,7 +84,7 @@ TEST(registry, account_rule_uses_the_configured_event_name)
 
 TEST(registry, subscription_and_account_rule_at_once_deliver_once)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"user", "orders"}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
@@ -93,7 +93,7 @@ TEST(registry, subscription_and_account_rule_at_once_deliver_once)
 
 TEST(registry, unrelated_names_reach_nobody)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"1", {"orders"}};
     fake_subscriber b{"2", {"invoices"}};
     reg.subscribe(a);
@@ -106,7 +106,7 @@ TEST(registry, unrelated_names_reach_nobody)
 
 TEST(registry, every_target_gets_the_same_frame)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"1", {"orders"}};
     fake_subscriber b{"2", {"orders"}};
     fake_subscriber c{"3", {"user"}};
@@ -121,7 +121,7 @@ TEST(registry, every_target_gets_the_same_frame)
 
 TEST(registry, unsubscribed_connection_receives_nothing)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     reg.unsubscribe(s);
@@ -135,7 +135,7 @@ TEST(registry, unsubscribed_connection_receives_nothing)
 
 TEST(registry, counts_connections_per_user)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"42", {}};
     fake_subscriber b{"42", {"orders"}};
     fake_subscriber c{"7", {}};
@@ -151,7 +151,7 @@ TEST(registry, counts_connections_per_user)
 
 TEST(registry, ids_increase_across_publishes)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     auto const first = event_id::parse(reg.publish(make("a", "1")).event_id);
     auto const second = event_id::parse(reg.publish(make("a", "1")).event_id);
     ASSERT_TRUE(first && second);
@@ -160,7 +160,7 @@ TEST(registry, ids_increase_across_publishes)
 
 TEST(registry, for_each_visits_every_subscriber_once)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber a{"1", {"x", "y"}};
     fake_subscriber b{"1", {}};
     reg.subscribe(a);
@@ -172,7 +172,7 @@ TEST(registry, for_each_visits_every_subscriber_once)
 
 TEST(registry, replay_gives_a_resumed_stream_what_it_would_have_received)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     auto const start = reg.newest();
     reg.publish(make("orders", "1"));
     reg.publish(make("invoices", "2"));
@@ -192,7 +192,7 @@ TEST(registry, replay_gives_a_resumed_stream_what_it_would_have_received)
 
 TEST(registry, replayed_frames_are_the_ones_sent_live)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     fake_subscriber live{"1", {"orders"}};
     reg.subscribe(live);
     auto const start = reg.newest();
@@ -204,7 +204,7 @@ TEST(registry, replayed_frames_are_the_ones_sent_live)
 
 TEST(registry, ids_of_an_earlier_run_are_unknown)
 {
-    registry reg{"user", 100, std::chrono::minutes(5)};
+    registry reg{"user", replay_config{}};
     reg.publish(make("orders", "1"));
     EXPECT_FALSE(reg.resume_point("1000-0")) << "long before this run started";
     EXPECT_FALSE(reg.resume_point("not-an-id"));
@@ -213,7 +213,7 @@ TEST(registry, ids_of_an_earlier_run_are_unknown)
 
 TEST(registry, recipients_count_only_streams_that_queued_the_frame)
 {
-    registry r("user", 10, std::chrono::minutes(5));
+    registry r{"user", replay_config{}};
     fake_subscriber live("42", {"orders"});
     fake_subscriber ending("43", {"orders"});
     ending.accepts = false;
@@ -222,6 +222,17 @@ TEST(registry, recipients_count_only_streams_that_queued_the_frame)
     EXPECT_EQ(r.publish(make("orders", "1")).recipients, 1u);
     r.unsubscribe(live);
     r.unsubscribe(ending);
+}
+
+TEST(registry, replay_keeps_at_most_max_bytes_of_frames)
+{
+    replay_config bounded;
+    bounded.max_bytes = 1;
+    registry reg{"user", bounded};
+    auto const start = reg.newest();
+    reg.publish(make("orders", "1"));
+    EXPECT_FALSE(reg.resume_point(start.to_string())) << "the frame did not fit: a loss";
+    EXPECT_TRUE(reg.resume_point(reg.newest().to_string()));
 }
 
 } // namespace

@@ -14,7 +14,7 @@ using clock = replay_buffer::clock;
 class replay_buffer_test : public ::testing::Test
 {
 protected:
-    replay_buffer_test() : buffer_(3, 60s, event_id{100, 0}) {}
+    replay_buffer_test() : buffer_(3, 1 << 20, 60s, event_id{100, 0}) {}
 
     event_id add(std::uint64_t ms, std::string name = "orders", std::string user = "1",
                  clock::time_point at = clock::time_point{})
@@ -26,6 +26,14 @@ protected:
     }
 
     static bool all(replay_buffer::entry const&) { return true; }
+
+    // An entry whose frame, "frame <ms>-0", is 11 bytes long for a 3-digit `ms`.
+    static replay_buffer::entry entry_of(std::uint64_t ms, clock::time_point at = {})
+    {
+        event_id const id{ms, 0};
+        return {id, "orders", "1", std::make_shared<std::string const>("frame " + id.to_string()),
+                at};
+    }
 
     replay_buffer buffer_;
 };
@@ -65,7 +73,7 @@ TEST_F(replay_buffer_test, an_id_older_than_the_evicted_ones_is_a_loss)
 
 TEST_F(replay_buffer_test, the_newest_id_is_no_loss_even_when_nothing_is_kept)
 {
-    replay_buffer empty{0, 60s, event_id{100, 0}};
+    replay_buffer empty{0, 1 << 20, 60s, event_id{100, 0}};
     empty.append({event_id{101, 0}, "orders", "1", std::make_shared<std::string const>("x"),
                   clock::time_point{}});
     EXPECT_EQ(empty.size(), 0u);
@@ -129,6 +137,54 @@ TEST_F(replay_buffer_test, a_cursor_overtaken_by_eviction_reports_the_loss)
     add(105); // 101 and 102 are gone
     EXPECT_TRUE(buffer_.read_after(event_id{101, 0}, all, 1 << 20).lost);
     EXPECT_FALSE(buffer_.read_after(event_id{102, 0}, all, 1 << 20).lost);
+}
+
+TEST_F(replay_buffer_test, the_oldest_frames_go_when_the_bytes_bound_is_reached)
+{
+    replay_buffer bounded{10, 25, 60s, event_id{100, 0}};
+    bounded.append(entry_of(101));
+    bounded.append(entry_of(102));
+    EXPECT_EQ(bounded.bytes(), 22u);
+    bounded.append(entry_of(103)); // 33 bytes > 25: 101 goes
+    EXPECT_EQ(bounded.size(), 2u);
+    EXPECT_EQ(bounded.bytes(), 22u);
+    EXPECT_FALSE(bounded.resume_point("100-0")) << "101 was lost";
+    EXPECT_TRUE(bounded.read_after(event_id{100, 0}, all, 1 << 20).lost);
+    auto const point = bounded.resume_point("101-0");
+    ASSERT_TRUE(point) << "everything after 101 is kept";
+    auto const batch = bounded.read_after(*point, all, 1 << 20);
+    EXPECT_FALSE(batch.lost);
+    ASSERT_EQ(batch.frames.size(), 2u);
+    EXPECT_EQ(*batch.frames[0], "frame 102-0");
+}
+
+TEST_F(replay_buffer_test, a_frame_larger_than_the_bytes_bound_is_not_kept_and_is_a_loss)
+{
+    replay_buffer bounded{10, 15, 60s, event_id{100, 0}};
+    bounded.append(entry_of(101));
+    bounded.append({event_id{102, 0}, "orders", "1",
+                    std::make_shared<std::string const>(std::string(16, 'x')),
+                    clock::time_point{}});
+    EXPECT_EQ(bounded.size(), 0u);
+    EXPECT_EQ(bounded.bytes(), 0u);
+    EXPECT_FALSE(bounded.resume_point("101-0")) << "102 was lost";
+    EXPECT_TRUE(bounded.resume_point("102-0")) << "the newest id is no loss";
+}
+
+TEST_F(replay_buffer_test, evictions_by_age_and_count_give_their_bytes_back)
+{
+    replay_buffer bounded{2, 22, 60s, event_id{100, 0}};
+    auto const t0 = clock::time_point{} + 1h;
+    bounded.append(entry_of(101, t0));
+    bounded.append(entry_of(102, t0));
+    bounded.append(entry_of(103, t0)); // by count: 101 goes
+    EXPECT_EQ(bounded.bytes(), 22u);
+    bounded.expire(t0 + 61s);
+    EXPECT_EQ(bounded.bytes(), 0u);
+    bounded.append(entry_of(104, t0 + 61s));
+    bounded.append(entry_of(105, t0 + 61s));
+    EXPECT_EQ(bounded.size(), 2u) << "expired bytes no longer count";
+    EXPECT_TRUE(bounded.resume_point("103-0"));
 }
 
 } // namespace

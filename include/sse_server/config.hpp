@@ -100,6 +100,7 @@ struct replay_config
 {
     std::size_t capacity = 10000;
     milliseconds max_age{300000};
+    std::size_t max_bytes = 67108864; // of frames kept, so that large events cannot exhaust memory
 };
 
 struct notify_config
@@ -162,7 +163,12 @@ config parse_config(std::string_view toml_text, env_lookup const& env = {});
 /** Reads the file, then as parse_config. A missing file is a config_error. */
 config load_config(std::filesystem::path const& path, env_lookup const& env = {});
 
-/** Parses "250ms", "15s", "5m", "1h" (and "0s"). Empty optional when malformed. */
+/** The longest duration a config value may hold (SPEC §4): far from any overflow when added
+    to a steady_clock time point, or converted to nanoseconds, or rounded up to seconds. */
+inline constexpr milliseconds max_duration = std::chrono::hours{24 * 365};
+
+/** Parses "250ms", "15s", "5m", "1h" (and "0s"). Empty optional when malformed or longer than
+    max_duration. */
 std::optional<milliseconds> parse_duration(std::string_view text);
 
 /** Parses "host:port" or "[v6]:port". Empty optional when malformed. */

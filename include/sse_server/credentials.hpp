@@ -38,6 +38,13 @@ struct extracted_credential
     std::string refusal; // set when found is empty: "no credentials", "bad cookie signature", …
 };
 
+/** The token of an `Authorization: Bearer <token>` header value. The scheme is matched in any
+    case and followed by spaces or tabs; whitespace around the token is dropped. Empty optional
+    when the value uses another scheme ("Basic …", "Bearerx …"); an empty token when it is
+    "Bearer" alone, which callers refuse rather than skip. The one Bearer parser: the clients
+    port and the notification port (`notify.token`) both read the header with it. */
+std::optional<std::string_view> bearer_token(std::string_view authorization);
+
 /** SPEC §2.1 order: Bearer, X-API-Key, `api_key` query (only with allow_query), session cookie.
     The first one present decides; an invalid one never falls through to the next. */
 extracted_credential extract_credential(credential_sources const& sources, auth_config const& auth);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sse_server/config.hpp"
 #include "sse_server/event_id.hpp"
 #include "sse_server/notification.hpp"
 #include "sse_server/replay_buffer.hpp"
@@ -50,8 +51,8 @@ struct publish_result
 class registry
 {
 public:
-    registry(std::string account_event, std::size_t replay_capacity,
-             std::chrono::milliseconds replay_max_age);
+    /** Replay history is bounded by `replay` (capacity, max_bytes, max_age). */
+    registry(std::string account_event, replay_config const& replay);
 
     void subscribe(subscriber& s);
     void unsubscribe(subscriber& s);

@@ -17,8 +17,9 @@ namespace sse_server {
     (SPEC §2.5). Entries share the frames already built for live delivery: no second copy of
     any body. Owned by the registry; single-threaded like it.
 
-    Bounded by `capacity` entries and `max_age`. Remembers the newest id it ever evicted, so
-    that it can tell "nothing after this id was lost" from "history after this id is gone". */
+    Bounded by `capacity` entries, `max_bytes` of frames and `max_age`; the oldest go first,
+    whichever bound is reached. Remembers the newest id it ever evicted, so that it can tell
+    "nothing after this id was lost" from "history after this id is gone". */
 class replay_buffer
 {
 public:
@@ -35,7 +36,8 @@ public:
 
     /** `origin` is the position before the first event of this run: ids issued later are
         greater, ids of an earlier run (before a restart) are smaller. */
-    replay_buffer(std::size_t capacity, std::chrono::milliseconds max_age, event_id origin);
+    replay_buffer(std::size_t capacity, std::size_t max_bytes, std::chrono::milliseconds max_age,
+                  event_id origin);
 
     void append(entry e);
     /** Drops what is older than max_age at `now`. */
@@ -62,11 +64,15 @@ public:
     /** The newest id issued (appended), or the origin when none yet. */
     event_id newest() const { return newest_; }
     std::size_t size() const { return entries_.size(); }
+    /** The bytes of the frames kept. */
+    std::size_t bytes() const { return bytes_; }
 
 private:
     void evict_front();
 
     std::size_t capacity_;
+    std::size_t max_bytes_;
+    std::size_t bytes_ = 0;
     std::chrono::milliseconds max_age_;
     event_id origin_;
     event_id newest_;

@@ -412,6 +412,12 @@ notification_batch parse_notifications(std::string_view body)
         auto const& reason = reader.syntax_error();
         return {{}, "invalid JSON: " + (reason.empty() ? std::string("unreadable body") : reason)};
     }
+    // That parser takes a NUL byte for the end of the text, so `{…}\0<anything>` passes it; a
+    // NUL is nowhere valid in JSON, and what follows it would be forwarded.
+    if (auto const nul = body.find('\0'); nul != std::string_view::npos)
+        return {{},
+                "invalid JSON: syntax error while parsing value - unexpected NUL byte at byte " +
+                    std::to_string(nul + 1)};
     return std::move(reader).result(body);
 }
 

@@ -188,6 +188,15 @@ TEST(notification, empty_or_truncated_or_trailing_text_is_invalid_json)
     }
 }
 
+TEST(notification, text_after_a_nul_byte_is_invalid_json)
+{
+    using namespace std::string_literals;
+    EXPECT_EQ(error_of("{\"name\":\"u\",\"type\":\"t\",\"id\":1}\0{}"s),
+              "invalid JSON: syntax error while parsing value - unexpected NUL byte at byte 31");
+    EXPECT_EQ(error_of("[{\"name\":\"u\",\"type\":\"t\",\"id\":1}] \0"s).rfind("invalid JSON: ", 0),
+              0u);
+}
+
 TEST(notification, parser_message_does_not_echo_the_offending_text)
 {
     auto const body = "[\"" + std::string(10000, 'x') + "\n\"]";

@@ -1,6 +1,7 @@
 #include "sse_server/notification.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace sse_server {
@@ -187,6 +188,15 @@ TEST(notification, empty_or_truncated_or_trailing_text_is_invalid_json)
     }
 }
 
+TEST(notification, text_after_a_nul_byte_is_invalid_json)
+{
+    using namespace std::string_literals;
+    EXPECT_EQ(error_of("{\"name\":\"u\",\"type\":\"t\",\"id\":1}\0{}"s),
+              "invalid JSON: syntax error while parsing value - unexpected NUL byte at byte 31");
+    EXPECT_EQ(error_of("[{\"name\":\"u\",\"type\":\"t\",\"id\":1}] \0"s).rfind("invalid JSON: ", 0),
+              0u);
+}
+
 TEST(notification, parser_message_does_not_echo_the_offending_text)
 {
     auto const body = "[\"" + std::string(10000, 'x') + "\n\"]";
@@ -244,15 +254,107 @@ TEST(notification, escaped_backslash_before_a_quote_ends_the_string)
     EXPECT_EQ(error_of(body), "JSON nested deeper than 64 levels");
 }
 
-TEST(notification, duplicate_key_keeps_the_last_value_at_the_first_position)
+TEST(notification, duplicate_key_is_judged_by_its_last_value_as_json_parse_does)
 {
     auto const single = only_item(R"({"name":5,"type":"t","id":1,"name":"orders"})");
     EXPECT_EQ(single.name, "orders");
+    EXPECT_EQ(error_of(R"({"name":"orders","type":"t","id":1,"name":5})"),
+              "name: must be a string");
+    EXPECT_EQ(error_of(R"([{"name":"a","type":"t","id":7,"id":""}])"), "[0].id: must not be empty");
+}
 
+TEST(notification, duplicate_key_stays_twice_in_a_batch_item_so_its_reader_sees_the_last)
+{
     auto const batch = parse_notifications(R"([{"name":"a","type":"t","id":1,"name":"b"}])");
     ASSERT_EQ(batch.items.size(), 1u);
     EXPECT_EQ(batch.items[0].name, "b");
-    EXPECT_EQ(batch.items[0].body, R"({"name":"b","type":"t","id":1})");
+    EXPECT_EQ(batch.items[0].body, R"({"name":"a","type":"t","id":1,"name":"b"})");
+    EXPECT_EQ(nlohmann::json::parse(batch.items[0].body).at("name"), "b");
+}
+
+std::string object_with_keys(int count)
+{
+    std::string text = R"({"name":"u","type":"t","id":1)";
+    for (int i = 0; i < count; ++i)
+        text += ",\"k" + std::to_string(i) + "\":" + std::to_string(i);
+    return text + "}";
+}
+
+TEST(notification, object_of_85000_keys_is_accepted_and_forwarded_as_sent)
+{
+    // About 1 MiB; a parser that inserts keys by linear search takes seconds on it.
+    auto const body = object_with_keys(85000);
+    auto const n = only_item(body);
+    EXPECT_EQ(n.name, "u");
+    EXPECT_EQ(n.body, body);
+}
+
+TEST(notification, batch_item_of_50000_keys_is_compact_json_with_its_keys_in_order)
+{
+    auto const item = object_with_keys(50000);
+    auto const batch = parse_notifications("[ " + item + " ]");
+    ASSERT_FALSE(batch.error) << *batch.error;
+    ASSERT_EQ(batch.items.size(), 1u);
+    EXPECT_EQ(batch.items[0].body, item);
+}
+
+TEST(notification, float_id_is_the_number_as_written)
+{
+    EXPECT_EQ(only_item(R"({"name":"u","type":"t","id":1.50})").id, "1.50");
+    EXPECT_EQ(only_item(R"({"name":"u","type":"t","id":-2.5E3})").id, "-2.5E3");
+    EXPECT_EQ(only_item(R"({"name":"u","type":"t","id":1e2})").id, "1e2");
+    // Beyond 64 bits the id is still the digits sent, not a rounded double.
+    EXPECT_EQ(only_item(R"({"name":"u","type":"t","id":123456789012345678901234567890})").id,
+              "123456789012345678901234567890");
+}
+
+TEST(notification, batch_item_keeps_numbers_as_written)
+{
+    auto const batch =
+        parse_notifications(R"([{"name":"u","type":"t","id":1.50,"n":[-0.0,1E+2,-3,0]}])");
+    ASSERT_EQ(batch.items.size(), 1u);
+    EXPECT_EQ(batch.items[0].id, "1.50");
+    EXPECT_EQ(batch.items[0].body, R"({"name":"u","type":"t","id":1.50,"n":[-0.0,1E+2,-3,0]})");
+}
+
+TEST(notification, batch_item_with_escapes_and_utf8_reads_back_as_the_same_value)
+{
+    std::string controls;
+    for (char c = 1; c < 0x20; ++c)
+        controls += c;
+    auto const item =
+        nlohmann::json{{"name", "u"},
+                       {"type", "t\"\\/"},
+                       {"id", "\u00e9"},
+                       {"k\"ey\n", {{"nul", std::string("a\0b", 3)}, {"controls", controls}}},
+                       {"text", "caf\u00e9 \u2713 \U0001f600 \u2028 \x7f"},
+                       {"list",
+                        {nullptr, true, false, 0, -1, 18446744073709551615u, 0.25,
+                         nlohmann::json::object(), nlohmann::json::array()}}};
+    // Written with escapes by the sender: \u sequences, a surrogate pair, an escaped slash.
+    std::string const sent = R"([{"name":"u","type":"t\"\\\/","id":"\u00e9",)"
+                             R"("k\"ey\n":{"nul":"a\u0000b","controls":")" +
+                             item["k\"ey\n"]["controls"].dump().substr(1) + R"(},)" +
+                             R"("text":"caf\u00e9 \u2713 \ud83d\ude00 \u2028 \u007f",)" +
+                             R"("list":[null,true,false,0,-1,18446744073709551615,0.25,{},[]]}])";
+    ASSERT_EQ(nlohmann::json::parse(sent).at(0), item);
+
+    auto const batch = parse_notifications(sent);
+    ASSERT_FALSE(batch.error) << *batch.error;
+    ASSERT_EQ(batch.items.size(), 1u);
+    EXPECT_EQ(batch.items[0].id, "\u00e9");
+    EXPECT_EQ(nlohmann::json::parse(batch.items[0].body), item) << batch.items[0].body;
+    // Control characters are escaped; everything else valid UTF-8 goes out as is.
+    EXPECT_NE(batch.items[0].body.find(R"("a\u0000b")"), std::string::npos);
+    EXPECT_NE(batch.items[0].body.find("\\b\\t\\n\\u000b\\f\\r"), std::string::npos);
+    EXPECT_NE(batch.items[0].body.find("caf\u00e9 \u2713 \U0001f600 \u2028 \x7f"),
+              std::string::npos);
+}
+
+TEST(notification, syntax_error_after_a_bad_item_is_reported_instead)
+{
+    auto const error = error_of(R"([{"name":3,"type":"t","id":1}, {"name":"u"} x])");
+    EXPECT_EQ(error.rfind("invalid JSON: ", 0), 0u) << error;
 }
 
 TEST(notification, event_name_grammar_accepts_letters_digits_and_four_marks)

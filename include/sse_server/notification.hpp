@@ -10,7 +10,8 @@ namespace sse_server {
 /** One database change reported by the API, validated and ready to route.
 
     `body` is what clients receive as `event.data`: the request body byte-for-byte for a single
-    object, compact JSON (keys in their original order) for an item of a batch. */
+    object, compact JSON for an item of a batch (keys in their original order, a repeated key
+    as often as it was sent, numbers as written). */
 struct notification
 {
     std::string name; // the event name (SPEC §2.1 grammar)
@@ -26,7 +27,8 @@ struct notification_batch
 };
 
 /** Validates a POST /notify body: one notification object, or a JSON array of them.
-    Never throws; any invalid item rejects the whole body, naming its index. */
+    Never throws; any invalid item rejects the whole body, naming its index. Of a repeated
+    key, the last value counts, as with JSON.parse. Costs time linear in the body's size. */
 notification_batch parse_notifications(std::string_view body);
 
 /** `[A-Za-z0-9_.:-]{1,128}`: the grammar of event names, shared by both ports. */

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <poll.h>
+#include <sstream>
 
 namespace sse_server::test {
 namespace {
@@ -264,6 +265,74 @@ TEST_F(hostile_input_test, the_notify_token_scheme_is_case_insensitive)
               202);
     EXPECT_EQ(post_notify(server.notify_port(), body, {{"Authorization", "Basic s3cret"}}).status,
               401);
+}
+
+TEST_F(hostile_input_test, a_notification_with_85000_keys_is_answered_promptly)
+{
+    // Parsing used to cost time quadratic in the number of keys: 19 s for this one body,
+    // during which no stream, heartbeat or health check ran.
+    running_server server{test_config(redis_)};
+    std::string body = R"({"name":"orders","type":"t","id":1,"data":{)";
+    for (int i = 0; i < 85000; ++i)
+        body += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+    body += "}}";
+    ASSERT_LT(body.size(), std::size_t{1} << 20);
+    auto const start = clock::now();
+    EXPECT_EQ(post_notify(server.notify_port(), body).status, 202);
+    EXPECT_EQ(http_request(server.notify_port(), "GET", "/healthz").status, 200);
+    EXPECT_LT(clock::now() - start, 5s);
+}
+
+TEST_F(hostile_input_test, the_replay_buffer_holds_at_most_replay_max_bytes)
+{
+    daemon_process d{toml("[replay]\nmax_bytes = 4194304\n")};
+    auto const first = post_notify(d.notify_port(), R"({"name":"orders","type":"t","id":0})");
+    ASSERT_EQ(first.status, 202);
+    auto const before = d.rss_kib();
+    // 64 notifications of almost 1 MiB each: without the byte bound, all of them stay.
+    std::string const padding(1000 * 1000, 'x');
+    for (int i = 1; i <= 64; ++i)
+        ASSERT_EQ(post_notify(d.notify_port(), R"({"name":"orders","type":"t","id":)" +
+                                                   std::to_string(i) + R"(,"data":")" + padding +
+                                                   "\"}")
+                      .status,
+                  202);
+    expect_bounded_growth(d, before);
+}
+
+TEST_F(hostile_input_test, every_json_log_line_is_valid_utf8_json)
+{
+    daemon_process d{toml("[log]\nlevel = \"debug\"\nformat = \"json\"\n")};
+    tcp_connection c{d.clients_port()};
+    c.send("GET /events?x=\xff\xfe\xc3\x28\xed\xa0\x80 HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(response_status(c), 401);
+    d.signal(SIGTERM);
+    ASSERT_EQ(d.wait_exit(10s), 0);
+    std::istringstream lines(d.output());
+    std::string line;
+    int count = 0;
+    while (std::getline(lines, line)) {
+        EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+        ++count;
+    }
+    EXPECT_GT(count, 3);
+}
+
+TEST_F(hostile_input_test, a_duration_that_would_overflow_the_clock_is_refused_at_start)
+{
+    daemon_process d{
+        toml("[client]\nheader_timeout = \"3000000h\"\n"), {"--check-config"}, {}, false};
+    EXPECT_NE(d.wait_exit(10s), 0);
+    EXPECT_NE(d.output().find("client.header_timeout"), std::string::npos) << d.output();
+}
+
+TEST_F(hostile_input_test, a_bad_key_after_bearer_and_a_tab_is_a_401_not_a_fall_through)
+{
+    running_server server{test_config(redis_)};
+    sse_stream s{server.clients_port(),
+                 "/events",
+                 {{"Authorization", "Bearer\tno-such-key"}, {"Cookie", "sid=a"}}};
+    EXPECT_EQ(s.status(), 401) << "the valid cookie behind it must not be used";
 }
 
 } // namespace

@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scenario_order=(idle connect broadcast-10k broadcast-10k-serial broadcast-1k rate-10k rate-1k
-                ingest ingest-batch mixed slow-baseline slow)
+                ingest ingest-single ingest-batch mixed slow-baseline slow)
 declare -A about args sse_only
 about[idle]="19000 streams held open 5 s: RSS per stream"
 args[idle]="--connections 19000 --notifications 0 --hold 5"
@@ -38,6 +38,8 @@ about[rate-1k]="1000 subscribers, 50 notifications/s for 10 s"
 args[rate-1k]="--connections 1000 --notifications 500 --rate 50"
 about[ingest]="no subscriber, 1000000 POSTs on 2 keep-alive connections, 16 in flight on each"
 args[ingest]="--connections 0 --notifications 1000000 --notify-connections 2 --pipeline 16"
+about[ingest-single]="no subscriber, 400000 POSTs on 8 keep-alive connections, one in flight on each (an API's HTTP client)"
+args[ingest-single]="--connections 0 --notifications 400000 --notify-connections 8 --pipeline 1"
 about[ingest-batch]="no subscriber, 5000000 notifications in POSTs of 100 (sse-server only)"
 args[ingest-batch]="--connections 0 --notifications 5000000 --batch 100 --notify-connections 2 --pipeline 4"
 about[mixed]="10000 subscribers on 100 names + account events (1 in 10), 20000 notifications"
@@ -383,6 +385,8 @@ row broadcast-1k "loss" .loss "%d" "0" "a == 0"
 row rate-10k "latency p99, ms" .latency_ms.p99 "%.2f" "≤ 0.5× Nchan" "r <= 0.5"
 row rate-1k "latency p99, ms" .latency_ms.p99 "%.2f" "≤ 5 ms" "a <= 5"
 row ingest "notifications/s" .notifications_per_s "%.0f" "≥ 100 000/s" "a >= 100000"
+row ingest-single "notifications/s" .notifications_per_s "%.0f" "> Nchan" "r > 1"
+row ingest-single "server CPU per POST, µs" '(.server_cpu_s * 1000000 / .notifications)' "%.1f" "< Nchan" "r < 1"
 row ingest-batch "notifications/s" .notifications_per_s "%.0f" "≥ 500 000/s" "a >= 500000"
 row mixed "deliveries/s" .deliveries_per_s "%.0f" "report" ""
 row mixed "latency p99, ms" .latency_ms.p99 "%.2f" "report" ""

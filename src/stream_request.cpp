@@ -136,7 +136,8 @@ std::string redact_target(std::string_view target)
     std::string out(target.substr(0, query_at + 1));
     auto query = target.substr(query_at + 1);
     bool first = true;
-    while (!query.empty() || first) {
+    // Every piece between '&' is kept, empty ones too: only api_key values change.
+    for (;;) {
         auto const end = query.find('&');
         auto const pair = query.substr(0, end);
         if (!first)

@@ -158,5 +158,13 @@ TEST(stream_request, api_keys_are_redacted_from_logged_targets)
     EXPECT_EQ(redact_target("/events"), "/events");
 }
 
+TEST(stream_request, redaction_changes_nothing_but_the_api_key_values)
+{
+    // Found by fuzzing: a trailing '&' was dropped.
+    EXPECT_EQ(redact_target("/events?events=a&"), "/events?events=a&");
+    EXPECT_EQ(redact_target("/events?api_key=x&&"), "/events?api_key=REDACTED&&");
+    EXPECT_EQ(redact_target("/events?"), "/events?");
+}
+
 } // namespace
 } // namespace sse_server

@@ -1,0 +1,126 @@
+// Raw bytes on the notification port: request_reader (pipelined requests, bodies up to
+// notify.max_body_bytes) then notify_handler, which validates and publishes into a real
+// registry with one subscriber. Whatever the bytes, what waits in the buffer stays bounded,
+// every answer is well-formed, and a 202 delivered exactly the items it accepted.
+//
+// Input: the bytes an API client sends on one keep-alive connection, fed in pieces whose
+// size comes from the input's first byte.
+
+#include "require.hpp"
+#include "sse_server/config.hpp"
+#include "sse_server/metrics.hpp"
+#include "sse_server/notify_handler.hpp"
+#include "sse_server/registry.hpp"
+#include "sse_server/request_reader.hpp"
+
+#include <boost/asio/buffer.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using namespace sse_server;
+
+config const& fuzz_config()
+{
+    static config const cfg = [] {
+        config c;
+        c.notify.token = "s3cret";
+        c.notify.max_body_bytes = 4096;
+        c.replay.capacity = 16;
+        return c;
+    }();
+    return cfg;
+}
+
+/** Counts what reaches it; subscribed to "orders" and, through the account rule, user 42. */
+class counting_subscriber : public subscriber
+{
+public:
+    std::string const& user_id() const override { return user_; }
+    std::vector<std::string> const& events() const override { return events_; }
+    bool send(frame_ptr const& frame) override
+    {
+        FUZZ_REQUIRE(frame && !frame->empty());
+        ++received;
+        return true;
+    }
+    void keep_alive(frame_ptr const&) override {}
+    void revalidate() override {}
+
+    std::size_t received = 0;
+
+private:
+    std::string user_ = "42";
+    std::vector<std::string> events_{"orders"};
+};
+
+void check_answer(notify_answer const& answer)
+{
+    std::string out;
+    append_answer(out, answer, 11, true);
+    FUZZ_REQUIRE(out.starts_with("HTTP/1.1 "));
+    FUZZ_REQUIRE(out.find("\r\n\r\n") + 4 + answer.body.size() == out.size());
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
+{
+    if (size == 0)
+        return 0;
+    std::size_t const piece = 1 + data[0] % 256;
+    std::string_view bytes(reinterpret_cast<char const*>(data) + 1, size - 1);
+
+    auto const& cfg = fuzz_config();
+    metrics stats;
+    registry subscriptions{cfg.events.account, cfg.replay};
+    notify_handler handler{cfg, subscriptions, stats};
+    counting_subscriber listener;
+    subscriptions.subscribe(listener);
+
+    beast::flat_buffer buffer;
+    std::optional<request_reader<http::string_body>> reader;
+    bool token_checked = false;
+    while (!bytes.empty() || buffer.size() > 0) {
+        if (!reader) {
+            reader.emplace(cfg.notify.max_body_bytes);
+            token_checked = false;
+        }
+        auto const n = std::min(piece, bytes.size());
+        buffer.commit(net::buffer_copy(buffer.prepare(n), net::buffer(bytes.substr(0, n))));
+        bytes.remove_prefix(n);
+        auto const ec = reader->put(buffer);
+        // Never more than a header, or a line of a chunked body, plus one read.
+        FUZZ_REQUIRE(buffer.size() <= request_header_limit + pending_line_limit + piece);
+        if (reader->header_done() && !token_checked) {
+            token_checked = true;
+            if (auto refusal = handler.check_header(reader->parser().get())) {
+                FUZZ_REQUIRE(refusal->status == http::status::unauthorized);
+                check_answer(*refusal);
+                break; // the connection closes, the body unread
+            }
+        }
+        if (ec == http::error::need_more) {
+            if (bytes.empty())
+                break; // the peer stopped mid-request
+            continue;
+        }
+        if (ec)
+            break; // 400/413/431, then the connection closes
+        auto const before = listener.received;
+        auto const answer = handler.handle(reader->parser().get(),
+                                           std::chrono::steady_clock::now(), false);
+        check_answer(answer);
+        if (answer.status != http::status::accepted)
+            FUZZ_REQUIRE(listener.received == before); // a refusal changes nothing
+        reader.reset();
+    }
+    subscriptions.unsubscribe(listener);
+    return 0;
+}

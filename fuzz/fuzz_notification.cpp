@@ -56,6 +56,11 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         return 0;
     }
 
+    // JSON text is UTF-8 and never holds a raw NUL (control characters in strings are escaped,
+    // and NUL is no whitespace): an accepted body with one was not read to its end.
+    FUZZ_REQUIRE(body.find('\0') == std::string_view::npos);
+    FUZZ_REQUIRE(is_valid_utf8(body));
+
     // The test's own parse, to compare batch items with; the parser under test accepted the
     // body, so this one must as well.
     auto const root = nlohmann::ordered_json::parse(body, nullptr, false);

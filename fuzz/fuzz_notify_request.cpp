@@ -13,9 +13,8 @@
 #include "sse_server/registry.hpp"
 #include "sse_server/request_reader.hpp"
 
-#include <boost/asio/buffer.hpp>
-
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -114,8 +113,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         if (ec)
             break; // 400/413/431, then the connection closes
         auto const before = listener.received;
-        auto const answer = handler.handle(reader->parser().get(),
-                                           std::chrono::steady_clock::now(), false);
+        auto const answer =
+            handler.handle(reader->parser().get(), std::chrono::steady_clock::now(), false);
         check_answer(answer);
         if (answer.status != http::status::accepted)
             FUZZ_REQUIRE(listener.received == before); // a refusal changes nothing

@@ -11,9 +11,8 @@
 #include "sse_server/request_reader.hpp"
 #include "sse_server/stream_admission.hpp"
 
-#include <boost/asio/buffer.hpp>
-
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -96,9 +96,9 @@ std::optional<milliseconds> parse_duration(std::string_view text)
     else if (unit == "s")
         factor = 1000;
     else if (unit == "m")
-        factor = 60 * 1000;
+        factor = milliseconds::rep{60} * 1000;
     else if (unit == "h")
-        factor = 60 * 60 * 1000;
+        factor = milliseconds::rep{60} * 60 * 1000;
     else
         return std::nullopt;
     auto const count = parse_decimal<milliseconds::rep>(text.substr(0, digits));

@@ -181,7 +181,7 @@ std::string sha256_hex(std::string_view data)
     EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
     constexpr std::string_view hex = "0123456789abcdef";
     std::string text;
-    text.reserve(2 * size);
+    text.reserve(std::size_t{2} * size);
     for (unsigned int i = 0; i < size; ++i) {
         text += hex[digest[i] >> 4];
         text += hex[digest[i] & 0x0f];

@@ -42,7 +42,8 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; ++i) {
         std::string_view const arg = argv[i];
         if (arg == "--help" || arg == "-h") {
-            std::fputs(usage, stdout);
+            // A failed write to stdout or stderr has nowhere to be reported: ignored on purpose.
+            (void)std::fputs(usage, stdout);
             return EXIT_SUCCESS;
         }
         if (arg == "--version") {
@@ -56,7 +57,7 @@ int main(int argc, char** argv)
         } else if (arg.starts_with("--config=")) {
             args.config_path = std::string(arg.substr(9));
         } else {
-            std::fprintf(stderr, "sse-server: unknown argument \"%s\"\n%s", argv[i], usage);
+            (void)std::fprintf(stderr, "sse-server: unknown argument \"%s\"\n%s", argv[i], usage);
             return 2;
         }
     }
@@ -75,9 +76,9 @@ int main(int argc, char** argv)
         daemon.run();
         return EXIT_SUCCESS;
     } catch (sse_server::config_error const& e) {
-        std::fprintf(stderr, "sse-server: configuration error: %s\n", e.what());
+        (void)std::fprintf(stderr, "sse-server: configuration error: %s\n", e.what());
     } catch (std::exception const& e) {
-        std::fprintf(stderr, "sse-server: cannot start: %s\n", e.what());
+        (void)std::fprintf(stderr, "sse-server: cannot start: %s\n", e.what());
     }
     return EXIT_FAILURE;
 }

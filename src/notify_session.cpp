@@ -14,9 +14,9 @@ namespace sse_server {
 
 namespace {
 
-constexpr std::size_t read_size = 16 * 1024;
+constexpr std::size_t read_size = std::size_t{16} * 1024;
 // Answers a pipelining peer has not read yet: past this, its requests wait in its socket.
-constexpr std::size_t max_unread_answers = 64 * 1024;
+constexpr std::size_t max_unread_answers = std::size_t{64} * 1024;
 } // namespace
 
 notify_session::notify_session(tcp::socket&& socket, notify_services& services)

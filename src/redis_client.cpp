@@ -103,6 +103,9 @@ redis_client::redis_client(net::io_context& ioc, redis_config const& cfg)
 {
 }
 
+// Failing the pending commands posts them to the io_context, which allocates: only a failed
+// allocation can throw here, and terminating the process then is what is wanted.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 redis_client::~redis_client()
 {
     stopped_ = true;

@@ -257,7 +257,8 @@ void sse_session::flush()
 
 bool sse_session::pull_replay()
 {
-    auto const budget = std::min<std::size_t>(svc_.cfg.client.max_pending_bytes, 256 * 1024);
+    auto const budget =
+        std::min<std::size_t>(svc_.cfg.client.max_pending_bytes, std::size_t{256} * 1024);
     auto batch = svc_.subscriptions.replay_after(cursor_, *this, budget);
     if (batch.lost) {
         // The backlog was evicted before this client could read it: it reconnects and gets

@@ -47,7 +47,7 @@ public:
     using callback = std::function<void(redis_reply)>;
 
     redis_client(net::io_context& ioc, redis_config const& cfg);
-    ~redis_client();
+    ~redis_client(); // NOLINT(bugprone-exception-escape): only bad_alloc, see the definition
     redis_client(redis_client const&) = delete;
     redis_client& operator=(redis_client const&) = delete;
 

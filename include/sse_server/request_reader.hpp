@@ -13,11 +13,11 @@
 namespace sse_server {
 
 /** A request's header block, request line included, may hold this many bytes (SPEC §2.6). */
-constexpr std::size_t request_header_limit = 8 * 1024;
+constexpr std::size_t request_header_limit = std::size_t{8} * 1024;
 
 /** Bytes a reader may hold while the parser waits for the end of a line (a header, a chunk
     size, a trailer): past it the request is refused rather than buffered. */
-constexpr std::size_t pending_line_limit = 8 * 1024;
+constexpr std::size_t pending_line_limit = std::size_t{8} * 1024;
 
 /** Feeds received bytes to a Beast request parser, enforcing on both ports the limits that
     Beast's own do not cover. Beast applies its header limit to the request line and to the

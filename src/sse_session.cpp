@@ -63,8 +63,8 @@ void sse_session::run()
     // opens connections and says nothing must not get more than the limit allows.
     if (svc_.open_sessions > svc_.cfg.limits.max_connections)
         return refuse(http::status::too_many_requests, "too many connections");
-    // A slow or silent client (slowloris) loses its connection after header_timeout, counted
-    // from its first byte of opportunity, however it trickles.
+    // A slow or silent client (slowloris) loses its connection header_timeout after it
+    // connected, however it trickles its bytes.
     deadline_ = clock::now() + svc_.cfg.client.header_timeout;
     do_read_request();
 }

@@ -68,6 +68,23 @@ int response_status(tcp_connection& c, milliseconds timeout = 10s)
     return std::stoi(in.substr(9, 3));
 }
 
+/** Opens streams for user a until one gets 200 or `limit` passes; returns the last status
+    (0 when the server closed before answering). The server frees places as it sees hang-ups,
+    so a new stream may be refused for a while. */
+int stream_status_once_admitted(std::uint16_t clients_port, milliseconds limit)
+{
+    auto const deadline = clock::now() + limit;
+    int status = 0;
+    while (status != 200 && clock::now() < deadline) {
+        try {
+            status = sse_stream(clients_port, "/events", {{"Cookie", "sid=a"}}).status();
+        } catch (std::exception const&) {
+            status = 0;
+        }
+    }
+    return status;
+}
+
 /** A request whose header block, request line and final blank line included, is `size`
     bytes long. */
 std::string request_of_size(std::string_view method, std::string_view target, std::size_t size)
@@ -193,11 +210,8 @@ TEST_F(hostile_input_test, connections_that_never_send_a_request_count_toward_th
     // Accepted in order: the four silent ones hold every place.
     EXPECT_EQ(sse_stream(server.clients_port(), "/events", {{"Cookie", "sid=a"}}).status(), 429);
     silent.clear();
-    auto const deadline = clock::now() + 10s;
-    int status = 0;
-    while (status != 200 && clock::now() < deadline)
-        status = sse_stream(server.clients_port(), "/events", {{"Cookie", "sid=a"}}).status();
-    EXPECT_EQ(status, 200) << "the places come back once the silent connections are gone";
+    EXPECT_EQ(stream_status_once_admitted(server.clients_port(), 10s), 200)
+        << "the places come back once the silent connections are gone";
 }
 
 TEST_F(hostile_input_test, the_notify_port_answers_while_clients_take_every_descriptor)
@@ -213,16 +227,7 @@ TEST_F(hostile_input_test, the_notify_port_answers_while_clients_take_every_desc
     EXPECT_EQ(http_request(d.notify_port(), "GET", "/readyz").status, 200);
     EXPECT_EQ(post_notify(d.notify_port(), R"({"name":"orders","type":"t","id":1})").status, 202);
     crowd.clear();
-    auto const deadline = clock::now() + 20s;
-    int status = 0;
-    while (status != 200 && clock::now() < deadline) {
-        try {
-            status = sse_stream(d.clients_port(), "/events", {{"Cookie", "sid=a"}}).status();
-        } catch (std::exception const&) {
-            status = 0;
-        }
-    }
-    EXPECT_EQ(status, 200) << d.output();
+    EXPECT_EQ(stream_status_once_admitted(d.clients_port(), 20s), 200) << d.output();
     EXPECT_FALSE(d.wait_exit(0ms)) << "still running";
 }
 

@@ -1,6 +1,6 @@
 // Raw bytes on the notification port: request_reader (pipelined requests, bodies up to
 // notify.max_body_bytes) then notify_handler, which validates and publishes into a real
-// registry with one subscriber. Whatever the bytes, what waits in the buffer stays bounded,
+// registry (behind the in-memory event log) with one subscriber. Whatever the bytes, what waits in the buffer stays bounded,
 // every answer is well-formed, and a 202 delivered exactly the items it accepted.
 //
 // Input: the bytes an API client sends on one keep-alive connection, fed in pieces whose
@@ -8,6 +8,7 @@
 
 #include "require.hpp"
 #include "sse_server/config.hpp"
+#include "sse_server/memory_event_log.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/notify_handler.hpp"
 #include "sse_server/registry.hpp"
@@ -78,8 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 
     auto const& cfg = fuzz_config();
     metrics stats;
-    registry subscriptions{cfg.events.account, cfg.replay};
-    notify_handler handler{cfg, subscriptions, stats};
+    registry subscriptions{cfg.events.account};
+    memory_event_log log{cfg.replay, [&](event const& e) { return subscriptions.deliver(e); }};
+    notify_handler handler{cfg, log, stats, [](auto verdict) { verdict(true, ""); }};
     counting_subscriber listener;
     subscriptions.subscribe(listener);
 
@@ -113,8 +115,12 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         if (ec)
             break; // 400/413/431, then the connection closes
         auto const before = listener.received;
-        auto const answer =
-            handler.handle(reader->parser().get(), std::chrono::steady_clock::now(), false);
+        std::optional<notify_answer> later;
+        auto const now = handler.handle(reader->parser().get(), std::chrono::steady_clock::now(),
+                                        false, [&](notify_answer a) { later = std::move(a); });
+        // The in-memory log and this readiness check answer at once, one way or the other.
+        FUZZ_REQUIRE(now.has_value() != later.has_value());
+        auto const& answer = now ? *now : *later;
         check_answer(answer);
         if (answer.status != http::status::accepted)
             FUZZ_REQUIRE(listener.received == before); // a refusal changes nothing

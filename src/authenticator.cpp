@@ -68,6 +68,7 @@ auth_result interpret(redis_reply const& reply, credential_kind kind, std::strin
     bool const session = kind == credential_kind::session;
     switch (reply.type) {
     case redis_reply::kind::nil:
+    case redis_reply::kind::array: // GET never answers one; whatever it is, not a credential
         return unauthorized(session ? "unknown session" : "unknown API key");
     case redis_reply::kind::value: {
         auto id = session ? user_id_from_session(reply.text, pointer)

@@ -106,6 +106,12 @@ std::string metrics::render() const
     header(out, "sse_server_fanout_seconds", "histogram",
            "Time from a notification's arrival to its last frame queued.");
     fanout_seconds.render(out, "sse_server_fanout_seconds");
+    family(out, "sse_server_cluster_entries_total",
+           "Entries read from the Redis stream (cluster mode), by result.", cluster_entries);
+    scalar(out, "sse_server_cluster_lag_seconds", "gauge",
+           "Age of the newest stream entry known minus that of the last one delivered "
+           "(cluster mode; 0 when caught up).",
+           cluster_lag_seconds);
     return out;
 }
 

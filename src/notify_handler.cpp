@@ -4,7 +4,6 @@
 #include "sse_server/credentials.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/notification.hpp"
-#include "sse_server/registry.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <fmt/format.h>
@@ -42,8 +41,9 @@ std::string error_body(std::string_view message)
 
 } // namespace
 
-notify_handler::notify_handler(config const& cfg, registry& subscriptions, metrics& stats)
-    : cfg_(cfg), subscriptions_(subscriptions), stats_(stats)
+notify_handler::notify_handler(config const& cfg, event_log& log, metrics& stats,
+                               readiness_check ready)
+    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready))
 {
 }
 
@@ -60,9 +60,9 @@ std::optional<notify_answer> notify_handler::check_header(http::request_header<>
     return refuse(http::status::unauthorized, "missing or invalid bearer token");
 }
 
-notify_answer notify_handler::handle(http::request<http::string_body> const& req,
-                                     std::chrono::steady_clock::time_point received_at,
-                                     bool stopping)
+std::optional<notify_answer> notify_handler::handle(
+    http::request<http::string_body> const& req, std::chrono::steady_clock::time_point received_at,
+    bool stopping, answer_later later)
 {
     auto const path = path_of(req);
     auto const method = req.method();
@@ -72,7 +72,7 @@ notify_answer notify_handler::handle(http::request<http::string_body> const& req
             refusal.allow = "POST";
             return refusal;
         }
-        return publish(req.body(), received_at);
+        return publish(req.body(), received_at, std::move(later));
     }
     if (path != "/healthz" && path != "/readyz" && path != "/metrics")
         return refuse(http::status::not_found, "no such endpoint");
@@ -86,15 +86,17 @@ notify_answer notify_handler::handle(http::request<http::string_body> const& req
     if (path == "/readyz") {
         if (stopping)
             return answer(http::status::service_unavailable, "shutting down", text_type);
-        notify_answer pending;
-        pending.needs_redis = true;
-        return pending;
+        ready_([later = std::move(later)](bool ready, std::string const& reason) {
+            later(readiness(ready, reason));
+        });
+        return std::nullopt;
     }
     return answer(http::status::ok, stats_.render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 
-notify_answer notify_handler::publish(std::string_view body,
-                                      std::chrono::steady_clock::time_point received_at)
+std::optional<notify_answer>
+notify_handler::publish(std::string_view body, std::chrono::steady_clock::time_point received_at,
+                        answer_later later)
 {
     auto batch = parse_notifications(body);
     if (batch.error) {
@@ -102,24 +104,58 @@ notify_answer notify_handler::publish(std::string_view body,
         spdlog::debug("notify: refused: {}", *batch.error);
         return refuse(http::status::bad_request, *batch.error);
     }
-    std::size_t recipients = 0;
-    for (auto const& n : batch.items) {
-        recipients += subscriptions_.publish(n).recipients;
-        stats_.fanout_seconds.observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - received_at).count());
+    auto const items = batch.items.size();
+    auto appended = log_.append(
+        batch.items, [this, items, received_at, later = std::move(later)](
+                         event_log::append_result const& result) {
+            later(published(result, items, received_at));
+        });
+    if (!appended)
+        return std::nullopt;
+    return published(*appended, items, received_at);
+}
+
+notify_answer notify_handler::published(event_log::append_result const& result,
+                                        std::size_t items,
+                                        std::chrono::steady_clock::time_point received_at)
+{
+    if (result.unavailable) {
+        stats_.notifications.inc("unavailable", items);
+        spdlog::warn("notify: refused {} notifications: {}", items, *result.unavailable);
+        auto refusal = refuse(http::status::service_unavailable,
+                              "event bus unavailable: " + *result.unavailable);
+        refusal.retry_after = 1;
+        return refusal;
     }
-    stats_.events_delivered += recipients;
-    stats_.notifications.inc("accepted", batch.items.size());
-    return answer(http::status::accepted, fmt::format(R"({{"accepted":{},"recipients":{}}})",
-                                                      batch.items.size(), recipients));
+    if (result.recipients) {
+        // Delivered before answering: the fan-out is complete now.
+        auto const seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - received_at).count();
+        for (std::size_t i = 0; i < items; ++i)
+            stats_.fanout_seconds.observe(seconds);
+        stats_.events_delivered += *result.recipients;
+    }
+    stats_.notifications.inc("accepted", items);
+
+    std::string body = fmt::format(R"({{"accepted":{},)", items);
+    if (result.recipients)
+        fmt::format_to(std::back_inserter(body), R"("recipients":{},)", *result.recipients);
+    // Ids are `<digits>-<digits>`: nothing to escape.
+    body += R"("ids":[)";
+    for (std::size_t i = 0; i < result.ids.size(); ++i) {
+        body += i == 0 ? "\"" : ",\"";
+        body += result.ids[i];
+        body += '"';
+    }
+    body += "]}";
+    return answer(http::status::accepted, std::move(body));
 }
 
 notify_answer notify_handler::readiness(bool ready, std::string_view reason)
 {
     if (ready)
         return answer(http::status::ok, "ready", text_type);
-    return answer(http::status::service_unavailable, "redis unavailable: " + std::string(reason),
-                  text_type);
+    return answer(http::status::service_unavailable, std::string(reason), text_type);
 }
 
 notify_answer notify_handler::refuse(http::status status, std::string_view message)
@@ -143,6 +179,8 @@ void append_answer(std::string& out, notify_answer const& answer, unsigned versi
                    std::string_view(http::obsolete_reason(answer.status)), answer.content_type);
     if (!answer.allow.empty())
         fmt::format_to(it, "Allow: {}\r\n", answer.allow);
+    if (answer.retry_after > 0)
+        fmt::format_to(it, "Retry-After: {}\r\n", answer.retry_after);
     if (answer.status == http::status::unauthorized)
         out += "WWW-Authenticate: Bearer\r\n";
     if (version >= 11 && !keep_alive)

@@ -3,7 +3,6 @@
 #include "sse_server/config.hpp"
 #include "sse_server/lingering_close.hpp"
 #include "sse_server/notify_handler.hpp"
-#include "sse_server/redis_client.hpp"
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -143,22 +142,21 @@ void notify_session::refuse_malformed(error_code ec)
 
 void notify_session::handle_request()
 {
-    auto answer = svc_.handler.handle(reader_->parser().get(), received_at_,
-                                      svc_.connections.stopping());
-    if (!answer.needs_redis)
-        return reply(answer);
+    auto answer = svc_.handler.handle(
+        reader_->parser().get(), received_at_, svc_.connections.stopping(),
+        [self = shared_from_this()](notify_answer const& later) { self->on_answer(later); });
+    if (answer)
+        return reply(*answer);
+    // Answers leave in request order: nothing more is read or handled until this one.
     waiting_ = true;
-    svc_.redis.async_ping([self = shared_from_this()](redis_reply r) {
-        self->on_readyz(r.type == redis_reply::kind::value, r.text);
-    });
 }
 
-void notify_session::on_readyz(bool ready, std::string const& reason)
+void notify_session::on_answer(notify_answer const& answer)
 {
     waiting_ = false;
     if (closed_)
         return;
-    reply(notify_handler::readiness(ready, reason));
+    reply(answer);
     reader_.reset();
     handle_buffered();
 }

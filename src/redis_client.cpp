@@ -32,7 +32,7 @@ template <class Handler> auto while_alive(std::shared_ptr<bool> const& alive, Ha
 
 redis_reply unavailable(std::string text)
 {
-    return {redis_reply::kind::unavailable, std::move(text)};
+    return {redis_reply::kind::unavailable, std::move(text), {}};
 }
 
 redis_reply to_reply(redisReply const& r)
@@ -40,15 +40,24 @@ redis_reply to_reply(redisReply const& r)
     switch (r.type) {
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
-        return {redis_reply::kind::value, std::string(r.str, r.len)};
+        return {redis_reply::kind::value, std::string(r.str, r.len), {}};
     case REDIS_REPLY_INTEGER:
-        return {redis_reply::kind::value, std::to_string(r.integer)};
+        return {redis_reply::kind::value, std::to_string(r.integer), {}};
     case REDIS_REPLY_NIL:
-        return {redis_reply::kind::nil, {}};
+        return {redis_reply::kind::nil, {}, {}};
     case REDIS_REPLY_ERROR:
-        return {redis_reply::kind::error, std::string(r.str, r.len)};
+        return {redis_reply::kind::error, std::string(r.str, r.len), {}};
+    case REDIS_REPLY_ARRAY: {
+        // hiredis bounds the nesting (its reader refuses deeper replies), so this recursion is
+        // bounded too.
+        redis_reply out{redis_reply::kind::array, {}, {}};
+        out.elements.reserve(r.elements);
+        for (std::size_t i = 0; i < r.elements; ++i)
+            out.elements.push_back(to_reply(*r.element[i]));
+        return out;
+    }
     default:
-        return {redis_reply::kind::value, {}};
+        return {redis_reply::kind::value, {}, {}};
     }
 }
 
@@ -152,13 +161,19 @@ void redis_client::async_ping(callback cb)
 
 void redis_client::async_command(std::vector<std::string> const& args, callback cb)
 {
+    async_command(args, std::move(cb), cfg_.timeout);
+}
+
+void redis_client::async_command(std::vector<std::string> const& args, callback cb,
+                                 milliseconds timeout)
+{
     auto fail_soon = [&](redis_reply reply) {
         net::post(ioc_, [cb = std::move(cb), reply = std::move(reply)]() mutable {
             cb(std::move(reply));
         });
     };
     if (args.empty())
-        return fail_soon({redis_reply::kind::error, "empty command"});
+        return fail_soon({redis_reply::kind::error, "empty command", {}});
     // While a connection is being set up the command waits on it, queued behind the
     // handshake (a daemon that just started should not refuse its first clients); between
     // attempts there is no connection to wait on.
@@ -170,7 +185,7 @@ void redis_client::async_command(std::vector<std::string> const& args, callback 
         return fail_soon(unavailable("redis not connected"));
 
     auto& p = *pending_.emplace(id, std::make_unique<pending>(ioc_, std::move(cb))).first->second;
-    p.deadline.expires_after(cfg_.timeout);
+    p.deadline.expires_after(timeout);
     p.deadline.async_wait(while_alive(alive_, [this, id](error_code ec) {
         if (!ec)
             on_timeout(id);

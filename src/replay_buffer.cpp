@@ -55,7 +55,7 @@ std::optional<event_id> replay_buffer::resume_point(std::string_view last) const
 }
 
 replay_buffer::batch replay_buffer::read_after(event_id cursor,
-                                               std::function<bool(entry const&)> const& wanted,
+                                               std::function<bool(event const&)> const& wanted,
                                                std::size_t max_bytes) const
 {
     batch out;

@@ -23,11 +23,13 @@ std::chrono::milliseconds sweep_period(config const& cfg)
 
 server::server(config cfg, bool handle_signals)
     : cfg_(std::move(cfg)),
-      subscriptions_(cfg_.events.account, cfg_.replay),
-      notify_handler_(cfg_, subscriptions_, stats_),
-      client_services_{cfg_,        subscriptions_, auth_,  stats_,
-                       connections_, flushes_,       random_, open_client_sessions_},
-      notify_services_{cfg_, notify_handler_, redis_, connections_},
+      subscriptions_(cfg_.events.account),
+      notify_handler_(cfg_, log_, stats_,
+                      [this](auto verdict) { check_readiness(std::move(verdict)); }),
+      client_services_{cfg_,    subscriptions_, log_,    auth_,
+                       stats_,  connections_,   flushes_, random_,
+                       open_client_sessions_},
+      notify_services_{cfg_, notify_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
       clients_(ioc_, cfg_.listen.clients, "clients",
@@ -53,6 +55,18 @@ server::server(config cfg, bool handle_signals)
         });
     }
     redis_.on_state_change([this](bool up) { on_redis_state(up); });
+
+    auto deliver = [this](event const& e) { return subscriptions_.deliver(e); };
+    if (cfg_.cluster.mode == cluster_mode::redis) {
+        redis_log_.emplace(ioc_, cfg_, cfg_.cluster_redis(), stats_, deliver,
+                           [this](frame_ptr const& frame) {
+                               subscriptions_.for_each([&](subscriber& s) { s.send(frame); });
+                           });
+        log_.target = &*redis_log_;
+    } else {
+        memory_log_.emplace(cfg_.replay, deliver);
+        log_.target = &*memory_log_;
+    }
 }
 
 server::~server() = default;
@@ -60,6 +74,8 @@ server::~server() = default;
 void server::run()
 {
     redis_.start();
+    if (redis_log_)
+        redis_log_->start();
     if (auto const limit = open_file_limit(); limit > 0) {
         // Every connection holds one descriptor; the rest (listeners, Redis, the loop's own)
         // are about what is open now. The clients port stops short of the limit, so that
@@ -109,7 +125,7 @@ void server::on_sweep(error_code ec)
         next_heartbeat_ = now + heartbeat_tick();
         subscriptions_.for_each([this](subscriber& s) { s.keep_alive(heartbeat_); });
         // Old history goes even when nothing is published.
-        subscriptions_.expire_history();
+        log_.expire();
     }
     // Deadlines still apply while stopping, until the last connection is gone.
     if (!stopping_ || connections_.size() > 0)
@@ -153,6 +169,8 @@ void server::begin_shutdown()
     });
     // Lookups in flight complete as "unavailable", so their clients get a 503 and close.
     redis_.stop();
+    if (redis_log_)
+        redis_log_->stop();
 }
 
 void server::on_shutdown_deadline(error_code ec)
@@ -164,6 +182,19 @@ void server::on_shutdown_deadline(error_code ec)
     spdlog::warn("shutdown timeout: closed the remaining connections; {} queued events were "
                  "not delivered",
                  dropped);
+}
+
+void server::check_readiness(std::function<void(bool, std::string)> verdict)
+{
+    // Ready when Redis answers (authentication needs it) and, in cluster mode, the bus is read
+    // from a fixed position.
+    redis_.async_ping([this, verdict = std::move(verdict)](redis_reply const& r) {
+        if (r.type != redis_reply::kind::value)
+            return verdict(false, "redis unavailable: " + r.text);
+        if (auto const why = redis_log_ ? redis_log_->not_ready() : std::nullopt)
+            return verdict(false, *why);
+        verdict(true, {});
+    });
 }
 
 void server::on_redis_state(bool up)

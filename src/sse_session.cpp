@@ -172,23 +172,42 @@ void sse_session::on_authenticated(auth_result result)
 
 void sse_session::start_stream()
 {
+    auto const& last_event_id = request_->target.last_event_id;
+    if (!last_event_id)
+        return open_stream(std::nullopt);
+    // The log may have to ask Redis whether it still holds what follows the client's id.
+    auto resume = svc_.log.resume_point(
+        *last_event_id, beast::bind_front_handler(&sse_session::on_resume_point, shared_from_this()));
+    if (resume)
+        open_stream(*resume);
+}
+
+void sse_session::on_resume_point(event_log::resume resume)
+{
+    if (state_ != state::authenticating)
+        return;
+    if (svc_.connections.stopping())
+        return refuse(http::status::service_unavailable, "server shutting down");
+    open_stream(resume);
+}
+
+void sse_session::open_stream(std::optional<event_log::resume> resume)
+{
     auto request = std::move(request_);
     auto const& wanted = request->target;
     response_header_ = stream_response_head(version_, request->cors_origin);
     events_ = std::move(request->target.events);
 
-    std::optional<event_id> resume;
-    if (wanted.last_event_id) {
-        resume = svc_.subscriptions.resume_point(*wanted.last_event_id);
-        svc_.stats.replay.inc(resume ? "replayed" : "resync");
-    }
+    if (resume)
+        svc_.stats.replay.inc(resume->from ? "replayed" : "resync");
     // The greeting carries the position the stream is complete from, so that a client that
     // drops before its first event still resumes without a gap.
-    auto const newest = svc_.subscriptions.newest();
-    auto const position = resume ? *resume : newest;
+    auto const newest = svc_.log.newest();
+    auto const from = resume ? resume->from : std::nullopt;
+    auto const position = from ? *from : newest;
     auto const origin = wanted.origin ? *wanted.origin : random_origin(svc_.random);
     auto greeting = stream_greeting(svc_.cfg.client.retry, position, origin, user_id_, events_,
-                                    wanted.last_event_id && !resume);
+                                    resume && !from);
     request.reset();
 
     // From here on every published frame is queued behind the greeting, in order.
@@ -199,7 +218,7 @@ void sse_session::start_stream()
     spdlog::debug("client {}: stream open for user {} ({} events)", fmt::streamed(peer_),
                   user_id_, events_.size());
 
-    catching_up_ = resume && *resume < newest;
+    catching_up_ = from && *from < newest;
     cursor_ = position;
     do_watch_hangup();
     queue_.push(std::make_shared<std::string const>(std::move(greeting)));
@@ -259,7 +278,28 @@ bool sse_session::pull_replay()
 {
     auto const budget =
         std::min<std::size_t>(svc_.cfg.client.max_pending_bytes, std::size_t{256} * 1024);
-    auto batch = svc_.subscriptions.replay_after(cursor_, *this, budget);
+    auto batch = svc_.log.read_after(
+        cursor_, [this](event const& e) { return svc_.subscriptions.receives(*this, e); }, budget,
+        beast::bind_front_handler(&sse_session::on_replay, shared_from_this()));
+    if (!batch) {
+        // Read back from Redis: writing resumes when the batch comes.
+        replay_pending_ = true;
+        return false;
+    }
+    return take_replay(std::move(*batch));
+}
+
+void sse_session::on_replay(replay_batch batch)
+{
+    replay_pending_ = false;
+    if (state_ != state::streaming)
+        return;
+    if (take_replay(std::move(batch)))
+        do_write();
+}
+
+bool sse_session::take_replay(replay_batch batch)
+{
     if (batch.lost) {
         // The backlog was evicted before this client could read it: it reconnects and gets
         // resync, instead of silently missing events.
@@ -282,7 +322,8 @@ void sse_session::do_write()
     // system call for everything queued); waits for room only when it is full.
     while (state_ == state::streaming || state_ == state::finishing) {
         if (!queue_.in_flight()) {
-            if (queue_.empty() && catching_up_ && state_ == state::streaming && !pull_replay())
+            if (queue_.empty() && catching_up_ && state_ == state::streaming &&
+                (replay_pending_ || !pull_replay()))
                 return;
             // The head goes out with the first batch; the last chunk with the last one.
             queue_.start_batch(response_header_, state_ == state::finishing);

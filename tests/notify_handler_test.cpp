@@ -1,9 +1,10 @@
 #include "sse_server/config.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/notify_handler.hpp"
-#include "sse_server/registry.hpp"
+#include "sse_server/memory_event_log.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace sse_server {
 namespace {
@@ -24,15 +25,28 @@ protected:
         return req;
     }
 
+    /** The answer, whether it is given at once or later. */
     notify_answer handle(http::request<http::string_body> const& req)
     {
-        return handler_.handle(req, std::chrono::steady_clock::now(), false);
+        std::optional<notify_answer> later;
+        auto now = handler_.handle(req, std::chrono::steady_clock::now(), false,
+                                   [&](notify_answer a) { later = std::move(a); });
+        if (now) {
+            EXPECT_FALSE(later) << "answered twice";
+            return *now;
+        }
+        // Readiness is checked by the callback below, which answers from within.
+        EXPECT_TRUE(later) << "no answer";
+        return later.value_or(notify_answer{});
     }
 
     config cfg_;
     metrics stats_;
-    registry subscriptions_{"user", replay_config{}};
-    notify_handler handler_{cfg_, subscriptions_, stats_};
+    memory_event_log log_{replay_config{}, [](event const&) { return std::size_t{0}; }};
+    bool ready_ = true;
+    notify_handler handler_{cfg_, log_, stats_, [this](auto verdict) {
+                                verdict(ready_, ready_ ? "" : "connection refused");
+                            }};
 };
 
 TEST_F(notify_handler_test, the_token_is_checked_from_the_header_with_any_case_of_bearer)
@@ -59,22 +73,98 @@ TEST_F(notify_handler_test, routes_answer_404_and_405_with_the_allowed_method)
     EXPECT_EQ(wrong.allow, "POST");
     EXPECT_EQ(handle(request(http::verb::post, "/healthz")).allow, "GET");
     EXPECT_EQ(handle(request(http::verb::get, "/healthz?x=1")).body, "ok");
-    EXPECT_TRUE(handle(request(http::verb::get, "/readyz")).needs_redis);
+    EXPECT_EQ(handle(request(http::verb::get, "/readyz")).status, http::status::ok);
+    ready_ = false;
+    auto not_ready = handle(request(http::verb::get, "/readyz"));
+    EXPECT_EQ(not_ready.status, http::status::service_unavailable);
+    EXPECT_NE(not_ready.body.find("connection refused"), std::string::npos) << not_ready.body;
 }
 
 TEST_F(notify_handler_test, a_valid_batch_is_published_and_an_invalid_one_changes_nothing)
 {
-    auto const before = subscriptions_.newest();
+    auto const before = log_.newest();
     auto bad = handle(request(http::verb::post, "/notify", "",
                               R"([{"name":"a","type":"t","id":1},{"name":"b"}])"));
     EXPECT_EQ(bad.status, http::status::bad_request);
     EXPECT_NE(bad.body.find("[1].type"), std::string::npos) << bad.body;
-    EXPECT_EQ(subscriptions_.newest(), before) << "nothing of a refused batch is published";
+    EXPECT_EQ(log_.newest(), before) << "nothing of a refused batch is published";
     auto good =
         handle(request(http::verb::post, "/notify", "",
                        R"([{"name":"a","type":"t","id":1},{"name":"b","type":"t","id":2}])"));
     EXPECT_EQ(good.status, http::status::accepted);
-    EXPECT_EQ(good.body, R"({"accepted":2,"recipients":0})");
+    auto const body = nlohmann::json::parse(good.body);
+    EXPECT_EQ(body.size(), 3u) << good.body;
+    EXPECT_EQ(body.at("accepted"), 2);
+    EXPECT_EQ(body.at("recipients"), 0);
+    auto const ids = body.at("ids");
+    ASSERT_EQ(ids.size(), 2u) << good.body;
+    auto const first = event_id::parse(ids[0].get<std::string>());
+    auto const second = event_id::parse(ids[1].get<std::string>());
+    ASSERT_TRUE(first && second) << good.body;
+    EXPECT_LT(before, *first);
+    EXPECT_LT(*first, *second);
+    EXPECT_EQ(*second, log_.newest()) << "the ids are the events' ids, in order";
+}
+
+/** A log that answers later, as one that waits for Redis does, or cannot append at all. */
+class waiting_log : public event_log
+{
+public:
+    std::optional<append_result> append(std::vector<notification> const& items,
+                                        later<append_result> done) override
+    {
+        appended = items.size();
+        pending = std::move(done);
+        return std::nullopt;
+    }
+    event_id newest() const override { return {}; }
+    std::optional<resume> resume_point(std::string_view, later<resume>) override
+    {
+        return resume{};
+    }
+    std::optional<replay_batch> read_after(event_id, filter const&, std::size_t,
+                                           later<replay_batch>) override
+    {
+        return replay_batch{};
+    }
+    void expire() override {}
+
+    std::size_t appended = 0;
+    later<append_result> pending;
+};
+
+TEST(notify_handler, answers_once_the_log_has_appended_and_503_when_it_cannot)
+{
+    config cfg;
+    metrics stats;
+    waiting_log log;
+    notify_handler handler{cfg, log, stats, nullptr};
+    http::request<http::string_body> req{http::verb::post, "/notify", 11};
+    req.body() = R"([{"name":"a","type":"t","id":1},{"name":"b","type":"t","id":2}])";
+
+    std::optional<notify_answer> answer;
+    auto later = [&](notify_answer a) { answer = std::move(a); };
+    EXPECT_FALSE(handler.handle(req, std::chrono::steady_clock::now(), false, later));
+    EXPECT_EQ(log.appended, 2u);
+    EXPECT_FALSE(answer) << "no 202 before the log acknowledged";
+    log.pending(event_log::append_result{{"5-0", "5-1"}, std::nullopt, std::nullopt});
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, http::status::accepted);
+    EXPECT_EQ(answer->body, R"({"accepted":2,"ids":["5-0","5-1"]})")
+        << "no recipients: other daemons deliver";
+
+    answer.reset();
+    EXPECT_FALSE(handler.handle(req, std::chrono::steady_clock::now(), false, later));
+    log.pending(event_log::append_result{{}, std::nullopt, "connection refused"});
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, http::status::service_unavailable);
+    EXPECT_NE(answer->body.find("connection refused"), std::string::npos) << answer->body;
+    std::string bytes;
+    append_answer(bytes, *answer, 11, true);
+    EXPECT_NE(bytes.find("\r\nRetry-After: 1\r\n"), std::string::npos) << bytes;
+    EXPECT_NE(stats.render().find(R"(sse_server_notifications_total{result="unavailable"} 2)"),
+              std::string::npos)
+        << stats.render();
 }
 
 TEST(notify_answer, bytes_carry_length_connection_and_allow)

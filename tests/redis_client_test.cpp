@@ -52,7 +52,7 @@ struct rig
         std::optional<redis_reply> result;
         client->async_command(args, [&](redis_reply r) { result = std::move(r); });
         run_until(ioc, [&] { return result.has_value(); });
-        return result.value_or(redis_reply{kind::unavailable, "<never completed>"});
+        return result.value_or(redis_reply{kind::unavailable, "<never completed>", {}});
     }
 
     redis_reply get(std::string const& key) { return call({"GET", key}); }
@@ -97,6 +97,42 @@ TEST(redis_client, integer_status_and_error_replies_keep_their_kind)
     EXPECT_EQ(ping.text, "PONG");
     EXPECT_EQ(wrong.type, kind::error);
     EXPECT_NE(wrong.text.find("unknown command"), std::string::npos) << wrong.text;
+}
+
+TEST(redis_client, array_replies_keep_their_nested_items)
+{
+    rig r;
+    ASSERT_TRUE(r.start_connected());
+    ASSERT_EQ(r.call({"XADD", "s", "5-1", "n", "one"}).text, "5-1");
+    ASSERT_EQ(r.call({"XADD", "s", "5-2", "n", "two"}).text, "5-2");
+
+    // [[id, [field, value]], …]
+    auto const range = r.call({"XRANGE", "s", "-", "+"});
+    ASSERT_EQ(range.type, kind::array);
+    ASSERT_EQ(range.elements.size(), 2u);
+    auto const& second = range.elements[1];
+    ASSERT_EQ(second.elements.size(), 2u);
+    EXPECT_EQ(second.elements[0].text, "5-2");
+    ASSERT_EQ(second.elements[1].elements.size(), 2u);
+    EXPECT_EQ(second.elements[1].elements[0].text, "n");
+    EXPECT_EQ(second.elements[1].elements[1].text, "two");
+
+    auto const empty = r.call({"XRANGE", "s", "(5-2", "+"});
+    EXPECT_EQ(empty.type, kind::array);
+    EXPECT_TRUE(empty.elements.empty());
+}
+
+TEST(redis_client, a_blocking_command_may_outlast_the_usual_timeout)
+{
+    rig r{200ms};
+    ASSERT_TRUE(r.start_connected());
+    std::optional<redis_reply> read;
+    // Blocks 500 ms on an empty stream: longer than redis.timeout, within its own deadline.
+    r.client->async_command({"XREAD", "BLOCK", "500", "STREAMS", "s", "0-0"},
+                            [&](redis_reply reply) { read = std::move(reply); }, 5000ms);
+    ASSERT_TRUE(run_until(r.ioc, [&] { return read.has_value(); }));
+    EXPECT_EQ(read->type, kind::nil) << read->text;
+    EXPECT_TRUE(r.client->connected()) << "not dropped as a silent connection";
 }
 
 TEST(redis_client, a_command_never_completes_inside_the_call_that_issued_it)

@@ -1,8 +1,13 @@
 #include "sse_server/registry.hpp"
 
+#include "sse_server/config.hpp"
+#include "sse_server/memory_event_log.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
+#include <set>
 
 namespace sse_server {
 namespace {
@@ -34,6 +39,42 @@ private:
     std::vector<std::string> events_;
 };
 
+/** The registry as the standalone daemon wires it: behind the in-memory event log, which
+    gives ids, keeps history and hands every event to the registry. */
+class standalone : public registry
+{
+public:
+    standalone(std::string account, replay_config const& replay)
+        : registry(std::move(account)),
+          log_(replay, [this](event const& e) { return deliver(e); })
+    {
+    }
+
+    struct published
+    {
+        std::string event_id;
+        std::size_t recipients = 0;
+    };
+    published publish(notification const& n)
+    {
+        auto const result = log_.append({n}, nullptr);
+        return {result.value().ids.at(0), result->recipients.value()};
+    }
+    event_id newest() const { return log_.newest(); }
+    std::optional<event_id> resume_point(std::string_view id)
+    {
+        return log_.resume_point(id, nullptr).value().from;
+    }
+    replay_batch replay_after(event_id cursor, subscriber const& s, std::size_t max_bytes)
+    {
+        auto const wanted = [&](event const& e) { return receives(s, e); };
+        return log_.read_after(cursor, wanted, max_bytes, nullptr).value();
+    }
+
+private:
+    memory_event_log log_;
+};
+
 notification make(std::string name, std::string id)
 {
     auto body = R"({"name":")" + name + R"(","type":"update","id":")" + id + R"("})";
@@ -42,7 +83,7 @@ notification make(std::string name, std::string id)
 
 TEST(registry, subscriber_receives_notification_of_its_subscription)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     auto const result = reg.publish(make("orders", "1"));
@@ -55,7 +96,7 @@ TEST(registry, subscriber_receives_notification_of_its_subscription)
 
 TEST(registry, account_event_reaches_user_with_no_subscriptions)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber s{"42", {}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
@@ -64,7 +105,7 @@ TEST(registry, account_event_reaches_user_with_no_subscriptions)
 
 TEST(registry, account_event_of_another_user_reaches_nobody)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "43")).recipients, 0u);
@@ -73,7 +114,7 @@ TEST(registry, account_event_of_another_user_reaches_nobody)
 
 TEST(registry, account_rule_uses_the_configured_event_name)
 {
-    registry reg{"account", replay_config{}};
+    standalone reg{"account", replay_config{}};
     fake_subscriber s{"42", {}};
     reg.subscribe(s);
     reg.publish(make("user", "42"));
@@ -84,7 +125,7 @@ TEST(registry, account_rule_uses_the_configured_event_name)
 
 TEST(registry, subscription_and_account_rule_at_once_deliver_once)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber s{"42", {"user", "orders"}};
     reg.subscribe(s);
     EXPECT_EQ(reg.publish(make("user", "42")).recipients, 1u);
@@ -93,7 +134,7 @@ TEST(registry, subscription_and_account_rule_at_once_deliver_once)
 
 TEST(registry, unrelated_names_reach_nobody)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber a{"1", {"orders"}};
     fake_subscriber b{"2", {"invoices"}};
     reg.subscribe(a);
@@ -106,7 +147,7 @@ TEST(registry, unrelated_names_reach_nobody)
 
 TEST(registry, every_target_gets_the_same_frame)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber a{"1", {"orders"}};
     fake_subscriber b{"2", {"orders"}};
     fake_subscriber c{"3", {"user"}};
@@ -121,7 +162,7 @@ TEST(registry, every_target_gets_the_same_frame)
 
 TEST(registry, unsubscribed_connection_receives_nothing)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber s{"42", {"orders"}};
     reg.subscribe(s);
     reg.unsubscribe(s);
@@ -135,7 +176,7 @@ TEST(registry, unsubscribed_connection_receives_nothing)
 
 TEST(registry, counts_connections_per_user)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber a{"42", {}};
     fake_subscriber b{"42", {"orders"}};
     fake_subscriber c{"7", {}};
@@ -151,7 +192,7 @@ TEST(registry, counts_connections_per_user)
 
 TEST(registry, ids_increase_across_publishes)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     auto const first = event_id::parse(reg.publish(make("a", "1")).event_id);
     auto const second = event_id::parse(reg.publish(make("a", "1")).event_id);
     ASSERT_TRUE(first && second);
@@ -160,7 +201,7 @@ TEST(registry, ids_increase_across_publishes)
 
 TEST(registry, for_each_visits_every_subscriber_once)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber a{"1", {"x", "y"}};
     fake_subscriber b{"1", {}};
     reg.subscribe(a);
@@ -172,7 +213,7 @@ TEST(registry, for_each_visits_every_subscriber_once)
 
 TEST(registry, replay_gives_a_resumed_stream_what_it_would_have_received)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     auto const start = reg.newest();
     reg.publish(make("orders", "1"));
     reg.publish(make("invoices", "2"));
@@ -192,7 +233,7 @@ TEST(registry, replay_gives_a_resumed_stream_what_it_would_have_received)
 
 TEST(registry, replayed_frames_are_the_ones_sent_live)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     fake_subscriber live{"1", {"orders"}};
     reg.subscribe(live);
     auto const start = reg.newest();
@@ -204,7 +245,7 @@ TEST(registry, replayed_frames_are_the_ones_sent_live)
 
 TEST(registry, ids_of_an_earlier_run_are_unknown)
 {
-    registry reg{"user", replay_config{}};
+    standalone reg{"user", replay_config{}};
     reg.publish(make("orders", "1"));
     EXPECT_FALSE(reg.resume_point("1000-0")) << "long before this run started";
     EXPECT_FALSE(reg.resume_point("not-an-id"));
@@ -213,7 +254,7 @@ TEST(registry, ids_of_an_earlier_run_are_unknown)
 
 TEST(registry, recipients_count_only_streams_that_queued_the_frame)
 {
-    registry r{"user", replay_config{}};
+    standalone r{"user", replay_config{}};
     fake_subscriber live("42", {"orders"});
     fake_subscriber ending("43", {"orders"});
     ending.accepts = false;
@@ -228,11 +269,46 @@ TEST(registry, replay_keeps_at_most_max_bytes_of_frames)
 {
     replay_config bounded;
     bounded.max_bytes = 1;
-    registry reg{"user", bounded};
+    standalone reg{"user", bounded};
     auto const start = reg.newest();
     reg.publish(make("orders", "1"));
     EXPECT_FALSE(reg.resume_point(start.to_string())) << "the frame did not fit: a loss";
     EXPECT_TRUE(reg.resume_point(reg.newest().to_string()));
+}
+
+TEST(registry, delivers_to_exactly_the_subscribers_the_matching_rule_accepts)
+{
+    // Live delivery finds its targets through indexes, replay asks receives(): the two must
+    // agree on every mix of names, users and account events.
+    std::mt19937 random(7);
+    std::vector<std::string> const names{"a", "b", "user", "c"};
+    std::vector<std::string> const users{"1", "2", "3"};
+    auto pick = [&](auto const& from) { return from[random() % from.size()]; };
+    registry reg{"user"};
+    std::vector<std::unique_ptr<fake_subscriber>> streams;
+    for (int i = 0; i < 40; ++i) {
+        std::set<std::string> subscribed;
+        for (auto n = random() % 3; n > 0; --n)
+            subscribed.insert(pick(names));
+        streams.push_back(std::make_unique<fake_subscriber>(
+            pick(users), std::vector<std::string>(subscribed.begin(), subscribed.end())));
+        reg.subscribe(*streams.back());
+    }
+    for (int i = 0; i < 200; ++i) {
+        event const e{event_id{1, static_cast<std::uint64_t>(i)}, pick(names), pick(users),
+                      std::make_shared<std::string const>("frame")};
+        std::size_t expected = 0;
+        for (auto& s : streams) {
+            s->frames.clear();
+            expected += reg.receives(*s, e) ? 1 : 0;
+        }
+        EXPECT_EQ(reg.deliver(e), expected);
+        for (auto& s : streams)
+            EXPECT_EQ(s->frames.size(), reg.receives(*s, e) ? 1u : 0u)
+                << e.name << " for user " << e.user_id << " to user " << s->user_id();
+    }
+    for (auto& s : streams)
+        reg.unsubscribe(*s);
 }
 
 } // namespace

@@ -25,7 +25,7 @@ protected:
         return id;
     }
 
-    static bool all(replay_buffer::entry const&) { return true; }
+    static bool all(event const&) { return true; }
 
     // An entry whose frame, "frame <ms>-0", is 11 bytes long for a 3-digit `ms`.
     static replay_buffer::entry entry_of(std::uint64_t ms, clock::time_point at = {})

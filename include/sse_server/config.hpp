@@ -127,9 +127,32 @@ struct server_config
     milliseconds shutdown_timeout{10000};
 };
 
+enum class cluster_mode
+{
+    standalone,
+    redis
+};
+
+struct cluster_config
+{
+    cluster_mode mode = cluster_mode::standalone;
+    std::string stream = "sse:events";
+    std::size_t max_len = 100000;
+    std::optional<redis_url> url; // cluster.redis_url; empty: the bus is on redis.url
+};
+
 /** The whole configuration, defaults as in SPEC.md §4. Loaded once at start, then read-only. */
 struct config
 {
+    /** Where the cluster bus lives: cluster.redis_url when set, else redis.url. */
+    redis_config cluster_redis() const
+    {
+        auto bus = redis;
+        if (cluster.url)
+            bus.url = *cluster.url;
+        return bus;
+    }
+
     listen_config listen;
     redis_config redis;
     auth_config auth;
@@ -140,6 +163,7 @@ struct config
     notify_config notify;
     log_config log;
     server_config server;
+    cluster_config cluster;
 };
 
 /** Start-up misconfiguration; what() names the key, e.g. `client.heartbeat: expected a duration

@@ -50,7 +50,7 @@ struct metrics
         "reason", {"client_gone", "slow_consumer", "send_timeout", "revalidation", "shutdown"}};
     labeled_counter auth{"outcome", {"ok", "unauthorized", "unavailable"}};
     labeled_counter notifications{
-        "result", {"accepted", "invalid", "too_large", "unauthorized"}};
+        "result", {"accepted", "invalid", "too_large", "unauthorized", "unavailable"}};
     std::uint64_t events_delivered = 0;
     std::uint64_t slow_consumer_closes = 0;
     labeled_counter replay{"result", {"replayed", "resync"}};
@@ -59,6 +59,10 @@ struct metrics
     labeled_counter notify_refused{"status", {}};
     bool redis_up = false;
     histogram fanout_seconds;
+    // Cluster mode (SPEC §5): entries read from the Redis stream, and how far behind it this
+    // daemon delivers.
+    labeled_counter cluster_entries{"result", {"delivered", "invalid"}};
+    double cluster_lag_seconds = 0;
 
     /** The Prometheus text exposition (format 0.0.4). */
     std::string render() const;

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "sse_server/event_log.hpp"
 #include "sse_server/net.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +16,6 @@ namespace sse_server {
 
 struct config;
 struct metrics;
-class registry;
 
 /** One answer of the notification port, before it is written. */
 struct notify_answer
@@ -22,28 +23,34 @@ struct notify_answer
     http::status status = http::status::ok;
     std::string body;
     std::string_view content_type = "application/json";
-    std::string_view allow;   // 405: the methods the path takes
-    bool needs_redis = false; // /readyz: the answer comes from readiness() once Redis replied
+    std::string_view allow; // 405: the methods the path takes
+    unsigned retry_after = 0; // 503: seconds after which the API may try again; 0 = no header
 };
 
 /** What the notification port does with a request (SPEC §3), without the I/O: routes it,
-    checks the token, validates and publishes notifications, renders metrics, counts every
-    refusal. The session reads, pipelines and writes; this decides. Owned by `server`. */
+    checks the token, validates notifications and appends them to the event log, renders
+    metrics, counts every refusal. The session reads, pipelines and writes; this decides.
+    Owned by `server`. */
 class notify_handler
 {
 public:
-    notify_handler(config const& cfg, registry& subscriptions, metrics& stats);
+    using answer_later = std::function<void(notify_answer)>;
+    /** Finds out whether the daemon is ready (Redis, the bus) and calls back with the verdict
+        and, when not ready, why; never from within the call. */
+    using readiness_check = std::function<void(std::function<void(bool, std::string)>)>;
+
+    notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready);
 
     /** A 401 for POST /notify without notify.token, decided from the header alone: a peer
         without the token never has its body read. */
     std::optional<notify_answer> check_header(http::request_header<> const& header);
 
-    /** The answer to a complete request; `received_at` starts the fan-out timing. */
-    notify_answer handle(http::request<http::string_body> const& req,
-                         std::chrono::steady_clock::time_point received_at, bool stopping);
-
-    /** The /readyz answer once Redis replied (or failed to). */
-    static notify_answer readiness(bool ready, std::string_view reason);
+    /** The answer to a complete request, when it is known at once; otherwise (readiness, a
+        log that waits for Redis) nothing, and `later` gets it from the io_context.
+        `received_at` starts the fan-out timing. */
+    std::optional<notify_answer> handle(http::request<http::string_body> const& req,
+                                        std::chrono::steady_clock::time_point received_at,
+                                        bool stopping, answer_later later);
 
     /** A malformed request or a broken limit (431, 400), counted like every refusal. */
     notify_answer refuse(http::status status, std::string_view message);
@@ -51,11 +58,17 @@ public:
     notify_answer refuse_too_large();
 
 private:
-    notify_answer publish(std::string_view body, std::chrono::steady_clock::time_point received_at);
+    std::optional<notify_answer> publish(std::string_view body,
+                                         std::chrono::steady_clock::time_point received_at,
+                                         answer_later later);
+    notify_answer published(event_log::append_result const& result, std::size_t items,
+                            std::chrono::steady_clock::time_point received_at);
+    static notify_answer readiness(bool ready, std::string_view reason);
 
     config const& cfg_;
-    registry& subscriptions_;
+    event_log& log_;
     metrics& stats_;
+    readiness_check ready_;
 };
 
 /** Appends the answer's bytes (status line, headers, body) to `out`: written by hand, since

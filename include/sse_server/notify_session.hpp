@@ -17,14 +17,12 @@ namespace sse_server {
 struct config;
 struct notify_answer;
 class notify_handler;
-class redis_client;
 
 /** What every notification-port session uses; owned by `server`. */
 struct notify_services
 {
     config const& cfg;
     notify_handler& handler;
-    redis_client& redis;
     connection_manager& connections;
 };
 
@@ -58,7 +56,7 @@ private:
     bool refused_unauthorized();
     void refuse_malformed(error_code ec);
     void handle_request();
-    void on_readyz(bool ready, std::string const& reason);
+    void on_answer(notify_answer const& answer);
     void reply(notify_answer const& answer);
     void do_write();
     void on_write(error_code ec, std::size_t bytes);
@@ -75,7 +73,7 @@ private:
     clock::time_point received_at_;
     bool reading_ = false;
     bool writing_now_ = false;
-    bool waiting_ = false;          // a response depends on Redis (readyz)
+    bool waiting_ = false;          // the answer comes later (Redis, the bus)
     bool continue_sent_ = false;    // `100 Continue` answered for the request being read
     bool token_checked_ = false;    // the request being read passed notify.token
     bool keep_alive_ = true;        // false once the connection must close after the response

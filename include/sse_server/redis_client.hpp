@@ -24,12 +24,14 @@ struct redis_reply
     enum class kind
     {
         value,      // a string, status or integer reply; `text` holds it
-        nil,        // the key does not exist
+        nil,        // the key does not exist (or a blocking read timed out)
+        array,      // `elements` holds the items (XREAD, XRANGE, EXEC, …)
         error,      // Redis answered with an error; `text` holds it (e.g. WRONGTYPE …)
         unavailable // not connected, disconnected before the reply, or timed out; `text` says which
     };
     kind type = kind::unavailable;
     std::string text;
+    std::vector<redis_reply> elements;
 };
 
 /** One shared, pipelined hiredis connection driven by the io_context (no thread, no blocking
@@ -62,6 +64,9 @@ public:
     void async_ping(callback cb);
     /** Any command, arguments binary-safe. */
     void async_command(std::vector<std::string> const& args, callback cb);
+    /** The same with a deadline of its own, for a command that blocks on purpose (XREAD BLOCK):
+        it must exceed the blocking time, or the connection is dropped as silent. */
+    void async_command(std::vector<std::string> const& args, callback cb, milliseconds timeout);
 
     /** Connected, and the handshake (AUTH/SELECT as the URL says, then PING) answered. */
     bool connected() const { return connected_; }

@@ -1,17 +1,9 @@
 #pragma once
 
-#include "sse_server/config.hpp"
-#include "sse_server/event_id.hpp"
-#include "sse_server/notification.hpp"
-#include "sse_server/replay_buffer.hpp"
-#include "sse_server/sse_frame.hpp"
+#include "sse_server/event.hpp"
 
-#include <chrono>
 #include <cstddef>
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -36,14 +28,8 @@ public:
     virtual void revalidate() = 0;
 };
 
-/** What publish() did with one notification. */
-struct publish_result
-{
-    std::string event_id;
-    std::size_t recipients = 0; // streams that have the frame queued
-};
-
-/** Who listens to what, and the one place where a notification becomes bytes.
+/** Who listens to what: matches each event to the streams that want it and hands them its
+    frame, the same buffer to every one.
 
     Owned by `server`, shared by both listeners. Single-threaded: every call happens on the
     io_context thread, so plain pointers are safe and nothing is locked. A subscriber
@@ -51,15 +37,19 @@ struct publish_result
 class registry
 {
 public:
-    /** Replay history is bounded by `replay` (capacity, max_bytes, max_age). */
-    registry(std::string account_event, replay_config const& replay);
+    explicit registry(std::string account_event);
 
     void subscribe(subscriber& s);
     void unsubscribe(subscriber& s);
 
-    /** Formats `n` once and queues the same frame to every connection that subscribed to
-        `n.name`, or whose user is `n.id` when `n.name` is the account event; never twice. */
-    publish_result publish(notification const& n);
+    /** The one rule of SPEC §2.4, for live delivery and replay alike: `s` receives `e` when it
+        subscribed to `e.name`, or when `e.name` is the account event and `e.user_id` is its
+        user. */
+    bool receives(subscriber const& s, event const& e) const;
+
+    /** Queues `e.frame` to exactly the subscribers that receive() it, once each (found through
+        indexes by name and by user, not by asking every stream); returns how many queued it. */
+    std::size_t deliver(event const& e);
 
     /** Calls `f(subscriber&)` for every subscriber; `f` must not unsubscribe. */
     template <class F>
@@ -73,17 +63,6 @@ public:
     std::size_t size() const { return size_; }
     std::size_t connections_of(std::string const& user_id) const;
 
-    /** Where a stream resuming after `last_event_id` continues; empty when it may have missed
-        events (it then gets `resync`). */
-    std::optional<event_id> resume_point(std::string_view last_event_id);
-    /** The next kept events after `cursor` that `s` would have received live. */
-    replay_buffer::batch replay_after(event_id cursor, subscriber const& s,
-                                      std::size_t max_bytes) const;
-    /** The id of the newest event published (the position of a stream that is up to date). */
-    event_id newest() const { return replay_.newest(); }
-    /** Forgets events older than replay.max_age. */
-    void expire_history();
-
 private:
     using subscriber_set = std::unordered_set<subscriber*>;
 
@@ -91,8 +70,6 @@ private:
     std::unordered_map<std::string, subscriber_set> by_event_;
     std::unordered_map<std::string, subscriber_set> by_user_;
     std::size_t size_ = 0;
-    event_id_generator ids_;
-    replay_buffer replay_;
 };
 
 } // namespace sse_server

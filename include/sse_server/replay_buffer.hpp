@@ -1,7 +1,6 @@
 #pragma once
 
-#include "sse_server/event_id.hpp"
-#include "sse_server/sse_frame.hpp"
+#include "sse_server/event.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -15,7 +14,7 @@ namespace sse_server {
 
 /** The last events delivered, kept so that a client that lost its connection can resume
     (SPEC §2.5). Entries share the frames already built for live delivery: no second copy of
-    any body. Owned by the registry; single-threaded like it.
+    any body. Owned by the in-memory event log; single-threaded like it.
 
     Bounded by `capacity` entries, `max_bytes` of frames and `max_age`; the oldest go first,
     whichever bound is reached. Remembers the newest id it ever evicted, so that it can tell
@@ -25,14 +24,11 @@ class replay_buffer
 public:
     using clock = std::chrono::steady_clock;
 
-    struct entry
+    struct entry : event
     {
-        event_id id;
-        std::string name;    // the notification's name, to match subscriptions
-        std::string user_id; // the notification's id, to match the account rule
-        frame_ptr frame;
-        clock::time_point at;
+        clock::time_point at; // when it was appended, for max_age
     };
+    using batch = replay_batch;
 
     /** `origin` is the position before the first event of this run: ids issued later are
         greater, ids of an earlier run (before a restart) are smaller. */
@@ -51,18 +47,19 @@ public:
     /** The entries after `cursor` that `wanted` accepts, in order, up to about `max_bytes` of
         frames (at least one). `complete` when nothing newer is left; `lost` when entries
         after `cursor` were evicted before they could be read. */
-    struct batch
-    {
-        std::vector<frame_ptr> frames;
-        event_id cursor;
-        bool complete = false;
-        bool lost = false;
-    };
-    batch read_after(event_id cursor, std::function<bool(entry const&)> const& wanted,
+    batch read_after(event_id cursor, std::function<bool(event const&)> const& wanted,
                      std::size_t max_bytes) const;
 
     /** The newest id issued (appended), or the origin when none yet. */
     event_id newest() const { return newest_; }
+    /** The position before the first event kept: nothing at or before it was ever here. */
+    event_id origin() const { return origin_; }
+    /** Whether the events after `cursor` are all here (or were never issued): false for a
+        cursor before the origin or overtaken by eviction. */
+    bool covers(event_id cursor) const
+    {
+        return cursor >= origin_ && !(newest_evicted_ && cursor < *newest_evicted_);
+    }
     std::size_t size() const { return entries_.size(); }
     /** The bytes of the frames kept. */
     std::size_t bytes() const { return bytes_; }

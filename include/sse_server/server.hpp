@@ -3,6 +3,9 @@
 #include "sse_server/authenticator.hpp"
 #include "sse_server/config.hpp"
 #include "sse_server/connection_manager.hpp"
+#include "sse_server/event_log.hpp"
+#include "sse_server/memory_event_log.hpp"
+#include "sse_server/redis_event_log.hpp"
 #include "sse_server/flush_scheduler.hpp"
 #include "sse_server/listener.hpp"
 #include "sse_server/metrics.hpp"
@@ -16,16 +19,18 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <optional>
+
 namespace sse_server {
 
 /** How often one sweep checks every connection's deadlines (header, send, notify idle) and
     the heartbeats: a quarter of the shortest of those timeouts, within [10 ms, 1 s]. */
 std::chrono::milliseconds sweep_period(config const& cfg);
 
-/** The daemon: owns the configuration, the registry, the Redis client, both listeners and the
-    signal handling, and runs them on one io_context on the thread that calls run().
+/** The daemon: owns the configuration, the registry, the event log, the Redis client, both
+    listeners and the signal handling, and runs them on one io_context on the thread that calls run().
 
-    Declaration order is lifetime order: the registry, the connection manager and the services
+    Declaration order is lifetime order: the registry, the log, the connection manager and the services
     the sessions hold references to outlive the io_context, so sessions destroyed with its
     handlers still find them. */
 class server
@@ -55,10 +60,36 @@ private:
     void begin_shutdown();
     void on_shutdown_deadline(error_code ec);
     void on_redis_state(bool up);
+    void check_readiness(std::function<void(bool, std::string)> verdict);
 
     config cfg_;
     metrics stats_;
     registry subscriptions_;
+    // What sessions and the handler use; forwards to memory_log_ or redis_log_ (declared after
+    // the io_context, since the Redis one holds Asio objects).
+    class chosen_log final : public event_log
+    {
+    public:
+        event_log* target = nullptr;
+        std::optional<append_result> append(std::vector<notification> const& items,
+                                            later<append_result> done) override
+        {
+            return target->append(items, std::move(done));
+        }
+        event_id newest() const override { return target->newest(); }
+        std::optional<resume> resume_point(std::string_view id, later<resume> done) override
+        {
+            return target->resume_point(id, std::move(done));
+        }
+        std::optional<replay_batch> read_after(event_id cursor, filter const& wanted,
+                                               std::size_t max_bytes,
+                                               later<replay_batch> done) override
+        {
+            return target->read_after(cursor, wanted, max_bytes, std::move(done));
+        }
+        void expire() override { target->expire(); }
+    };
+    chosen_log log_;
     connection_manager connections_;
     std::size_t open_client_sessions_ = 0;
     // Hold references to members declared below (bound now, used only once they exist).
@@ -69,6 +100,8 @@ private:
     flush_scheduler flushes_;
     std::mt19937_64 random_;
     redis_client redis_;
+    std::optional<memory_event_log> memory_log_; // standalone mode
+    std::optional<redis_event_log> redis_log_;   // cluster mode "redis"
     authenticator auth_;
     listener clients_;
     listener notify_;

@@ -3,6 +3,7 @@
 #include "sse_server/authenticator.hpp"
 #include "sse_server/connection_manager.hpp"
 #include "sse_server/credentials.hpp"
+#include "sse_server/event_log.hpp"
 #include "sse_server/flush_scheduler.hpp"
 #include "sse_server/frame_queue.hpp"
 #include "sse_server/net.hpp"
@@ -31,6 +32,7 @@ struct client_services
 {
     config const& cfg;
     registry& subscriptions;
+    event_log& log;
     authenticator& auth;
     metrics& stats;
     connection_manager& connections;
@@ -102,8 +104,12 @@ private:
     void on_request();
     void on_authenticated(auth_result result);
     void start_stream();
+    void on_resume_point(event_log::resume resume);
+    void open_stream(std::optional<event_log::resume> resume);
     void request_flush();
     bool pull_replay();
+    void on_replay(replay_batch batch);
+    bool take_replay(replay_batch batch);
     void do_write();
     void do_wait_writable();
     void on_writable(error_code ec);
@@ -129,9 +135,10 @@ private:
     bool flush_requested_ = false;
     bool waiting_writable_ = false;
     bool wrote_since_tick_ = false;
-    // Resuming: while catching up, frames come from the replay buffer, in order, as the
-    // queue drains; live frames are skipped because the buffer holds them too.
+    // Resuming: while catching up, frames come from the event log, in order, as the queue
+    // drains; live frames are skipped because the log holds them too.
     bool catching_up_ = false;
+    bool replay_pending_ = false; // a batch of history is being read back from Redis
     event_id cursor_;
 
     std::vector<std::string> events_;

@@ -51,16 +51,35 @@ nlohmann::json error_of(http_response const& r)
     return j["error"];
 }
 
-TEST_F(notify_port_test, accepted_notification_reports_counts)
+TEST_F(notify_port_test, accepted_notification_reports_counts_and_the_ids_clients_get)
 {
     start();
     auto s = listener();
     auto r = post_notify(notify(), R"({"name":"orders","type":"create","id":1})");
     EXPECT_EQ(r.status, 202);
-    EXPECT_EQ(nlohmann::json::parse(r.body), nlohmann::json::parse(R"({"accepted":1,"recipients":1})"));
+    auto const one = nlohmann::json::parse(r.body);
+    EXPECT_EQ(one.size(), 3u) << r.body;
+    EXPECT_EQ(one["accepted"], 1);
+    EXPECT_EQ(one["recipients"], 1);
+    auto const e = s.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(one["ids"], nlohmann::json::array({e->id})) << "the id the stream got";
+
+    auto batch = post_notify(notify(), R"([{"name":"orders","type":"a","id":2},
+                                           {"name":"orders","type":"b","id":3}])");
+    ASSERT_EQ(batch.status, 202);
+    auto const ids = nlohmann::json::parse(batch.body)["ids"];
+    ASSERT_EQ(ids.size(), 2u) << batch.body;
+    for (auto const& id : ids) {
+        auto const next = s.next_event();
+        ASSERT_TRUE(next);
+        EXPECT_EQ(next->id, id) << "in order";
+    }
+
     auto empty = post_notify(notify(), "[]");
     EXPECT_EQ(empty.status, 202);
-    EXPECT_EQ(nlohmann::json::parse(empty.body), nlohmann::json::parse(R"({"accepted":0,"recipients":0})"));
+    EXPECT_EQ(nlohmann::json::parse(empty.body),
+              nlohmann::json::parse(R"({"accepted":0,"recipients":0,"ids":[]})"));
 }
 
 TEST_F(notify_port_test, invalid_json_and_wrong_fields_get_400_and_change_nothing)

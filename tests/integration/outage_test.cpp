@@ -15,18 +15,6 @@ using clock = std::chrono::steady_clock;
 
 header_list session(std::string const& sid) { return {{"Cookie", "sid=" + sid}}; }
 
-/** Polls GET /readyz until it answers `status` (there is no push signal for readiness). */
-bool readyz_becomes(std::uint16_t port, int status, milliseconds timeout)
-{
-    auto const deadline = clock::now() + timeout;
-    while (clock::now() < deadline) {
-        if (http_request(port, "GET", "/readyz").status == status)
-            return true;
-        std::this_thread::sleep_for(50ms); // pace the polling
-    }
-    return false;
-}
-
 TEST(outage, redis_loss_and_return_step_by_step)
 {
     redis_server redis;

@@ -235,6 +235,17 @@ bool metric_reaches(std::uint16_t port, std::string const& series, double at_lea
     }
 }
 
+bool readyz_becomes(std::uint16_t port, int status, milliseconds timeout)
+{
+    auto const deadline = clock::now() + timeout;
+    while (clock::now() < deadline) {
+        if (http_request(port, "GET", "/readyz").status == status)
+            return true;
+        std::this_thread::sleep_for(50ms); // pace the polling
+    }
+    return false;
+}
+
 tcp_connection open_stalled_stream(std::uint16_t clients_port, std::string const& cookie)
 {
     tcp_connection c{clients_port, 4096};

@@ -61,6 +61,9 @@ http_response post_notify(std::uint16_t port, std::string_view json,
 bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
                     milliseconds timeout = 10s);
 
+/** Polls GET /readyz until it answers `status` (readiness has no push signal either). */
+bool readyz_becomes(std::uint16_t port, int status, milliseconds timeout = 10s);
+
 /** A subscriber to `orders` that stops reading after its greeting (a tiny receive window, no
     more reads): the slow or frozen client of the tests. `cookie` is e.g. "sid=a". */
 tcp_connection open_stalled_stream(std::uint16_t clients_port, std::string const& cookie);

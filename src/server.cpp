@@ -33,11 +33,13 @@ server::server(config cfg, bool handle_signals)
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {
                    std::make_shared<sse_session>(std::move(s), client_services_)->run();
-               }),
+               },
+               cfg_.listen.reuse_port),
       notify_(ioc_, cfg_.listen.notify, "notifications",
               [this](tcp::socket&& s) {
                   std::make_shared<notify_session>(std::move(s), notify_services_)->run();
-              }),
+              },
+              cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
       revalidate_timer_(ioc_), shutdown_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))

@@ -11,13 +11,16 @@
 
 namespace sse_server {
 
-// One sweep checks every connection's deadlines and the heartbeats. It runs often enough that
-// a deadline is late by at most a quarter of the shortest timeout, and at least every second.
+// One sweep checks every connection's deadlines, the streams' lifetimes and the heartbeats. It
+// runs often enough that a deadline is late by at most a quarter of the shortest timeout, and
+// at least every second: a lifetime of an hour costs no more sweeps than none.
 std::chrono::milliseconds sweep_period(config const& cfg)
 {
     using std::chrono::milliseconds;
-    auto const shortest = std::min({cfg.client.header_timeout, cfg.client.send_timeout,
-                                    cfg.client.heartbeat, cfg.notify.idle_timeout});
+    auto shortest = std::min({cfg.client.header_timeout, cfg.client.send_timeout,
+                              cfg.client.heartbeat, cfg.notify.idle_timeout});
+    if (cfg.client.max_lifetime > milliseconds::zero())
+        shortest = std::min(shortest, cfg.client.max_lifetime);
     return std::clamp(shortest / 4, milliseconds(10), milliseconds(1000));
 }
 

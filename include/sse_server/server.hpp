@@ -18,8 +18,9 @@
 
 namespace sse_server {
 
-/** How often one sweep checks every connection's deadlines (header, send, notify idle) and
-    the heartbeats: a quarter of the shortest of those timeouts, within [10 ms, 1 s]. */
+/** How often one sweep checks every connection's deadlines (header, send, notify idle, a
+    stream's lifetime) and the heartbeats: a quarter of the shortest of those timeouts, within
+    [10 ms, 1 s]. */
 std::chrono::milliseconds sweep_period(config const& cfg);
 
 /** The daemon: owns the configuration, the registry, the Redis client, both listeners and the

@@ -309,6 +309,27 @@ std::string token_in(setting const& value)
     return token;
 }
 
+// Any bytes make a Redis key, but a control character in one is a typo or a pasted line end,
+// and would garble every log line and redis-cli session that shows it.
+std::string stream_key_in(setting const& value)
+{
+    auto const key = value.text();
+    if (key.empty())
+        value.fail("must not be empty: it is the Redis Stream key of the event bus");
+    auto const control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; };
+    if (std::any_of(key.begin(), key.end(), control))
+        value.fail("must not contain control characters");
+    return key;
+}
+
+// "" is the default: the bus shares redis.url.
+std::optional<redis_url> bus_url_in(setting const& value)
+{
+    if (value.text().empty())
+        return std::nullopt;
+    return redis_url_in(value);
+}
+
 /** A known key: its dotted path (also its environment variable) and where its value goes. */
 struct key_spec
 {
@@ -320,6 +341,7 @@ struct key_spec
 constexpr key_spec known_keys[] = {
     {"listen.clients", [](config& c, setting const& v) { c.listen.clients = address_in(v); }},
     {"listen.notify", [](config& c, setting const& v) { c.listen.notify = address_in(v); }},
+    {"listen.reuse_port", [](config& c, setting const& v) { c.listen.reuse_port = v.boolean(); }},
     {"redis.url", [](config& c, setting const& v) { c.redis.url = redis_url_in(v); }},
     {"redis.timeout", [](config& c, setting const& v) { c.redis.timeout = v.positive_duration(); }},
     {"auth.revalidate_interval",
@@ -345,6 +367,8 @@ constexpr key_spec known_keys[] = {
      }},
     {"events.account", [](config& c, setting const& v) { c.events.account = event_name_in(v); }},
     {"client.path", [](config& c, setting const& v) { c.client.path = request_path_in(v); }},
+    {"client.max_lifetime",
+     [](config& c, setting const& v) { c.client.max_lifetime = v.duration(); }},
     {"client.retry", [](config& c, setting const& v) { c.client.retry = v.duration(); }},
     {"client.heartbeat",
      [](config& c, setting const& v) { c.client.heartbeat = v.positive_duration(); }},
@@ -381,6 +405,14 @@ constexpr key_spec known_keys[] = {
      }},
     {"server.shutdown_timeout",
      [](config& c, setting const& v) { c.server.shutdown_timeout = v.positive_duration(); }},
+    {"cluster.mode",
+     [](config& c, setting const& v) {
+         auto const redis = v.text_in({"standalone", "redis"}) == "redis";
+         c.cluster.mode = redis ? cluster_mode::redis : cluster_mode::standalone;
+     }},
+    {"cluster.stream", [](config& c, setting const& v) { c.cluster.stream = stream_key_in(v); }},
+    {"cluster.max_len", [](config& c, setting const& v) { c.cluster.max_len = v.count(1); }},
+    {"cluster.redis_url", [](config& c, setting const& v) { c.cluster.url = bus_url_in(v); }},
 };
 
 bool is_known_key(std::string_view path)
@@ -475,6 +507,11 @@ env_lookup process_environment()
             return std::string{value};
         return std::nullopt;
     };
+}
+
+redis_config bus_redis_config(config const& cfg)
+{
+    return redis_config{cfg.cluster.url.value_or(cfg.redis.url), cfg.redis.timeout};
 }
 
 config parse_config(std::string_view toml_text, env_lookup const& env)

@@ -4,10 +4,14 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <sys/socket.h>
 
 namespace sse_server {
 
 namespace {
+
+// Asio names SO_REUSEADDR only; SO_REUSEPORT is the option that lets processes share a port.
+using share_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 tcp::endpoint resolve(net::io_context& ioc, host_port const& where, std::string const& name)
 {
@@ -31,7 +35,7 @@ bool is_resource_exhaustion(error_code const& ec)
 } // namespace
 
 listener::listener(net::io_context& ioc, host_port const& where, std::string name,
-                   session_factory make_session)
+                   session_factory make_session, bool reuse_port)
     : ioc_(ioc), acceptor_(ioc), backoff_(ioc), name_(std::move(name)),
       make_session_(std::move(make_session))
 {
@@ -40,6 +44,10 @@ listener::listener(net::io_context& ioc, host_port const& where, std::string nam
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec)
         acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    // Set before bind: the kernel lets a socket join a port only if every socket on it
+    // asked for sharing, and only for sockets of the same user.
+    if (!ec && reuse_port)
+        acceptor_.set_option(share_port(true), ec);
     if (!ec)
         acceptor_.bind(endpoint, ec);
     if (!ec)

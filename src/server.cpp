@@ -11,13 +11,16 @@
 
 namespace sse_server {
 
-// One sweep checks every connection's deadlines and the heartbeats. It runs often enough that
-// a deadline is late by at most a quarter of the shortest timeout, and at least every second.
+// One sweep checks every connection's deadlines, the streams' lifetimes and the heartbeats. It
+// runs often enough that a deadline is late by at most a quarter of the shortest timeout, and
+// at least every second: a lifetime of an hour costs no more sweeps than none.
 std::chrono::milliseconds sweep_period(config const& cfg)
 {
     using std::chrono::milliseconds;
-    auto const shortest = std::min({cfg.client.header_timeout, cfg.client.send_timeout,
-                                    cfg.client.heartbeat, cfg.notify.idle_timeout});
+    auto shortest = std::min({cfg.client.header_timeout, cfg.client.send_timeout,
+                              cfg.client.heartbeat, cfg.notify.idle_timeout});
+    if (cfg.client.max_lifetime > milliseconds::zero())
+        shortest = std::min(shortest, cfg.client.max_lifetime);
     return std::clamp(shortest / 4, milliseconds(10), milliseconds(1000));
 }
 
@@ -35,11 +38,13 @@ server::server(config cfg, bool handle_signals)
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {
                    std::make_shared<sse_session>(std::move(s), client_services_)->run();
-               }),
+               },
+               cfg_.listen.reuse_port),
       notify_(ioc_, cfg_.listen.notify, "notifications",
               [this](tcp::socket&& s) {
                   std::make_shared<notify_session>(std::move(s), notify_services_)->run();
-              }),
+              },
+              cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
       revalidate_timer_(ioc_), shutdown_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
@@ -58,7 +63,7 @@ server::server(config cfg, bool handle_signals)
 
     auto deliver = [this](event const& e) { return subscriptions_.deliver(e); };
     if (cfg_.cluster.mode == cluster_mode::redis) {
-        redis_log_.emplace(ioc_, cfg_, cfg_.cluster_redis(), stats_, deliver,
+        redis_log_.emplace(ioc_, cfg_, bus_redis_config(cfg_), stats_, deliver,
                            [this](frame_ptr const& frame) {
                                subscriptions_.for_each([&](subscriber& s) { s.send(frame); });
                            });

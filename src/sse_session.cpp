@@ -220,6 +220,9 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
 
     catching_up_ = from && *from < newest;
     cursor_ = position;
+    if (auto const lifetime = stream_lifetime(svc_.cfg.client.max_lifetime, svc_.random);
+        lifetime > milliseconds::zero())
+        end_of_life_ = clock::now() + lifetime;
     do_watch_hangup();
     queue_.push(std::make_shared<std::string const>(std::move(greeting)));
     do_write();
@@ -473,6 +476,13 @@ std::size_t sse_session::abort()
 
 void sse_session::check_deadline(clock::time_point now)
 {
+    if (now >= end_of_life_ && state_ == state::streaming) {
+        // Ends as at shutdown: the client reconnects with its Last-Event-ID, perhaps to a
+        // daemon started since, and resumes where it was.
+        end_of_life_ = clock::time_point::max();
+        spdlog::debug("client {}: stream reached its lifetime, ending it", fmt::streamed(peer_));
+        finish("max_lifetime");
+    }
     if (now < deadline_ || state_ == state::closed)
         return;
     deadline_ = clock::time_point::max();

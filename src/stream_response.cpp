@@ -106,4 +106,14 @@ std::string random_origin(std::mt19937_64& random)
                        b[12], b[13], b[14], b[15]);
 }
 
+milliseconds stream_lifetime(milliseconds max_lifetime, std::mt19937_64& random)
+{
+    if (max_lifetime <= milliseconds::zero())
+        return milliseconds::zero();
+    auto const spread = max_lifetime.count() / 10;
+    std::uniform_int_distribution<milliseconds::rep> draw{max_lifetime.count() - spread,
+                                                          max_lifetime.count() + spread};
+    return milliseconds{draw(random)};
+}
+
 } // namespace sse_server

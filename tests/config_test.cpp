@@ -16,9 +16,10 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 33> documented_keys = {
+constexpr std::array<std::string_view, 39> documented_keys = {
     "listen.clients",
     "listen.notify",
+    "listen.reuse_port",
     "redis.url",
     "redis.timeout",
     "auth.revalidate_interval",
@@ -32,6 +33,7 @@ constexpr std::array<std::string_view, 33> documented_keys = {
     "auth.api_key.hash",
     "events.account",
     "client.path",
+    "client.max_lifetime",
     "client.retry",
     "client.heartbeat",
     "client.max_pending_bytes",
@@ -50,6 +52,10 @@ constexpr std::array<std::string_view, 33> documented_keys = {
     "log.level",
     "log.format",
     "server.shutdown_timeout",
+    "cluster.mode",
+    "cluster.stream",
+    "cluster.max_len",
+    "cluster.redis_url",
 };
 
 env_lookup env_of(env_map variables)
@@ -94,6 +100,12 @@ std::string text_of(host_port const& address)
     return address.host + " " + std::to_string(address.port);
 }
 
+std::string text_of(redis_url const& url)
+{
+    return url.host + " " + std::to_string(url.port) + " " + url.user + " " + url.password + " " +
+           std::to_string(url.db);
+}
+
 std::string text_of(std::vector<std::string> const& items)
 {
     std::string result;
@@ -106,19 +118,19 @@ std::string text_of(std::vector<std::string> const& items)
 std::string dump(config const& c)
 {
     std::ostringstream out;
-    out << "listen " << text_of(c.listen.clients) << " / " << text_of(c.listen.notify) << "\n"
-        << "redis " << c.redis.url.host << " " << c.redis.url.port << " " << c.redis.url.user << " "
-        << c.redis.url.password << " " << c.redis.url.db << " " << c.redis.timeout.count() << "\n"
+    out << "listen " << text_of(c.listen.clients) << " / " << text_of(c.listen.notify) << " "
+        << c.listen.reuse_port << "\n"
+        << "redis " << text_of(c.redis.url) << " " << c.redis.timeout.count() << "\n"
         << "auth " << c.auth.revalidate_interval.count() << "\n"
         << "session " << c.auth.session.cookie << " " << text_of(c.auth.session.secrets) << " "
         << c.auth.session.key_prefix << " " << c.auth.session.user_id_pointer << "\n"
         << "api_key " << c.auth.api_key.key_prefix << " " << c.auth.api_key.user_id_pointer << " "
         << c.auth.api_key.allow_query << " " << static_cast<int>(c.auth.api_key.hash) << "\n"
         << "events " << c.events.account << "\n"
-        << "client " << c.client.path << " " << c.client.retry.count() << " "
-        << c.client.heartbeat.count() << " " << c.client.max_pending_bytes << " "
-        << c.client.send_timeout.count() << " " << c.client.header_timeout.count() << " "
-        << text_of(c.client.cors_origins) << "\n"
+        << "client " << c.client.path << " " << c.client.max_lifetime.count() << " "
+        << c.client.retry.count() << " " << c.client.heartbeat.count() << " "
+        << c.client.max_pending_bytes << " " << c.client.send_timeout.count() << " "
+        << c.client.header_timeout.count() << " " << text_of(c.client.cors_origins) << "\n"
         << "limits " << c.limits.max_subscriptions << " " << c.limits.max_connections << " "
         << c.limits.max_connections_per_user << "\n"
         << "replay " << c.replay.capacity << " " << c.replay.max_age.count() << " "
@@ -126,7 +138,9 @@ std::string dump(config const& c)
         << "notify " << c.notify.token << " " << c.notify.max_body_bytes << " "
         << c.notify.idle_timeout.count() << "\n"
         << "log " << c.log.level << " " << static_cast<int>(c.log.format) << "\n"
-        << "server " << c.server.shutdown_timeout.count() << "\n";
+        << "server " << c.server.shutdown_timeout.count() << "\n"
+        << "cluster " << static_cast<int>(c.cluster.mode) << " " << c.cluster.stream << " "
+        << c.cluster.max_len << " " << (c.cluster.url ? text_of(*c.cluster.url) : "-") << "\n";
     return out.str();
 }
 
@@ -148,6 +162,7 @@ TEST(config, empty_text_gives_the_spec_defaults)
     auto const c = parse_config("");
     EXPECT_EQ(text_of(c.listen.clients), "0.0.0.0 8080");
     EXPECT_EQ(text_of(c.listen.notify), "127.0.0.1 8081");
+    EXPECT_FALSE(c.listen.reuse_port);
     EXPECT_EQ(c.redis.url.host, "127.0.0.1");
     EXPECT_EQ(c.redis.url.port, 6379);
     EXPECT_EQ(c.redis.url.db, 0);
@@ -164,6 +179,7 @@ TEST(config, empty_text_gives_the_spec_defaults)
     EXPECT_EQ(c.auth.api_key.hash, key_hash::none);
     EXPECT_EQ(c.events.account, "user");
     EXPECT_EQ(c.client.path, "/events");
+    EXPECT_EQ(c.client.max_lifetime, 0ms);
     EXPECT_EQ(c.client.retry, 3s);
     EXPECT_EQ(c.client.heartbeat, 15s);
     EXPECT_EQ(c.client.max_pending_bytes, 1048576u);
@@ -181,6 +197,10 @@ TEST(config, empty_text_gives_the_spec_defaults)
     EXPECT_EQ(c.log.level, "info");
     EXPECT_EQ(c.log.format, log_format::text);
     EXPECT_EQ(c.server.shutdown_timeout, 10s);
+    EXPECT_EQ(c.cluster.mode, cluster_mode::standalone);
+    EXPECT_EQ(c.cluster.stream, "sse:events");
+    EXPECT_EQ(c.cluster.max_len, 100000u);
+    EXPECT_FALSE(c.cluster.url);
 }
 
 TEST(config, shipped_file_parses_to_the_defaults)
@@ -388,6 +408,105 @@ TEST(config, token_with_spaces_is_refused_without_echoing_it)
     auto const message = refusal("notify.token = \"my token\"");
     EXPECT_TRUE(names(message, "notify.token"));
     EXPECT_FALSE(names(message, "my token"));
+}
+
+TEST(config, cluster_keys_are_read_from_the_file)
+{
+    auto const c = parse_config(R"(
+        [cluster]
+        mode = "redis"
+        stream = "app:sse events"
+        max_len = 500
+        redis_url = "redis://:pw@bus.internal:6380/3"
+    )");
+    EXPECT_EQ(c.cluster.mode, cluster_mode::redis);
+    EXPECT_EQ(c.cluster.stream, "app:sse events");
+    EXPECT_EQ(c.cluster.max_len, 500u);
+    ASSERT_TRUE(c.cluster.url);
+    EXPECT_EQ(text_of(*c.cluster.url), "bus.internal 6380  pw 3");
+    EXPECT_EQ(parse_config("cluster.mode = \"standalone\"").cluster.mode, cluster_mode::standalone);
+}
+
+TEST(config, the_bus_uses_redis_url_unless_cluster_redis_url_is_set)
+{
+    auto const shared = parse_config("redis.url = \"redis://:pw@cache:6390/2\"\n"
+                                     "redis.timeout = \"500ms\"\n"
+                                     "cluster.redis_url = \"\"\n");
+    EXPECT_EQ(text_of(bus_redis_config(shared).url), "cache 6390  pw 2");
+    EXPECT_EQ(bus_redis_config(shared).timeout, 500ms);
+
+    auto const own = parse_config("redis.url = \"redis://:pw@cache:6390/2\"\n"
+                                  "redis.timeout = \"500ms\"\n"
+                                  "cluster.redis_url = \"redis://bus\"\n");
+    EXPECT_EQ(text_of(bus_redis_config(own).url), "bus 6379   0");
+    EXPECT_EQ(bus_redis_config(own).timeout, 500ms);
+    EXPECT_EQ(text_of(own.redis.url), "cache 6390  pw 2") << "sessions stay on redis.url";
+}
+
+TEST(config, bad_cluster_values_are_refused_with_the_key_named)
+{
+    EXPECT_TRUE(names(refusal("cluster.mode = \"raft\""),
+                      R"(cluster.mode: expected one of "standalone", "redis", got "raft")"));
+    EXPECT_TRUE(names(refusal("cluster.stream = \"\""), "cluster.stream: must not be empty"));
+    EXPECT_TRUE(names(refusal("cluster.stream = \"sse:events\\n\""),
+                      "cluster.stream: must not contain control characters"));
+    EXPECT_TRUE(names(refusal("cluster.stream = \"sse\\u007fevents\""), "cluster.stream"));
+    EXPECT_TRUE(names(refusal("cluster.max_len = 0"), "cluster.max_len: must be at least 1"));
+    EXPECT_TRUE(
+        names(refusal("cluster.max_len = \"1000\""), "cluster.max_len: expected an integer"));
+    EXPECT_TRUE(names(refusal("cluster.redis_url = \"http://bus:6379\""), "cluster.redis_url"));
+    auto const hidden = refusal("cluster.redis_url = \"redis://:hunter2@bus:99999/0\"");
+    EXPECT_TRUE(names(hidden, "cluster.redis_url: expected redis://"));
+    EXPECT_FALSE(names(hidden, "hunter2"));
+    EXPECT_TRUE(names(refusal("[cluster]\nmax_length = 10\n"), "cluster.max_length: unknown key"));
+}
+
+TEST(config, max_lifetime_is_a_duration_where_zero_means_off)
+{
+    EXPECT_EQ(parse_config("client.max_lifetime = \"1h\"").client.max_lifetime, 1h);
+    EXPECT_EQ(parse_config("client.max_lifetime = \"300ms\"").client.max_lifetime, 300ms);
+    EXPECT_EQ(parse_config("client.max_lifetime = \"0s\"").client.max_lifetime, 0ms);
+    EXPECT_TRUE(names(refusal("client.max_lifetime = 3600"),
+                      R"(client.max_lifetime: expected a duration like "15s", got 3600)"));
+    auto const too_long = refusal("client.max_lifetime = \"8761h\"");
+    EXPECT_TRUE(names(too_long, "client.max_lifetime: expected a duration"));
+    EXPECT_TRUE(names(too_long, "at most 365 days"));
+}
+
+TEST(config, reuse_port_is_a_boolean_off_by_default)
+{
+    EXPECT_TRUE(parse_config("listen.reuse_port = true").listen.reuse_port);
+    EXPECT_FALSE(parse_config("listen.reuse_port = false").listen.reuse_port);
+    EXPECT_TRUE(names(refusal("listen.reuse_port = \"true\""),
+                      "listen.reuse_port: expected a boolean (true or false)"));
+}
+
+TEST(config, env_overrides_the_cluster_keys_reuse_port_and_max_lifetime)
+{
+    auto const c = parse_config("cluster.stream = \"from:file\"\n",
+                                env_of({
+                                    {"SSE_SERVER_CLUSTER_MODE", "redis"},
+                                    {"SSE_SERVER_CLUSTER_STREAM", "from:env"},
+                                    {"SSE_SERVER_CLUSTER_MAX_LEN", "2000"},
+                                    {"SSE_SERVER_CLUSTER_REDIS_URL", "redis://bus:6381/1"},
+                                    {"SSE_SERVER_LISTEN_REUSE_PORT", "true"},
+                                    {"SSE_SERVER_CLIENT_MAX_LIFETIME", "1h"},
+                                }));
+    EXPECT_EQ(c.cluster.mode, cluster_mode::redis);
+    EXPECT_EQ(c.cluster.stream, "from:env");
+    EXPECT_EQ(c.cluster.max_len, 2000u);
+    EXPECT_EQ(text_of(bus_redis_config(c).url), "bus 6381   1");
+    EXPECT_TRUE(c.listen.reuse_port);
+    EXPECT_EQ(c.client.max_lifetime, 1h);
+
+    // An empty variable sets the empty value: the bus goes back to redis.url.
+    auto const shared = parse_config("cluster.redis_url = \"redis://bus\"\n",
+                                     env_of({{"SSE_SERVER_CLUSTER_REDIS_URL", ""}}));
+    EXPECT_FALSE(shared.cluster.url);
+    EXPECT_TRUE(names(refusal("", {{"SSE_SERVER_CLUSTER_MODE", "Redis"}}),
+                      "cluster.mode (from SSE_SERVER_CLUSTER_MODE): expected one of"));
+    EXPECT_TRUE(names(refusal("", {{"SSE_SERVER_CLUSTER_MAX_LEN", "0"}}),
+                      "SSE_SERVER_CLUSTER_MAX_LEN): must be at least 1"));
 }
 
 TEST(config, env_overrides_a_string_an_integer_a_duration_a_boolean_and_arrays)

@@ -19,5 +19,16 @@ TEST(sweep_period, follows_the_shortest_timeout_of_either_port)
     EXPECT_EQ(sweep_period(cfg), 10ms) << "never more often than every 10 ms";
 }
 
+TEST(sweep_period, a_short_stream_lifetime_takes_part_and_zero_does_not)
+{
+    config cfg;
+    cfg.client.max_lifetime = 0ms;
+    EXPECT_EQ(sweep_period(cfg), 1000ms) << "off: the sweep stays as it was";
+    cfg.client.max_lifetime = 1h;
+    EXPECT_EQ(sweep_period(cfg), 1000ms) << "a long lifetime costs no extra sweep";
+    cfg.client.max_lifetime = 300ms;
+    EXPECT_EQ(sweep_period(cfg), 75ms) << "a 300 ms lifetime ends at most 75 ms late";
+}
+
 } // namespace
 } // namespace sse_server

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace sse_server {
 namespace {
@@ -100,6 +101,37 @@ TEST(stream_response, random_origins_are_distinct_uuid_v4)
     EXPECT_EQ(a[8], '-');
     EXPECT_EQ(a[14], '4');
     EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);
+}
+
+TEST(stream_lifetime, every_stream_lives_within_ten_percent_of_the_maximum)
+{
+    std::mt19937_64 random(std::random_device{}());
+    for (auto const max_lifetime : {milliseconds{1h}, milliseconds{300ms}, milliseconds{10ms}}) {
+        for (int i = 0; i < 1000; ++i) {
+            auto const lifetime = stream_lifetime(max_lifetime, random);
+            EXPECT_GE(lifetime * 10, max_lifetime * 9) << max_lifetime.count();
+            EXPECT_LE(lifetime * 10, max_lifetime * 11) << max_lifetime.count();
+        }
+    }
+}
+
+TEST(stream_lifetime, streams_opened_together_end_spread_over_the_whole_band)
+{
+    std::mt19937_64 random(std::random_device{}());
+    std::set<milliseconds::rep> lifetimes;
+    for (int i = 0; i < 1000; ++i)
+        lifetimes.insert(stream_lifetime(1h, random).count());
+    // 1 000 draws over 720 001 possible values: nearly all distinct, both sides of the hour.
+    EXPECT_GT(lifetimes.size(), 990u);
+    EXPECT_LT(milliseconds{*lifetimes.begin()}, 57min);
+    EXPECT_GT(milliseconds{*lifetimes.rbegin()}, 63min);
+}
+
+TEST(stream_lifetime, zero_means_no_lifetime)
+{
+    std::mt19937_64 random(std::random_device{}());
+    for (int i = 0; i < 100; ++i)
+        EXPECT_EQ(stream_lifetime(0ms, random), 0ms);
 }
 
 } // namespace

@@ -36,6 +36,8 @@ struct listen_config
 {
     host_port clients{"0.0.0.0", 8080};
     host_port notify{"127.0.0.1", 8081};
+    // SO_REUSEPORT on both ports, so that several daemons on one host (same user) share them.
+    bool reuse_port = false;
 };
 
 struct redis_config
@@ -81,6 +83,9 @@ struct events_config
 struct client_config
 {
     std::string path = "/events";
+    // A stream ends cleanly after about this long (±10 %), so that load spreads over daemons
+    // started later; the client resumes. 0 = never.
+    milliseconds max_lifetime{0};
     milliseconds retry{3000};
     milliseconds heartbeat{15000};
     std::size_t max_pending_bytes = 1048576;
@@ -129,30 +134,21 @@ struct server_config
 
 enum class cluster_mode
 {
-    standalone,
-    redis
+    standalone, // the in-memory replay buffer; one daemon
+    redis       // several daemons share one Redis Stream as their event bus (SPEC §5)
 };
 
 struct cluster_config
 {
     cluster_mode mode = cluster_mode::standalone;
-    std::string stream = "sse:events";
-    std::size_t max_len = 100000;
-    std::optional<redis_url> url; // cluster.redis_url; empty: the bus is on redis.url
+    std::string stream = "sse:events"; // the Redis Stream key
+    std::size_t max_len = 100000;      // the stream keeps about this many entries
+    std::optional<redis_url> url;      // cluster.redis_url; empty: the bus is on redis.url
 };
 
 /** The whole configuration, defaults as in SPEC.md §4. Loaded once at start, then read-only. */
 struct config
 {
-    /** Where the cluster bus lives: cluster.redis_url when set, else redis.url. */
-    redis_config cluster_redis() const
-    {
-        auto bus = redis;
-        if (cluster.url)
-            bus.url = *cluster.url;
-        return bus;
-    }
-
     listen_config listen;
     redis_config redis;
     auth_config auth;
@@ -165,6 +161,10 @@ struct config
     server_config server;
     cluster_config cluster;
 };
+
+/** Where the cluster bus connects: cluster.redis_url when set, else redis.url; with the
+    timeout of redis.timeout either way. */
+redis_config bus_redis_config(config const& cfg);
 
 /** Start-up misconfiguration; what() names the key, e.g. `client.heartbeat: expected a duration
     like "15s", got 15`. */

@@ -20,9 +20,12 @@ class listener
 public:
     using session_factory = std::function<void(tcp::socket&&)>;
 
-    /** Binds and listens at once; throws std::runtime_error naming `name` on failure. */
+    /** Binds and listens at once; throws std::runtime_error naming `name` and the address on
+        failure. With `reuse_port`, the socket is bound with SO_REUSEPORT: other processes of
+        the same user that set it too may bind the same address, and the kernel spreads new
+        connections over them. */
     listener(net::io_context& ioc, host_port const& where, std::string name,
-             session_factory make_session);
+             session_factory make_session, bool reuse_port = false);
 
     void run();
     void stop();

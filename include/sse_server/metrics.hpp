@@ -46,8 +46,9 @@ struct metrics
 {
     std::int64_t connections = 0;  // open SSE streams
     std::int64_t queued_bytes = 0; // frames queued to streams and not yet written
-    labeled_counter connections_closed{
-        "reason", {"client_gone", "slow_consumer", "send_timeout", "revalidation", "shutdown"}};
+    labeled_counter connections_closed{"reason",
+                                       {"client_gone", "slow_consumer", "send_timeout",
+                                        "revalidation", "shutdown", "max_lifetime"}};
     labeled_counter auth{"outcome", {"ok", "unauthorized", "unavailable"}};
     labeled_counter notifications{
         "result", {"accepted", "invalid", "too_large", "unauthorized", "unavailable"}};

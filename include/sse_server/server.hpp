@@ -23,8 +23,9 @@
 
 namespace sse_server {
 
-/** How often one sweep checks every connection's deadlines (header, send, notify idle) and
-    the heartbeats: a quarter of the shortest of those timeouts, within [10 ms, 1 s]. */
+/** How often one sweep checks every connection's deadlines (header, send, notify idle, a
+    stream's lifetime) and the heartbeats: a quarter of the shortest of those timeouts, within
+    [10 ms, 1 s]. */
 std::chrono::milliseconds sweep_period(config const& cfg);
 
 /** The daemon: owns the configuration, the registry, the event log, the Redis client, both

@@ -128,6 +128,7 @@ private:
     std::unique_ptr<pending_request> request_;
     tcp::endpoint peer_;
     clock::time_point deadline_ = clock::time_point::max();
+    clock::time_point end_of_life_ = clock::time_point::max(); // client.max_lifetime
     char const* close_reason_ = nullptr; // why the stream ended, for metrics
     state state_ = state::reading;
     std::uint8_t version_ = 11; // the request's HTTP version

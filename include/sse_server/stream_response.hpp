@@ -40,4 +40,10 @@ void set_cors_headers(http::fields& fields, std::string_view cors_origin);
     secret: a seeded generator serves, which costs nothing per stream (a random_device does). */
 std::string random_origin(std::mt19937_64& random);
 
+/** How long one stream lives under `client.max_lifetime`: drawn uniformly within ±10 % of
+    `max_lifetime`, so that the streams of a restart or a burst do not all end, and reconnect,
+    at the same moment. Zero when `max_lifetime` is zero: the stream lives until it ends
+    otherwise. */
+milliseconds stream_lifetime(milliseconds max_lifetime, std::mt19937_64& random);
+
 } // namespace sse_server

@@ -16,6 +16,8 @@
 #   SSE_BENCH_BUILD_DIR   build directory                  (build/bench)
 #   SSE_BENCH_OUT         JSON lines, one per run          (<build dir>/bench-results.jsonl)
 #   SSE_BENCH_DAEMON      the sse-server binary to measure (the one built here); for A/B runs
+#   SSE_BENCH_CLUSTER     "redis": run sse-server in cluster mode (SPEC §5), its bus on the
+#                         benchmark's Redis (on the generator's core); compare with a run without
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -197,6 +199,7 @@ start_server() { # $1: sse-server|nchan; $2: log file
             SSE_SERVER_LISTEN_CLIENTS=127.0.0.1:$clients_port \
             SSE_SERVER_LISTEN_NOTIFY=127.0.0.1:$notify_port \
             SSE_SERVER_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
+            SSE_SERVER_CLUSTER_MODE=${SSE_BENCH_CLUSTER:-standalone} \
             SSE_SERVER_LOG_LEVEL=info \
                 "${pin_server[@]}" "$daemon_bin" >>"$2" 2>&1 &
             server_pid=$!
@@ -280,6 +283,7 @@ echo "== machine: $cores cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/
 echo "== limits: $fds file descriptors per process; ephemeral ports $(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range);" \
      "streams connect from 127.0.0.1-254"
 echo "== pinning: $pinning; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== sse-server cluster mode: ${SSE_BENCH_CLUSTER:-standalone}"
 echo "== sse-server $("$daemon_bin" --version | head -1), Release; nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')" \
      "with $(dpkg-query -W -f='libnginx-mod-nchan ${Version}' libnginx-mod-nchan 2>/dev/null || echo 'no Nchan')"
 

@@ -121,7 +121,8 @@ notify_answer notify_handler::published(event_log::append_result const& result,
 {
     if (result.unavailable) {
         stats_.notifications.inc("unavailable", items);
-        spdlog::warn("notify: refused {} notifications: {}", items, *result.unavailable);
+        // Counted; the bus connection's loss is logged once by its client, not per POST.
+        spdlog::debug("notify: refused {} notifications: {}", items, *result.unavailable);
         auto refusal = refuse(http::status::service_unavailable,
                               "event bus unavailable: " + *result.unavailable);
         refusal.retry_after = 1;

@@ -108,28 +108,42 @@ redis_event_log::append(std::vector<notification> const& items, later<append_res
     }
     auto const max_len = std::to_string(cfg_.cluster.max_len);
     auto const& key = cfg_.cluster.stream;
+    auto xadd = [&](notification const& n) -> std::vector<std::string> {
+        return {"XADD", key, "MAXLEN", "~", max_len, "*", "n", n.body};
+    };
+    auto const count = items.size();
+    auto finish = [done = std::move(done)](std::vector<redis_reply> const& ids,
+                                           std::string const& error) {
+        append_result result;
+        for (auto const& id : ids) {
+            if (id.type != kind::value) {
+                result.ids.clear();
+                result.unavailable = id.text;
+                break;
+            }
+            result.ids.push_back(id.text);
+        }
+        if (ids.empty())
+            result.unavailable = error.empty() ? "the transaction was discarded" : error;
+        done(std::move(result));
+    };
+    if (count == 1) {
+        // One XADD is atomic by itself.
+        writer_.async_command(xadd(items.front()), [finish](redis_reply const& reply) {
+            finish(reply.type == kind::value ? std::vector<redis_reply>{reply}
+                                             : std::vector<redis_reply>{},
+                   reply.text);
+        });
+        return std::nullopt;
+    }
     // Sent back to back on one connection: nothing of another request comes in between, and
     // Redis appends the whole batch at EXEC or, if the connection drops first, none of it.
     writer_.async_command({"MULTI"}, [](redis_reply const&) {});
     for (auto const& n : items)
-        writer_.async_command({"XADD", key, "MAXLEN", "~", max_len, "*", "n", n.body},
-                              [](redis_reply const&) {});
-    writer_.async_command({"EXEC"}, [done = std::move(done), count = items.size()](
-                                        redis_reply const& reply) {
-        append_result result;
-        if (reply.type != kind::array || reply.elements.size() != count) {
-            result.unavailable = reply.text.empty() ? "the transaction was discarded" : reply.text;
-            return done(std::move(result));
-        }
-        for (auto const& id : reply.elements) {
-            if (id.type != kind::value) {
-                result.ids.clear();
-                result.unavailable = id.text;
-                return done(std::move(result));
-            }
-            result.ids.push_back(id.text);
-        }
-        done(std::move(result));
+        writer_.async_command(xadd(n), [](redis_reply const&) {});
+    writer_.async_command({"EXEC"}, [finish, count](redis_reply const& reply) {
+        bool const whole = reply.type == kind::array && reply.elements.size() == count;
+        finish(whole ? reply.elements : std::vector<redis_reply>{}, reply.text);
     });
     return std::nullopt;
 }

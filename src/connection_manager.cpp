@@ -5,29 +5,50 @@
 
 namespace sse_server {
 
-void connection_manager::add(connection& c)
+void connection_manager::add(connection& c, stop_phase phase)
 {
     connections_.insert(&c);
+    if (phase == stop_phase::after_streams)
+        late_.insert(&c);
 }
 
 void connection_manager::remove(connection& c)
 {
     connections_.erase(&c);
-    if (stopping_ && connections_.empty() && on_empty_)
+    late_.erase(&c);
+    on_removed();
+}
+
+void connection_manager::shut_down_all(std::function<void()> on_streams_closed,
+                                       std::function<void()> on_empty)
+{
+    stopping_ = true;
+    on_streams_closed_ = std::move(on_streams_closed);
+    on_empty_ = std::move(on_empty);
+    shut_down(false);
+    on_removed();
+}
+
+void connection_manager::on_removed()
+{
+    if (!stopping_)
+        return;
+    if (on_streams_closed_ && connections_.size() == late_.size()) {
+        std::exchange(on_streams_closed_, nullptr)();
+        shut_down(true);
+    }
+    if (connections_.empty() && on_empty_)
         std::exchange(on_empty_, nullptr)();
 }
 
-void connection_manager::shut_down_all(std::function<void()> on_empty)
+void connection_manager::shut_down(bool include_late)
 {
-    stopping_ = true;
-    on_empty_ = std::move(on_empty);
     // Connections are owned by their pending handlers, so none is destroyed inside
     // shut_down(); the copy only keeps the loop valid should one remove itself early.
     std::vector<connection*> const all(connections_.begin(), connections_.end());
     for (auto* c : all)
-        c->shut_down();
-    if (connections_.empty() && on_empty_)
-        std::exchange(on_empty_, nullptr)();
+        if (include_late || !late_.contains(c))
+            c->shut_down();
 }
 
 void connection_manager::sweep(connection::clock::time_point now)

@@ -72,6 +72,12 @@ std::optional<notify_answer> notify_handler::handle(
             refusal.allow = "POST";
             return refusal;
         }
+        if (stopping) {
+            // This daemon's streams are closing: the API should post to another one.
+            auto refusal = refuse(http::status::service_unavailable, "shutting down");
+            refusal.retry_after = 1;
+            return refusal;
+        }
         return publish(req.body(), received_at, std::move(later));
     }
     if (path != "/healthz" && path != "/readyz" && path != "/metrics")

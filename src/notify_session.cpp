@@ -24,7 +24,8 @@ notify_session::notify_session(tcp::socket&& socket, notify_services& services)
     error_code ec;
     // A response must not wait for the ACK of the previous one (Nagle).
     socket_.set_option(tcp::no_delay(true), ec);
-    svc_.connections.add(*this);
+    // A stop leaves this port answering (/readyz says 503) until the streams are closed.
+    svc_.connections.add(*this, connection_manager::stop_phase::after_streams);
 }
 
 notify_session::~notify_session()

@@ -266,7 +266,9 @@ void redis_event_log::on_read(std::uint64_t generation, bool position_gone,
         return retry_later("event bus: " + reply.text);
     auto const* entries = xread_entries(reply);
     // Entries after a position that is gone: what lay between may have been trimmed unread.
-    if (entries && !entries->elements.empty() && position_gone)
+    // (Unless that loss was reported already: after a Redis restart without persistence the
+    // position is gone for good, and one resync is enough.)
+    if (entries && !entries->elements.empty() && position_gone && lost_at_ != position_)
         history_lost("this daemon fell behind the stream's trimming");
     if (entries)
         deliver(*entries);
@@ -294,6 +296,7 @@ void redis_event_log::retry_later(std::string fault)
 void redis_event_log::history_lost(std::string_view why)
 {
     spdlog::warn("event bus: {}: open streams get resync", why);
+    lost_at_ = position_;
     // What this daemon remembers no longer joins up with what follows.
     history_ = replay_buffer(cfg_.replay.capacity, cfg_.replay.max_bytes, cfg_.replay.max_age,
                              *position_);

@@ -162,16 +162,18 @@ void server::begin_shutdown()
     systemd_notify("STOPPING=1");
     spdlog::info("stopping: {} streams open", subscriptions_.size());
     clients_.stop();
-    notify_.stop();
+    // The notification port keeps listening while the streams close: a load balancer's
+    // readiness check, new connection or keep-alive, gets 503 rather than a refused connection.
     signals_.cancel();
     revalidate_timer_.cancel();
 
     shutdown_timer_.expires_after(cfg_.server.shutdown_timeout);
     shutdown_timer_.async_wait([this](error_code ec) { on_shutdown_deadline(ec); });
-    connections_.shut_down_all([this] {
-        shutdown_timer_.cancel();
-        sweep_timer_.cancel();
-    });
+    connections_.shut_down_all([this] { notify_.stop(); },
+                               [this] {
+                                   shutdown_timer_.cancel();
+                                   sweep_timer_.cancel();
+                               });
     // Lookups in flight complete as "unavailable", so their clients get a 503 and close.
     redis_.stop();
     if (redis_log_)
@@ -182,6 +184,7 @@ void server::on_shutdown_deadline(error_code ec)
 {
     if (ec)
         return;
+    notify_.stop();
     auto const dropped = connections_.abort_all();
     sweep_timer_.cancel();
     spdlog::warn("shutdown timeout: closed the remaining connections; {} queued events were "

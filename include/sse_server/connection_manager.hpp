@@ -28,11 +28,21 @@ public:
 class connection_manager
 {
 public:
-    void add(connection& c);
+    /** When a graceful stop asks a connection to end. */
+    enum class stop_phase
+    {
+        first,        // at once: the streams, and requests on the clients port
+        after_streams // once the others are gone: the notification port keeps answering
+                      // (/readyz 503, every answer closing its connection) while streams end
+    };
+
+    void add(connection& c, stop_phase phase = stop_phase::first);
     void remove(connection& c);
 
-    /** Asks every connection to end cleanly; `on_empty` runs once the last one is gone. */
-    void shut_down_all(std::function<void()> on_empty);
+    /** Asks every connection of the first phase to end cleanly; once they are gone,
+        `on_streams_closed` runs and the others are asked too; `on_empty` runs once the last
+        connection is gone. */
+    void shut_down_all(std::function<void()> on_streams_closed, std::function<void()> on_empty);
     /** Lets every connection check its deadline: one sweep instead of a timer per
         connection re-armed on every write. */
     void sweep(connection::clock::time_point now);
@@ -43,7 +53,12 @@ public:
     std::size_t size() const { return connections_.size(); }
 
 private:
+    void on_removed();
+    void shut_down(bool include_late);
+
     std::unordered_set<connection*> connections_;
+    std::unordered_set<connection*> late_; // the connections of stop_phase::after_streams
+    std::function<void()> on_streams_closed_;
     std::function<void()> on_empty_;
     bool stopping_ = false;
 };

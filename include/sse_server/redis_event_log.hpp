@@ -81,6 +81,7 @@ private:
     net::steady_timer trim_timer_;
     replay_buffer history_;
     std::optional<event_id> position_; // the last entry delivered; empty until fixed
+    std::optional<event_id> lost_at_;  // the position when streams last got resync
     bool reading_ = false;
     bool stopped_ = true;
     std::string fault_; // why reading is stuck (wrong key type, …); empty when it is not

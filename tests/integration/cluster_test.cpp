@@ -1,109 +1,14 @@
 // Several daemons, one Redis (SPEC §5): the Redis stream is the bus, ids are its entry ids,
 // and a stream resumes on any daemon.
-#include "support/http_client.hpp"
-#include "support/redis_server.hpp"
-#include "support/test_server.hpp"
+#include "support/cluster_fixture.hpp"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <memory>
 #include <sstream>
 #include <thread>
 
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
-
-header_list session(std::string const& sid) { return {{"Cookie", "sid=" + sid}}; }
-
-std::string note(std::string const& name, int id, int seq)
-{
-    return R"({"name":")" + name + R"(","type":"update","id":)" + std::to_string(id) +
-           R"(,"seq":)" + std::to_string(seq) + "}";
-}
-
-std::string batch_of(int first_seq, int count)
-{
-    std::string body = "[";
-    for (int i = 0; i < count; ++i)
-        body += (i ? "," : "") + note("orders", 1, first_seq + i);
-    return body + "]";
-}
-
-/** The event ids a 202 listed, in order. */
-std::vector<std::string> ids_of(http_response const& r)
-{
-    EXPECT_EQ(r.status, 202) << r.body;
-    auto const body = nlohmann::json::parse(r.body, nullptr, false);
-    EXPECT_FALSE(body.contains("recipients")) << "other daemons deliver: " << r.body;
-    std::vector<std::string> ids;
-    if (body.contains("ids"))
-        for (auto const& id : body["ids"])
-            ids.push_back(id.get<std::string>());
-    return ids;
-}
-
-/** The `db` events a stream receives next, `count` of them (fewer if they stop coming). */
-std::vector<sse_event> next_events(sse_stream& s, std::size_t count)
-{
-    std::vector<sse_event> out;
-    while (out.size() < count) {
-        auto e = s.next_event();
-        if (!e)
-            break;
-        out.push_back(std::move(*e));
-    }
-    return out;
-}
-
-std::vector<std::string> ids_in(std::vector<sse_event> const& events)
-{
-    std::vector<std::string> ids;
-    for (auto const& e : events)
-        ids.push_back(e.id);
-    return ids;
-}
-
-class cluster_test : public ::testing::Test
-{
-protected:
-    void SetUp() override
-    {
-        redis_.set("sess:a", R"({"userId":1})");
-        redis_.set("sess:b", R"({"userId":2})");
-    }
-
-    config daemon_config() const
-    {
-        auto cfg = test_config(redis_);
-        cfg.cluster.mode = cluster_mode::redis;
-        return cfg;
-    }
-
-    /** A daemon in cluster mode, once it answers /readyz 200 (its reading position fixed). */
-    running_server& start_daemon(std::optional<config> cfg = std::nullopt)
-    {
-        daemons_.push_back(std::make_unique<running_server>(cfg ? *cfg : daemon_config()));
-        EXPECT_TRUE(readyz_becomes(daemons_.back()->notify_port(), 200));
-        return *daemons_.back();
-    }
-
-    static sse_stream open(running_server& d, std::string const& sid, std::string const& target,
-                           header_list headers = {})
-    {
-        auto const cookie = session(sid);
-        headers.insert(headers.end(), cookie.begin(), cookie.end());
-        sse_stream s{d.clients_port(), target, headers};
-        EXPECT_EQ(s.status(), 200);
-        EXPECT_TRUE(s.next_event_named("connected"));
-        return s;
-    }
-
-    redis_server redis_;
-    std::vector<std::unique_ptr<running_server>> daemons_;
-};
+using cluster_test = cluster_fixture;
 
 TEST_F(cluster_test, three_daemons_deliver_every_post_once_with_the_same_ids_and_order)
 {

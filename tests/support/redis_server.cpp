@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdexcept>
+#include <string_view>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -123,7 +124,17 @@ void reap(pid_t pid, int options)
 
 } // namespace
 
+redis_server::redis_server(durability kept) : kept_(kept)
+{
+    start_first();
+}
+
 redis_server::redis_server(std::string requirepass) : requirepass_(std::move(requirepass))
+{
+    start_first();
+}
+
+void redis_server::start_first()
 {
     std::string pattern = (std::filesystem::temp_directory_path() / "sse-redis-XXXXXX").string();
     if (!::mkdtemp(pattern.data()))
@@ -159,10 +170,16 @@ std::string redis_server::url() const
 
 bool redis_server::launch()
 {
+    bool const append_only = kept_ == durability::append_fsync_always;
     std::vector<std::string> args = {
         redis_binary(), "--port", std::to_string(port_), "--bind", "127.0.0.1",
-        "--save",       "",       "--appendonly",        "no",     "--dir",
-        dir_.string()};
+        "--save",       "",       "--appendonly",        append_only ? "yes" : "no",
+        "--dir",        dir_.string()};
+    if (append_only) {
+        // Every write is on disk before Redis acknowledges it: a SIGKILL loses nothing.
+        args.push_back("--appendfsync");
+        args.push_back("always");
+    }
     if (!requirepass_.empty()) {
         args.push_back("--requirepass");
         args.push_back(requirepass_);
@@ -204,7 +221,11 @@ bool redis_server::launch()
             return false;
         }
         if (auto c = connect(port_, std::chrono::milliseconds(200))) {
-            if (run(*c, {"PING"})) // any answer, NOAUTH included, means it is serving
+            // Any answer, NOAUTH included, means it is serving; LOADING means it is still
+            // reading its append-only file back.
+            auto const pong = run(*c, {"PING"});
+            if (pong && !(pong->type == REDIS_REPLY_ERROR &&
+                          std::string_view(pong->str, pong->len).starts_with("LOADING")))
                 return true;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

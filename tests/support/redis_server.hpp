@@ -14,8 +14,17 @@ namespace sse_server::test {
 class redis_server
 {
 public:
+    /** What Redis keeps across stop() and start(). */
+    enum class durability
+    {
+        none,               // nothing: a restarted Redis is empty
+        append_fsync_always // `--appendonly yes --appendfsync always`: every acknowledged write
+    };
+
     /** Starts Redis and waits until it answers; with a password, Redis requires AUTH. */
     explicit redis_server(std::string requirepass = {});
+    /** Starts Redis without a password, keeping what `kept` says across a restart. */
+    explicit redis_server(durability kept);
     ~redis_server();
     redis_server(redis_server const&) = delete;
     redis_server& operator=(redis_server const&) = delete;
@@ -26,7 +35,8 @@ public:
 
     /** SIGKILL: Redis goes away abruptly, as in a crash. */
     void stop();
-    /** Starts it again on the same port and waits until it answers. */
+    /** Starts it again on the same port and directory (so with its append-only file, if any)
+        and waits until it answers. */
     void start();
     /** SIGSTOP: Redis still accepts connections (the kernel does) but never answers. */
     void pause();
@@ -41,11 +51,13 @@ public:
     std::string command(std::vector<std::string> const& args);
 
 private:
+    void start_first(); // picks a port and starts; throws, cleaning up, when it cannot
     bool launch(); // false when Redis exited before answering (its port was taken)
     void kill_and_reap();
     std::string log_tail() const;
 
     std::string requirepass_;
+    durability kept_ = durability::none;
     std::filesystem::path dir_;
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;

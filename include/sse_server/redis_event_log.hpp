@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sse_server/bus_reader.hpp"
 #include "sse_server/config.hpp"
 #include "sse_server/event_log.hpp"
 #include "sse_server/net.hpp"
@@ -8,9 +9,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include <cstdint>
 #include <map>
-#include <set>
 #include <optional>
 #include <string>
 
@@ -18,16 +17,12 @@ namespace sse_server {
 
 struct metrics;
 
-/** The cluster event log (SPEC §5): a Redis stream shared by every daemon. Appending is an
-    XADD per item in one MULTI/EXEC; the stream's entry ids are the event ids. A reader on a
-    connection of its own follows the whole stream with blocking XREADs from the last entry it
-    delivered, validates each entry like a POST, and hands it to the sink; what it read stays in
-    a bounded replay buffer, and a resume from further back is read from the stream in pages.
-
-    The reading position is fixed (the stream's last id) before the log reports ready, so
-    nothing appended after readiness is missed. After a lost connection it reads on after the
-    last entry delivered; when entries it had not read were trimmed meanwhile, every open stream
-    gets `resync`. Owned by `server`; single-threaded. */
+/** The cluster event log (SPEC §5): a Redis stream shared by every daemon. Appending is one
+    XADD per item (a batch in one MULTI/EXEC); the stream's entry ids are the event ids. The
+    `bus_reader` follows the whole stream; each entry it reads goes to the sink and stays in a
+    bounded replay buffer, and a resume from further back is read from the stream in pages.
+    When the reader reports entries trimmed before it read them, every open stream gets
+    `resync`. Owned by `server`; single-threaded. */
 class redis_event_log final : public event_log
 {
 public:
@@ -54,16 +49,9 @@ public:
     void expire() override;
 
 private:
-    void on_reader_state(bool up);
-    void do_position();
-    void on_position(redis_reply const& type, redis_reply const& info);
-    void do_check_gap();
-    void on_check_gap(redis_reply const& info, redis_reply const& at_position);
-    void do_read();
-    void on_read(std::uint64_t generation, bool position_gone, redis_reply const& reply);
-    void retry_later(std::string fault);
-    void history_lost(std::string_view why);
-    void deliver(redis_reply const& entries);
+    void forget_before(event_id position);
+    void on_entry(event_id id, notification const& n);
+    void on_lost();
     void read_back(event_id cursor, filter wanted, std::size_t max_bytes,
                    later<replay_batch> done);
     void settle_waiting_resumes();
@@ -75,19 +63,12 @@ private:
     metrics& stats_;
     sink deliver_;
     broadcast to_all_;
-    redis_client writer_; // XADD, XRANGE, XINFO, XTRIM
-    redis_client reader_; // blocking XREAD only: a blocked connection serves nothing else
-    net::steady_timer retry_timer_;
+    redis_client writer_; // XADD, XRANGE, XTRIM
+    bus_reader reader_;   // the blocking XREADs, on a connection of its own
     net::steady_timer trim_timer_;
-    replay_buffer history_;
-    std::optional<event_id> position_; // the last entry delivered; empty until fixed
-    std::optional<event_id> lost_at_;  // the position when streams last got resync
-    bool reading_ = false;
+    replay_buffer history_; // what the reader read, for resumes
     bool stopped_ = true;
-    std::string fault_; // why reading is stuck (wrong key type, …); empty when it is not
-    std::set<std::string_view> logged_problems_; // kinds of invalid entries logged once each
-    std::uint64_t read_generation_ = 0; // replies to an abandoned read are ignored
-    // Resumes from an id the stream holds but this reader has not reached yet.
+    // Resumes from an id the stream holds but the reader has not reached yet.
     std::multimap<event_id, later<resume>> waiting_resumes_;
 };
 

@@ -297,7 +297,9 @@ void sse_session::on_replay(replay_batch batch)
     replay_pending_ = false;
     if (state_ != state::streaming)
         return;
-    if (take_replay(std::move(batch)))
+    // A stream waiting for room in its socket (a heartbeat went out meanwhile) writes when the
+    // room comes, as flush() does.
+    if (take_replay(std::move(batch)) && !waiting_writable_)
         do_write();
 }
 

@@ -17,25 +17,6 @@ namespace {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/** A loopback port that was free a moment ago: bind to port 0, read it back, close (as
-    redis_server picks its port). Another process may take it meanwhile: callers retry. */
-std::uint16_t free_port()
-{
-    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        throw std::runtime_error("socket() failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    bool const ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    ::close(fd);
-    if (!ok)
-        throw std::runtime_error("cannot find a free port");
-    return ntohs(addr.sin_port);
-}
-
 config on_ports(redis_server const& redis, std::uint16_t clients, std::uint16_t notify,
                 bool reuse_port)
 {
@@ -59,14 +40,14 @@ TEST(load_spreading, daemons_with_reuse_port_share_both_ports_on_one_host)
     std::uint16_t clients = 0;
     std::uint16_t notify = 0;
     for (int attempt = 0; attempt < 5 && !first; ++attempt) {
-        clients = free_port();
+        clients = pick_free_port();
         do
-            notify = free_port();
+            notify = pick_free_port();
         while (notify == clients);
         try {
             first.emplace(on_ports(redis, clients, notify, true));
         } catch (std::runtime_error const&) {
-            // Taken by someone else between free_port() and the bind: pick again.
+            // Taken by someone else between pick_free_port() and the bind: pick again.
         }
     }
     ASSERT_TRUE(first) << "no pair of free ports";

@@ -36,25 +36,6 @@ char const* redis_binary()
 #endif
 }
 
-/** A port that was free a moment ago: bind to port 0, read it back, close. Another process may
-    take it before Redis does, hence the retries in the constructor. */
-std::uint16_t pick_free_port()
-{
-    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        throw std::runtime_error("socket() failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    bool const ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    ::close(fd);
-    if (!ok)
-        throw std::runtime_error("cannot find a free port");
-    return ntohs(addr.sin_port);
-}
-
 struct context_deleter
 {
     void operator()(redisContext* c) const { redisFree(c); }
@@ -308,6 +289,23 @@ std::string redis_server::log_tail() const
     if (text.size() > 2000)
         text.erase(0, text.size() - 2000);
     return text;
+}
+
+std::uint16_t pick_free_port()
+{
+    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        throw std::runtime_error("socket() failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bool const ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    ::close(fd);
+    if (!ok)
+        throw std::runtime_error("cannot find a free port");
+    return ntohs(addr.sin_port);
 }
 
 } // namespace sse_server::test

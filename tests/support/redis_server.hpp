@@ -8,6 +8,10 @@
 
 namespace sse_server::test {
 
+/** A loopback port that was free a moment ago: bind to port 0, read it back, close. Another
+    process may take it before the caller binds it: callers retry. */
+std::uint16_t pick_free_port();
+
 /** A real redis-server on a free loopback port, in a private temporary directory, for one test.
     Owned by the test; killed and cleaned up by the destructor. Throws std::runtime_error when it
     cannot be started. */

@@ -1,5 +1,7 @@
 #include "sse_server/metrics.hpp"
 
+#include "sse_server/process_metrics.hpp"
+
 #include <fmt/format.h>
 
 namespace sse_server {
@@ -112,6 +114,12 @@ std::string metrics::render() const
            "Age of the newest stream entry known minus that of the last one delivered "
            "(cluster mode; 0 when caught up).",
            cluster_lag_seconds);
+    scalar(out, "sse_server_replay_bytes", "gauge",
+           "Bytes of frames kept for resumes (the replay buffer).", replay_bytes);
+    header(out, "sse_server_build_info", "gauge", "Always 1; the version is the label.");
+    fmt::format_to(std::back_inserter(out), "sse_server_build_info{{version=\"{}\"}} 1\n",
+                   SSE_SERVER_VERSION);
+    render_process_metrics(sample_process(), out);
     return out;
 }
 

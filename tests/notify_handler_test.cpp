@@ -106,6 +106,21 @@ TEST_F(notify_handler_test, a_valid_batch_is_published_and_an_invalid_one_change
     EXPECT_EQ(*second, log_.newest()) << "the ids are the events' ids, in order";
 }
 
+TEST_F(notify_handler_test, metrics_show_the_bytes_kept_for_resumes)
+{
+    EXPECT_NE(handle(request(http::verb::get, "/metrics")).body.find("\nsse_server_replay_bytes 0\n"),
+              std::string::npos);
+    ASSERT_EQ(handle(request(http::verb::post, "/notify", "",
+                             R"({"name":"a","type":"t","id":1})"))
+                  .status,
+              http::status::accepted);
+    auto const kept = log_.history_bytes();
+    EXPECT_GT(kept, 0u);
+    EXPECT_NE(handle(request(http::verb::get, "/metrics"))
+                  .body.find("\nsse_server_replay_bytes " + std::to_string(kept) + "\n"),
+              std::string::npos);
+}
+
 /** A log that answers later, as one that waits for Redis does, or cannot append at all. */
 class waiting_log : public event_log
 {
@@ -128,6 +143,7 @@ public:
         return replay_batch{};
     }
     void expire() override {}
+    std::size_t history_bytes() const override { return 0; }
 
     std::size_t appended = 0;
     later<append_result> pending;

@@ -74,6 +74,9 @@ public:
 
     /** Forgets history older than replay.max_age; called by the periodic sweep. */
     virtual void expire() = 0;
+
+    /** The bytes of frames this daemon keeps in memory for resumes. */
+    virtual std::size_t history_bytes() const = 0;
 };
 
 } // namespace sse_server

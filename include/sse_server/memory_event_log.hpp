@@ -25,6 +25,7 @@ public:
                                            std::size_t max_bytes,
                                            later<replay_batch> done) override;
     void expire() override;
+    std::size_t history_bytes() const override { return history_.bytes(); }
 
     /** The events kept for resume. */
     std::size_t kept() const { return history_.size(); }

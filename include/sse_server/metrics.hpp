@@ -64,8 +64,10 @@ struct metrics
     // daemon delivers.
     labeled_counter cluster_entries{"result", {"delivered", "invalid"}};
     double cluster_lag_seconds = 0;
+    std::uint64_t replay_bytes = 0; // frames kept for resumes (set when rendered)
 
-    /** The Prometheus text exposition (format 0.0.4). */
+    /** The Prometheus text exposition (format 0.0.4), with the process_* figures of this
+        process sampled now. */
     std::string render() const;
 };
 

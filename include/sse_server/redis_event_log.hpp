@@ -47,6 +47,7 @@ public:
                                            std::size_t max_bytes,
                                            later<replay_batch> done) override;
     void expire() override;
+    std::size_t history_bytes() const override { return history_.bytes(); }
 
 private:
     void forget_before(event_id position);

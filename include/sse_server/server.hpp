@@ -89,6 +89,7 @@ private:
             return target->read_after(cursor, wanted, max_bytes, std::move(done));
         }
         void expire() override { target->expire(); }
+        std::size_t history_bytes() const override { return target->history_bytes(); }
     };
     chosen_log log_;
     connection_manager connections_;

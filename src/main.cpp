@@ -1,11 +1,13 @@
 // sse-server: arguments -> configuration -> server. Everything else lives in the library.
 #include "sse_server/config.hpp"
+#include "sse_server/health_probe.hpp"
 #include "sse_server/logging.hpp"
 #include "sse_server/process_limits.hpp"
 #include "sse_server/server.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -15,7 +17,7 @@
 
 namespace {
 
-constexpr char const* usage = R"(usage: sse-server [--config FILE] [--check-config]
+constexpr char const* usage = R"(usage: sse-server [--config FILE] [--check-config | --health]
        sse-server --version | --help
 
 Server-Sent-Events daemon: keeps an SSE stream open to every logged-in client and pushes the
@@ -24,6 +26,8 @@ database changes its API POSTs to the clients that subscribed to them.
   --config FILE    TOML configuration (every key documented in config/sse-server.toml);
                    without it, the defaults. SSE_SERVER_<SECTION>_<KEY> variables override.
   --check-config   load and validate the configuration, print the result, exit
+  --health         ask the running daemon's /healthz (the port this configuration gives it);
+                   exit 0 when it answers 200 within 2 s (a container's HEALTHCHECK)
   --version        print the version and exit
   --help           print this help and exit
 )";
@@ -32,6 +36,7 @@ struct arguments
 {
     std::optional<std::string> config_path;
     bool check_only = false;
+    bool health = false;
 };
 
 } // namespace
@@ -52,6 +57,8 @@ int main(int argc, char** argv)
         }
         if (arg == "--check-config") {
             args.check_only = true;
+        } else if (arg == "--health") {
+            args.health = true;
         } else if (arg == "--config" && i + 1 < argc) {
             args.config_path = argv[++i];
         } else if (arg.starts_with("--config=")) {
@@ -66,6 +73,17 @@ int main(int argc, char** argv)
         auto const env = sse_server::process_environment();
         auto cfg = args.config_path ? sse_server::load_config(*args.config_path, env)
                                     : sse_server::parse_config("", env);
+        if (args.health) {
+            std::string problem;
+            auto const where = sse_server::health_address(cfg);
+            if (sse_server::probe_health(where, std::chrono::seconds(2), problem)) {
+                std::printf("healthy\n");
+                return EXIT_SUCCESS;
+            }
+            (void)std::fprintf(stderr, "sse-server: %s port %u: unhealthy: %s\n",
+                               where.host.c_str(), unsigned{where.port}, problem.c_str());
+            return EXIT_FAILURE;
+        }
         if (args.check_only) {
             std::printf("configuration OK\n");
             return EXIT_SUCCESS;

@@ -190,5 +190,24 @@ TEST(daemon, json_log_format_writes_one_object_per_line)
     EXPECT_GE(count, 3);
 }
 
+TEST(daemon, health_asks_the_notification_port_the_configuration_gives)
+{
+    redis_server redis;
+    // A port of its own, not 8081: the probe must follow listen.notify, not assume it.
+    auto const notify = "127.0.0.1:" + std::to_string(pick_free_port());
+    auto const toml = "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"" + notify +
+                      "\"\n[redis]\nurl = \"" + redis.url() + "\"\n";
+    daemon_process d{toml};
+    daemon_process healthy{toml, {"--health"}, {}, false};
+    EXPECT_EQ(healthy.wait_exit(10s), 0) << healthy.output();
+    EXPECT_NE(healthy.output().find("healthy"), std::string::npos);
+
+    d.signal(SIGTERM);
+    ASSERT_EQ(d.wait_exit(20s), 0);
+    daemon_process gone{toml, {"--health"}, {}, false};
+    EXPECT_EQ(gone.wait_exit(10s), 1) << gone.output();
+    EXPECT_NE(gone.output().find("unhealthy"), std::string::npos) << gone.output();
+}
+
 } // namespace
 } // namespace sse_server::test

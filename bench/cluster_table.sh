@@ -13,9 +13,10 @@ fmt() { # $1: printf format; $2: value or empty
     # shellcheck disable=SC2059 # the format is the caller's
     if [ -z "$2" ] || [ "$2" = null ]; then echo "–"; else printf "$1" "$2"; fi
 }
-judge() { # $1: awk condition on v; $2: value
+judge() { # $1: awk condition on v (and c); $2: v; $3: c, when the condition uses it
     if [ -z "$2" ] || [ "$2" = null ]; then echo "–"; return; fi
-    awk -v v="$2" "BEGIN { print (($1) ? \"yes\" : \"**no**\") }"
+    if [[ $1 == *c* ]] && { [ -z "${3:-}" ] || [ "$3" = null ]; }; then echo "–"; return; fi
+    awk -v v="$2" -v c="${3:-0}" "BEGIN { print (($1) ? \"yes\" : \"**no**\") }"
 }
 # cluster − standalone (kind "delta") or cluster ÷ standalone ("ratio").
 compare() { # $1: kind; $2: standalone; $3: cluster
@@ -25,8 +26,9 @@ compare() { # $1: kind; $2: standalone; $3: cluster
 }
 
 # One figure of one scenario in every mode, the comparison, and the target on it.
-row() { # $1 scenario; $2 figure; $3 jq expression; $4 format; $5 delta|ratio; $6 target; $7 awk check on v ("" = none)
-    local m cells="" any="" s c met="–"
+row() { # $1 scenario; $2 figure; $3 jq expression; $4 format; $5 delta|ratio; $6 target;
+        # $7 awk check on v (the redis figure) and c (the comparison); "" = none
+    local m cells="" any="" s r c met="–"
     for m in "${modes[@]}"; do
         local v
         v=$(value "$1" "$m" "$3")
@@ -35,8 +37,14 @@ row() { # $1 scenario; $2 figure; $3 jq expression; $4 format; $5 delta|ratio; $
     done
     [ -n "$any" ] || return 0
     s=$(value "$1" standalone "$3")
-    c=$(compare "$5" "$s" "$(value "$1" redis "$3")")
-    [ -n "$7" ] && [ -n "$c" ] && met=$(judge "$7" "$c")
+    r=$(value "$1" redis "$3")
+    c=$(compare "$5" "$s" "$r")
+    [ -n "$7" ] && met=$(judge "$7" "$r" "$c")
+    if [[ " ${modes[*]} " == *" baseline "* ]]; then
+        local b
+        b=$(compare "$5" "$(value "$1" baseline "$3")" "$s")
+        cells+=" ${b:-–} ($5) |"
+    fi
     echo "| $1 | $2 |$cells ${c:-–} ($5) | $6 | $met |"
 }
 
@@ -46,6 +54,10 @@ print_compared() {
         header+=" $m |"
         rule+="--:|"
     done
+    if [[ " ${modes[*]} " == *" baseline "* ]]; then
+        header+=" standalone vs baseline |"
+        rule+="--:|"
+    fi
     echo
     echo "$header redis vs standalone | target | met |"
     echo "$rule--:|---|---|"
@@ -53,34 +65,26 @@ print_compared() {
         case $name in
             bus-ceiling|scale-90k) ;;
             rate-1k)
-                row rate-1k "latency p50, ms" .latency_ms.p50 "%.2f" delta "≤ +1 ms" "v <= 1"
-                row rate-1k "latency p99, ms" .latency_ms.p99 "%.2f" delta "≤ +2 ms" "v <= 2"
-                row rate-1k "loss" .loss "%d" delta "0" "" ;;
+                row rate-1k "latency p50, ms" .latency_ms.p50 "%.2f" delta "≤ +1 ms" "c <= 1"
+                row rate-1k "latency p99, ms" .latency_ms.p99 "%.2f" delta "≤ +2 ms" "c <= 2"
+                row rate-1k "loss" .loss "%d" delta "redis: 0" "v == 0" ;;
             ingest-single)
-                row ingest-single "notifications/s" .notifications_per_s "%.0f" ratio "redis ≥ 30 000/s" ""
+                row ingest-single "notifications/s" .notifications_per_s "%.0f" ratio "redis ≥ 30 000/s" "v >= 30000"
                 row ingest-single "server CPU per POST, µs" '(.server_cpu_s * 1000000 / .notifications)' "%.1f" ratio "report" "" ;;
             ingest-batch)
-                row ingest-batch "notifications/s" .notifications_per_s "%.0f" ratio "redis ≥ 100 000/s" "" ;;
+                row ingest-batch "notifications/s" .notifications_per_s "%.0f" ratio "redis ≥ 100 000/s" "v >= 100000" ;;
             *)
                 row "$name" "notifications/s" .notifications_per_s "%.0f" ratio "report" ""
                 row "$name" "deliveries/s" .deliveries_per_s "%.0f" ratio "report" ""
                 row "$name" "latency p99, ms" .latency_ms.p99 "%.2f" delta "report" ""
                 row "$name" "RSS per stream, KiB" .rss_per_connection_kb "%.1f" delta "report" ""
-                row "$name" "loss" .loss "%d" delta "0" "" ;;
+                row "$name" "loss" .loss "%d" delta "redis: 0" "v == 0" ;;
         esac
     done
     echo
-    echo "The targets in absolute terms (the redis column):"
-    local v
-    v=$(value ingest-single redis .notifications_per_s)
-    [ -n "$v" ] && echo "- ingest-single through the bus: $(fmt "%.0f" "$v")/s, ≥ 30 000/s: $(judge "v >= 30000" "$v")"
-    v=$(value ingest-batch redis .notifications_per_s)
-    [ -n "$v" ] && echo "- ingest-batch through the bus: $(fmt "%.0f" "$v")/s, ≥ 100 000/s: $(judge "v >= 100000" "$v")"
-    v=$(value rate-1k redis .loss)
-    [ -n "$v" ] && echo "- rate-1k through the bus, loss: $v: $(judge "v == 0" "$v")"
     if [[ " ${modes[*]} " == *" baseline "* ]]; then
-        echo "- standalone ÷ baseline is each figure of this build against the baseline binary's," \
-             "same run: the standalone figures must not get worse by more than noise."
+        echo "baseline: the same scenarios, standalone, with $SSE_BENCH_BASELINE_DAEMON;" \
+             "standalone vs baseline: this build's standalone figures must not be worse beyond noise."
     fi
     return 0
 }

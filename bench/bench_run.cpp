@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <cstdio>
+#include <fstream>
 
 namespace sse_server::bench {
 
@@ -178,9 +180,38 @@ void bench_run::start_notifying()
     if (opts_.server_pid)
         server_connected_ = sample_process(opts_.server_pid);
     own_cpu_connected_ = own_cpu_seconds();
+    ready_at_ = bench_clock::now();
+    if (!opts_.ready_file.empty()) {
+        if (auto const problem = write_ready_file())
+            return finish(*problem);
+    }
     if (opts_.notifications == 0)
         return end_notify_phase();
-    notifier_.start(notify_endpoint_, source_for(0));
+    if (!opts_.receive_only)
+        return notifier_.start(notify_endpoint_, source_for(0));
+    // Another process posts them: each is expected as if accepted now, and a run whose
+    // notifications never come ends at the duration cap with them counted as lost.
+    on_accepted(0, opts_.notifications, std::nullopt);
+}
+
+std::optional<std::string> bench_run::write_ready_file() const
+{
+    // Written whole, then renamed: whoever waits for the file never sees half of it.
+    auto const partial = opts_.ready_file + ".partial";
+    {
+        std::ofstream out(partial, std::ios::trunc);
+        out << opened_ << " streams open\n";
+        if (!out)
+            return "cannot write the ready file " + partial;
+    }
+    if (std::rename(partial.c_str(), opts_.ready_file.c_str()) != 0)
+        return "cannot create the ready file " + opts_.ready_file;
+    return std::nullopt;
+}
+
+bench_clock::time_point bench_run::posting_began() const
+{
+    return opts_.receive_only ? ready_at_ : notifier_.started_at();
 }
 
 void bench_run::on_accepted(std::uint64_t first, std::size_t count,
@@ -285,6 +316,7 @@ report bench_run::result() const
 {
     report r;
     r.label = opts_.label;
+    r.receive_only = opts_.receive_only;
     r.target = to_string(opts_.target);
     r.connections_requested = clients_.size();
     r.connections_open = opened_;
@@ -306,8 +338,8 @@ report bench_run::result() const
     r.batch = opts_.batch;
     r.pipeline = opts_.pipeline;
     r.notify_connections = opts_.notify_connections;
-    auto const posting_began = notifier_.started_at();
-    if (accepted_ > 0)
+    auto const posting_began = this->posting_began();
+    if (accepted_ > 0 && !opts_.receive_only)
         r.notifications_per_second =
             static_cast<double>(accepted_) / seconds_between(posting_began, last_accept_);
 
@@ -359,7 +391,7 @@ report bench_run::result() const
     r.rss_after_kb = server_after_.rss_kb;
     if (server_rss_max_kb_ > 0)
         r.rss_max_kb = server_rss_max_kb_;
-    if (notifier_.posts() > 0) {
+    if (notifier_.posts() > 0 || (opts_.receive_only && accepted_ > 0)) {
         r.notify_phase_seconds = seconds_between(posting_began, notify_over_at_);
         r.bench_cpu_seconds = own_cpu_after_ - own_cpu_connected_;
         if (server_connected_.cpu_seconds && server_after_.cpu_seconds)

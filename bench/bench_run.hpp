@@ -9,6 +9,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ private:
     void open_next();
     void on_opening_done();
     void start_notifying();
+    std::optional<std::string> write_ready_file() const;
+    /** The first POST, or (receive-only) when the streams were ready for another's. */
+    bench_clock::time_point posting_began() const;
     void check_done();
     void end_notify_phase();
     void start_drain();
@@ -85,6 +89,7 @@ private:
     std::string error_;
     bench_clock::time_point began_{};
     bench_clock::time_point all_open_at_{};
+    bench_clock::time_point ready_at_{};
     bench_clock::time_point last_accept_{};
     bench_clock::time_point notify_over_at_{};
     bench_clock::time_point finished_at_{};

@@ -93,6 +93,12 @@ order and throughput. Loopback only.
   --slow-drain MS            how long it reads them, at most, in milliseconds (5000)
   --hold S                   keep the open streams idle this long before posting (0)
   --duration S               hard cap on the whole run, in seconds (60)
+  --receive-only             post nothing: another sse-bench posts notifications 0..M-1 (same
+                             --notifications, --events, --account-every, --notify-connections),
+                             maybe through another daemon of a cluster; latency compares its
+                             send time with this process's clock (CLOCK_MONOTONIC, system-wide)
+  --ready-file PATH          create PATH once every stream is open (and the hold is over),
+                             when this process would start posting
   --server-pid PID           sample the server's VmRSS (before, streams open, peak, end) and its
                              CPU time; for Nchan the worker's pid (alias: --daemon-pid)
   --label TEXT               copied into the JSON line
@@ -133,6 +139,12 @@ parsed_options parse_options(std::vector<std::string> const& args)
         return [&field](std::string const& v) {
             field = v;
             return true;
+        };
+    };
+    auto flag = [](bool& field) {
+        return [&field](std::string const& v) {
+            field = v == "true";
+            return v == "true" || v == "false";
         };
     };
     auto pid = [&o](std::string const& v) {
@@ -205,6 +217,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
              o.hold = std::chrono::seconds(*s);
              return true;
          }},
+        {"--receive-only", flag(o.receive_only)},
+        {"--ready-file", text(o.ready_file)},
         {"--server-pid", pid},
         {"--daemon-pid", pid},
         {"--label", text(o.label)},
@@ -226,6 +240,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
             out.error = "unknown option " + name;
             return out;
         }
+        if (!value && name == "--receive-only")
+            value = "true"; // a flag: --receive-only, or --receive-only=false
         if (!value) {
             if (i + 1 == args.size()) {
                 out.error = name + " needs a value";
@@ -260,6 +276,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--account-every needs streams";
     else if (o.target == server_kind::nchan && o.batch > 1)
         out.error = "--batch: Nchan publishes one message per POST";
+    else if (o.receive_only && o.connections == 0)
+        out.error = "--receive-only needs streams";
     else if (o.target == server_kind::nchan && o.redis)
         out.error = "--redis: Nchan streams are not authenticated";
     return out;

@@ -49,6 +49,11 @@ struct options
     std::chrono::milliseconds slow_drain{5000};
     std::chrono::seconds hold{0}; // streams stay open this long before notifications start
     std::chrono::seconds duration{60};
+    // Several processes, one set of notifications: this one opens and checks streams while
+    // another sse-bench posts notifications 0..M-1 (to this daemon or to another one of a
+    // cluster); the ready file tells the script when the streams are open.
+    bool receive_only = false;
+    std::string ready_file;
     int server_pid = 0;
     std::string label;
 };

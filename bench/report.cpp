@@ -44,12 +44,14 @@ std::string summary_line(report const& r)
 {
     auto line = fmt::format(
         "{}{}: {}/{} streams open in {:.2f}s (connect ms p50 {:.2f} p99 {:.2f} max {:.2f}); "
-        "{} notifications accepted ({:.0f}/s); {}/{} deliveries ({:.0f}/s); loss {}, "
+        "{} notifications {} ({:.0f}/s); {}/{} deliveries ({:.0f}/s); loss {}, "
         "duplicates {}, out of order {}; latency ms p50 {:.2f} p90 {:.2f} p99 {:.2f} "
         "p99.9 {:.2f} max {:.2f}",
         r.label.empty() ? "" : "[" + r.label + "] ", r.target, r.connections_open,
         r.connections_requested, r.connect_seconds, r.connect_p50_ms, r.connect_p99_ms,
-        r.connect_max_ms, r.notifications_accepted, r.notifications_per_second, r.events_delivered,
+        r.connect_max_ms, r.notifications_accepted,
+        r.receive_only ? "expected from another process" : "accepted", r.notifications_per_second,
+        r.events_delivered,
         r.deliveries_expected, r.deliveries_per_second, r.loss, r.duplicates, r.order_violations,
         r.latency_p50_ms, r.latency_p90_ms, r.latency_p99_ms, r.latency_p999_ms, r.latency_max_ms);
     if (auto const per = rss_per_stream(r))
@@ -87,6 +89,7 @@ std::string json_line(report const& r)
     nlohmann::ordered_json j;
     j["label"] = r.label;
     j["target"] = r.target;
+    j["receive_only"] = r.receive_only;
     j["ok"] = r.ok();
     j["connections"] = r.connections_requested;
     j["connections_open"] = r.connections_open;

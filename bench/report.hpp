@@ -12,6 +12,7 @@ struct report
 {
     std::string label;
     std::string target; // "sse-server" or "nchan"
+    bool receive_only = false; // another process posted: no notifications/s of its own
     std::size_t connections_requested = 0;
     std::size_t connections_open = 0;   // streams that opened
     std::size_t connections_failed = 0; // refused or broken before opening

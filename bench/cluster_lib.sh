@@ -1,0 +1,262 @@
+# Processes of bench/cluster.sh: the build, Redis, several daemons, several sse-bench
+# processes, all stopped on exit. Sourced, not run.
+# shellcheck shell=bash disable=SC2034 # the variables are used by the script that sources this
+
+bus_key=${SSE_SERVER_CLUSTER_STREAM:-sse:events}
+redis_pid=
+bench_pid=
+sampler_pid=
+d_pid=() d_clients=() d_notify=() d_log=() # the daemons of the current run, daemon 0 first
+r_pid=()                                   # the receiving sse-bench processes, one per daemon
+daemons_note=
+
+# Builds, creates the output, raises the descriptor limit, pins, starts Redis.
+prepare() { # $1: the JSON lines' file name in the build directory
+    scripts/setup-deps
+    if ! command -v jq >/dev/null; then
+        local sudo=()
+        [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+        "${sudo[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends jq
+    fi
+    build=${SSE_BENCH_BUILD_DIR:-build/bench}
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSSE_SERVER_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$build" -j"$(nproc)" --target sse-server sse-bench >/dev/null
+    build=$(cd "$build" && pwd)
+    out=${SSE_BENCH_OUT:-$build/$1}
+    daemon_bin=${SSE_BENCH_DAEMON:-$build/sse-server}
+    bench_bin=$build/bench/sse-bench
+    logs=$build/cluster-logs
+    rm -rf "$logs"
+    mkdir -p "$logs"
+    : >"$out"
+
+    local hard
+    hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] && hard=1048576
+    ulimit -n "$hard" 2>/dev/null || true
+    fds=$(ulimit -n)
+    cores=$(nproc)
+    if (( cores >= 2 )); then
+        pin_server=(taskset -c 0)
+        pin_bench=(taskset -c 1)
+        pinning="every daemon on core 0; every sse-bench and redis-server on core 1"
+    else
+        pin_server=()
+        pin_bench=()
+        pinning="one core: no pinning"
+    fi
+
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    redis_port=$(free_port)
+    "${pin_bench[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" \
+        --appendonly no --dir "$logs" --logfile "$logs/redis.log" --daemonize no &
+    redis_pid=$!
+    for _ in $(seq 100); do
+        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    redis-cli -p "$redis_port" ping >/dev/null
+}
+
+# shellcheck disable=SC2317 # reached through the trap
+cleanup() {
+    set +e # stop everything, even when one of them already failed
+    local pid
+    for pid in "$sampler_pid" "$bench_pid" "${r_pid[@]}" "${d_pid[@]}" "$redis_pid"; do
+        [ -n "$pid" ] || continue
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    return 0
+}
+
+port_taken=" "
+free_port() {
+    local p
+    for _ in $(seq 200); do
+        p=$(( 20000 + RANDOM % 12000 ))
+        [[ $port_taken == *" $p "* ]] && continue
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            port_taken+="$p "
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "bench/cluster.sh: no free loopback port found" >&2
+    return 1
+}
+
+wait_http() { # $1: URL; $2: pid that must stay alive
+    for _ in $(seq 200); do
+        kill -0 "$2" 2>/dev/null || return 1
+        curl -sf -m 1 "$1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# The bus starts empty for every run, so that one run's entries cannot weigh on the next.
+reset_bus() {
+    redis-cli -p "$redis_port" DEL "$bus_key" >/dev/null
+}
+
+# Starts one more daemon on ports of its own, ready (in cluster mode: its reading position on
+# the bus fixed); appends it to d_pid, d_clients, d_notify, d_log.
+start_daemon() { # $1: standalone|redis; $2: binary; $3: log file
+    local attempt clients notify pid
+    for attempt in 1 2 3; do
+        clients=$(free_port)
+        notify=$(free_port)
+        SSE_SERVER_LISTEN_CLIENTS=127.0.0.1:$clients \
+        SSE_SERVER_LISTEN_NOTIFY=127.0.0.1:$notify \
+        SSE_SERVER_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
+        SSE_SERVER_CLUSTER_MODE=$1 \
+        SSE_SERVER_LOG_LEVEL=info \
+            "${pin_server[@]}" "$2" >>"$3" 2>&1 &
+        pid=$!
+        d_pid+=("$pid") d_clients+=("$clients") d_notify+=("$notify") d_log+=("$3")
+        wait_http "http://127.0.0.1:$notify/readyz" "$pid" && return 0
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        unset 'd_pid[-1]' 'd_clients[-1]' 'd_notify[-1]' 'd_log[-1]'
+        echo "   (sse-server did not start on attempt $attempt, see $3)"
+    done
+    return 1
+}
+
+# Stops every daemon; daemons_note says which did not live to our SIGTERM or did not exit 0.
+stop_daemons() {
+    local i status
+    daemons_note=
+    for i in "${!d_pid[@]}"; do
+        status=0
+        if ! kill -0 "${d_pid[$i]}" 2>/dev/null; then
+            wait "${d_pid[$i]}" || status=$?
+            daemons_note+="daemon $i died during the run (exit status $status); "
+        elif grep -q 'received: stopping' "${d_log[$i]}"; then
+            wait "${d_pid[$i]}" || status=$?
+            daemons_note+="daemon $i stopped by a signal this script did not send; "
+        else
+            kill -TERM "${d_pid[$i]}" || true
+            wait "${d_pid[$i]}" || status=$?
+            (( status == 0 )) || daemons_note+="daemon $i exited with status $status on SIGTERM; "
+        fi
+    done
+    d_pid=() d_clients=() d_notify=() d_log=()
+    return 0
+}
+
+# Runs sse-bench on the generator's core, waited for in the background so that Ctrl-C stops
+# everything at once.
+run_bench() { # $1: output file; the rest: sse-bench's options
+    local file=$1 status=0
+    shift
+    "${pin_bench[@]}" "$bench_bin" "$@" >"$file" 2>&1 &
+    bench_pid=$!
+    wait "$bench_pid" || status=$?
+    bench_pid=
+    return "$status"
+}
+
+# Starts a receiving sse-bench for daemon $2, in the background; it creates
+# $logs/ready-<daemon> once its streams are open.
+start_receiver() { # $1: output file; $2: daemon index; $3: duration cap, s; the rest: options
+    local file=$1 k=$2 duration=$3
+    shift 3
+    rm -f "$logs/ready-$k"
+    "${pin_bench[@]}" "$bench_bin" --receive-only --ready-file "$logs/ready-$k" \
+        --clients "127.0.0.1:${d_clients[$k]}" --notify "127.0.0.1:${d_notify[$k]}" \
+        --redis "127.0.0.1:$redis_port" --server-pid "${d_pid[$k]}" --duration "$duration" \
+        "$@" >"$file" 2>&1 &
+    r_pid+=("$!")
+}
+
+# Waits until receivers 0..$1-1 have their streams open; fails as soon as one has ended.
+wait_ready() { # $1: how many
+    local k all
+    for _ in $(seq 6000); do
+        all=1
+        for (( k = 0; k < $1; k++ )); do
+            [ -e "$logs/ready-$k" ] && continue
+            all=0
+            kill -0 "${r_pid[$k]}" 2>/dev/null || { echo "   receiver $k ended before its streams were open"; return 1; }
+        done
+        (( all )) && return 0
+        sleep 0.1
+    done
+    echo "   the streams did not open within 10 minutes"
+    return 1
+}
+
+# Waits for every receiver; fails when one of them did not check out.
+wait_receivers() {
+    local pid status=0
+    for pid in "${r_pid[@]}"; do
+        wait "$pid" || status=1
+    done
+    r_pid=()
+    return "$status"
+}
+
+stop_receivers() {
+    local pid
+    for pid in "${r_pid[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    r_pid=()
+    return 0
+}
+
+# Every 0.2 s, each daemon's sse_server_cluster_lag_seconds, one line each, until killed.
+# On the generator's core: the daemons' core is what is being measured.
+sample_lag() { # $1: file
+    [ ${#pin_bench[@]} -gt 0 ] && taskset -cp 1 "$BASHPID" >/dev/null
+    local port
+    while :; do
+        for port in "${d_notify[@]}"; do
+            { curl -s -m 1 "http://127.0.0.1:$port/metrics" || true; } |
+                awk '/^sse_server_cluster_lag_seconds / { print $2 }' >>"$1"
+        done
+        sleep 0.2
+    done
+}
+
+# Appends the JSON line of an sse-bench output to $out, with the run's scenario, mode, the
+# daemons' note and (bus-ceiling) the rate asked; prints its summary line.
+record() { # $1: output file; $2: scenario; $3: mode; $4: note; $5: rate or empty
+    local json
+    sed -n '1p' "$1" | sed 's/^/   /'
+    json=$(grep '^{' "$1" || true)
+    if [ -n "$json" ]; then
+        jq -c --arg s "$2" --arg m "$3" --arg n "$4" --arg r "${5:-}" \
+            '. + {scenario: $s, mode: $m, server_note: $n}
+               + (if $r == "" then {} else {rate: ($r | tonumber)} end)' <<<"$json" >>"$out"
+    else
+        sed -n '2,$p' "$1" | sed 's/^/   /'
+    fi
+}
+
+# What the scale scenario needs of the system, checked before anything starts.
+check_scale_limits() { # $1: streams per process; $2: streams in all
+    local per=$1 total=$2 ok=0 file_max nr_open ports
+    file_max=$(cat /proc/sys/fs/file-max)
+    nr_open=$(cat /proc/sys/fs/nr_open)
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+    ports=$(( hi - lo + 1 ))
+    echo "   needs: $(( per + 100 )) descriptors per process (have $fds; nr_open $nr_open)," \
+         "$(( 2 * total + 1000 )) in the system (file-max $file_max), $(( (per + 253) / 254 ))" \
+         "ephemeral ports per source address and daemon (have $ports);" \
+         "memory available $(awk '/MemAvailable/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    if (( fds < per + 100 )); then
+        echo "   !! raise the hard descriptor limit (ulimit -Hn) to $(( per + 100 )), or lower SSE_BENCH_SCALE_STREAMS"
+        ok=1
+    fi
+    if (( file_max < 2 * total + 1000 )); then
+        echo "   !! raise fs.file-max to $(( 2 * total + 1000 ))"
+        ok=1
+    fi
+    return "$ok"
+}

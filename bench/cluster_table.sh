@@ -1,0 +1,138 @@
+# The tables of bench/cluster.sh, from its JSON lines ($out). Sourced, not run.
+# shellcheck disable=SC2154 # set by bench/cluster.sh before it sources this
+# shellcheck shell=bash
+
+# The value of jq expression $3 over the runs of scenario $1 in mode $2 (the checking
+# process's line; receive-only lines are the cluster scenarios'), or empty.
+value() {
+    jq -s -r --arg s "$1" --arg m "$2" \
+        "map(select(.scenario == \$s and .mode == \$m and (.receive_only | not)))
+         | if length == 0 then empty else (.[-1] | $3) end" "$out"
+}
+fmt() { # $1: printf format; $2: value or empty
+    # shellcheck disable=SC2059 # the format is the caller's
+    if [ -z "$2" ] || [ "$2" = null ]; then echo "–"; else printf "$1" "$2"; fi
+}
+judge() { # $1: awk condition on v (and c); $2: v; $3: c, when the condition uses it
+    if [ -z "$2" ] || [ "$2" = null ]; then echo "–"; return; fi
+    if [[ $1 == *c* ]] && { [ -z "${3:-}" ] || [ "$3" = null ]; }; then echo "–"; return; fi
+    awk -v v="$2" -v c="${3:-0}" "BEGIN { print (($1) ? \"yes\" : \"**no**\") }"
+}
+# cluster − standalone (kind "delta") or cluster ÷ standalone ("ratio").
+compare() { # $1: kind; $2: standalone; $3: cluster
+    if [ -z "$2" ] || [ -z "$3" ] || [ "$2" = null ] || [ "$3" = null ]; then echo ""; return; fi
+    awk -v k="$1" -v a="$2" -v b="$3" \
+        'BEGIN { if (k == "delta") printf "%+.2f", b - a; else if (a + 0 != 0) printf "%.2f", b / a }'
+}
+
+# One figure of one scenario in every mode, the comparison, and the target on it.
+row() { # $1 scenario; $2 figure; $3 jq expression; $4 format; $5 delta|ratio; $6 target;
+        # $7 awk check on v (the redis figure) and c (the comparison); "" = none
+    local m cells="" any="" s r c met="–"
+    for m in "${modes[@]}"; do
+        local v
+        v=$(value "$1" "$m" "$3")
+        any+=$v
+        cells+=" $(fmt "$4" "$v") |"
+    done
+    [ -n "$any" ] || return 0
+    s=$(value "$1" standalone "$3")
+    r=$(value "$1" redis "$3")
+    c=$(compare "$5" "$s" "$r")
+    [ -n "$7" ] && met=$(judge "$7" "$r" "$c")
+    if [[ " ${modes[*]} " == *" baseline "* ]]; then
+        local b
+        b=$(compare "$5" "$(value "$1" baseline "$3")" "$s")
+        cells+=" ${b:-–} ($5) |"
+    fi
+    echo "| $1 | $2 |$cells ${c:-–} ($5) | $6 | $met |"
+}
+
+print_compared() {
+    local name header="| scenario | figure |" rule="|---|---|" m
+    for m in "${modes[@]}"; do
+        header+=" $m |"
+        rule+="--:|"
+    done
+    if [[ " ${modes[*]} " == *" baseline "* ]]; then
+        header+=" standalone vs baseline |"
+        rule+="--:|"
+    fi
+    echo
+    echo "$header redis vs standalone | target | met |"
+    echo "$rule--:|---|---|"
+    for name in "${selected[@]}"; do
+        case $name in
+            bus-ceiling|scale-90k) ;;
+            rate-1k)
+                row rate-1k "latency p50, ms" .latency_ms.p50 "%.2f" delta "≤ +1 ms" "c <= 1"
+                row rate-1k "latency p99, ms" .latency_ms.p99 "%.2f" delta "≤ +2 ms" "c <= 2"
+                row rate-1k "loss" .loss "%d" delta "redis: 0" "v == 0" ;;
+            ingest-single)
+                row ingest-single "notifications/s" .notifications_per_s "%.0f" ratio "redis ≥ 30 000/s" "v >= 30000"
+                row ingest-single "server CPU per POST, µs" '(.server_cpu_s * 1000000 / .notifications)' "%.1f" ratio "report" "" ;;
+            ingest-batch)
+                row ingest-batch "notifications/s" .notifications_per_s "%.0f" ratio "redis ≥ 100 000/s" "v >= 100000" ;;
+            *)
+                row "$name" "notifications/s" .notifications_per_s "%.0f" ratio "report" ""
+                row "$name" "deliveries/s" .deliveries_per_s "%.0f" ratio "report" ""
+                row "$name" "latency p99, ms" .latency_ms.p99 "%.2f" delta "report" ""
+                row "$name" "RSS per stream, KiB" .rss_per_connection_kb "%.1f" delta "report" ""
+                row "$name" "loss" .loss "%d" delta "redis: 0" "v == 0" ;;
+        esac
+    done
+    echo
+    if [[ " ${modes[*]} " == *" baseline "* ]]; then
+        echo "baseline: the same scenarios, standalone, with $SSE_BENCH_BASELINE_DAEMON;" \
+             "standalone vs baseline: this build's standalone figures must not be worse beyond noise."
+    fi
+    return 0
+}
+
+print_bus_ceiling() {
+    local ceiling
+    echo
+    echo "bus-ceiling: $bus_daemons readers, batches of $bus_batch; kept up = zero loss on every" \
+         "reader, posted ≥ 95 % of the rate asked, readers' latency p99 and" \
+         "sse_server_cluster_lag_seconds ≤ $bus_bound_ms ms"
+    echo
+    echo "| entries/s asked | posted/s | readers' p99, ms | max lag, s | kept up |"
+    echo "|--:|--:|--:|--:|---|"
+    jq -s -r 'map(select(.scenario == "bus-ceiling-step"))[]
+              | "| \(.rate) | \(.achieved | round) | \(.p99_ms) | \(.lag_max_s) | \(if .kept_up then "yes" else "no: " + .reason end) |"' "$out"
+    ceiling=$(jq -s -r 'map(select(.scenario == "bus-ceiling-step" and .kept_up)) | map(.achieved) | max // empty' "$out")
+    echo
+    echo "bus ceiling: $(fmt "%.0f" "$ceiling") entries/s kept up with by all $bus_daemons readers" \
+         "$(jq -s -r 'if (map(select(.scenario == "bus-ceiling-step")) | all(.kept_up)) then "(every rate asked was kept up with: raise SSE_BENCH_BUS_RATES)" else "" end' "$out")"
+}
+
+print_scale() {
+    local sel='map(select(.scenario == "scale-90k" and .receive_only))'
+    local open loss fanout per rss
+    open=$(jq -s "$sel | map(.connections_open) | add // 0" "$out")
+    loss=$(jq -s "$sel | map(.loss) | add // 0" "$out")
+    fanout=$(jq -s "$sel | map(.latency_ms.max) | max // empty" "$out")
+    per=$(jq -s "$sel | map(select(.rss_connected_kb and .rss_before_kb))
+                 | if length == 0 then empty
+                   else (map(.rss_connected_kb - .rss_before_kb) | add) / (map(.connections_open) | add) end" "$out")
+    rss=$(jq -s "$sel | map(.rss_connected_kb // 0) | add / 1024" "$out")
+    echo
+    echo "| scale-90k ($scale_daemons × $scale_streams) | value | target | met |"
+    echo "|---|--:|---|---|"
+    echo "| streams open | $open | $(( scale_daemons * scale_streams )) | $(judge "v == $(( scale_daemons * scale_streams ))" "$open") |"
+    echo "| loss (one notification, every stream) | $loss | 0 | $(judge "v == 0" "$loss") |"
+    echo "| fan-out: POST → last stream received, ms | $(fmt "%.1f" "$fanout") | report | – |"
+    echo "| daemons' RSS per stream, KiB | $(fmt "%.2f" "$per") | report (standalone idle: 2.2) | – |"
+    echo "| daemons' RSS, all streams open, MiB | $(fmt "%.0f" "$rss") | report | – |"
+}
+
+print_tables() {
+    local name compared=0
+    for name in "${selected[@]}"; do
+        [[ $name == bus-ceiling || $name == scale-90k ]] || compared=1
+    done
+    (( compared )) && print_compared
+    [[ " ${selected[*]} " == *" bus-ceiling "* ]] && print_bus_ceiling
+    [[ " ${selected[*]} " == *" scale-90k "* ]] && print_scale
+    return 0
+}

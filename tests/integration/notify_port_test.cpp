@@ -6,6 +6,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
 namespace sse_server::test {
 namespace {
 
@@ -190,6 +196,30 @@ TEST_F(notify_port_test, metrics_expose_the_documented_names)
           "# TYPE sse_server_connections_closed_total counter",
           "# TYPE sse_server_replay_total counter"})
         EXPECT_NE(r.body.find(line), std::string::npos) << line << "\n" << r.body;
+}
+
+TEST_F(notify_port_test, metrics_pass_promtool_lint_when_promtool_is_installed)
+{
+    if (std::system("command -v promtool >/dev/null 2>&1") != 0)
+        GTEST_SKIP() << "promtool is not installed (Debian's prometheus package ships it)";
+    start();
+    auto s = listener();
+    ASSERT_EQ(post_notify(notify(), R"({"name":"orders","type":"create","id":1})").status, 202);
+    ASSERT_TRUE(s.next_event());
+    auto const body = metrics();
+    auto const path = std::filesystem::temp_directory_path() /
+                      ("sse-metrics-" + std::to_string(::getpid()) + ".txt");
+    std::ofstream(path) << body;
+    std::string const command = "promtool check metrics < " + path.string() + " 2>&1";
+    std::string report;
+    FILE* out = ::popen(command.c_str(), "r");
+    ASSERT_NE(out, nullptr);
+    char chunk[512];
+    while (auto n = std::fread(chunk, 1, sizeof chunk, out))
+        report.append(chunk, n);
+    int const status = ::pclose(out);
+    std::filesystem::remove(path);
+    EXPECT_EQ(status, 0) << report << "\n" << body;
 }
 
 TEST_F(notify_port_test, expect_100_continue_is_answered_before_the_body_is_sent)

@@ -68,6 +68,69 @@ public:
     }
 };
 
+/** `%*` in journal lines: the sd-daemon priority prefix ("<4>" for a warning), from which
+    journald takes the line's priority (`journalctl -p warning`). */
+class journal_priority : public spdlog::custom_flag_formatter
+{
+public:
+    void format(spdlog::details::log_msg const& msg, std::tm const&,
+                spdlog::memory_buf_t& dest) override
+    {
+        // syslog(3) levels: 2 critical, 3 error, 4 warning, 6 info, 7 debug.
+        char const* prefix = "<6>";
+        switch (msg.level) {
+        case spdlog::level::trace:
+        case spdlog::level::debug:
+            prefix = "<7>";
+            break;
+        case spdlog::level::warn:
+            prefix = "<4>";
+            break;
+        case spdlog::level::err:
+            prefix = "<3>";
+            break;
+        case spdlog::level::critical:
+            prefix = "<2>";
+            break;
+        default:
+            break;
+        }
+        dest.append(prefix, prefix + 3);
+    }
+
+    std::unique_ptr<custom_flag_formatter> clone() const override
+    {
+        return std::make_unique<journal_priority>();
+    }
+};
+
+/** `%~` in journal lines: the message on one line. journald reads one entry per line of its
+    stream, so a newline inside a message (a client's header, say) would start an entry of
+    its own, without priority: control characters are written as `\xNN`. */
+class journal_message : public spdlog::custom_flag_formatter
+{
+public:
+    void format(spdlog::details::log_msg const& msg, std::tm const&,
+                spdlog::memory_buf_t& dest) override
+    {
+        for (char const c : std::string_view(msg.payload.data(), msg.payload.size())) {
+            auto const byte = static_cast<unsigned char>(c);
+            if (byte >= 0x20 && byte != 0x7f) {
+                dest.push_back(c);
+                continue;
+            }
+            char buf[8];
+            auto const n = std::snprintf(buf, sizeof buf, "\\x%02x", unsigned{byte});
+            dest.append(buf, buf + n);
+        }
+    }
+
+    std::unique_ptr<custom_flag_formatter> clone() const override
+    {
+        return std::make_unique<journal_message>();
+    }
+};
+
 } // namespace
 
 void append_json_escaped(std::string_view text, std::string& out)
@@ -127,6 +190,11 @@ void setup_logging(log_config const& cfg, std::shared_ptr<spdlog::sinks::sink> s
                                                                      std::string("\n"));
         formatter->add_flag<json_escaped_message>('*').set_pattern(
             R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
+        logger->set_formatter(std::move(formatter));
+    } else if (cfg.format == log_format::journal) {
+        auto formatter = std::make_unique<spdlog::pattern_formatter>();
+        formatter->add_flag<journal_priority>('*').add_flag<journal_message>('~').set_pattern(
+            "%*%~");
         logger->set_formatter(std::move(formatter));
     } else {
         logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");

@@ -124,5 +124,34 @@ TEST(logging, a_json_line_stays_valid_json_whatever_the_message_holds)
                                            replacement + replacement + replacement);
 }
 
+TEST(logging, journal_lines_carry_the_priority_and_no_timestamp)
+{
+    std::ostringstream lines;
+    {
+        default_logger_guard const guard;
+        setup_logging(log_config{"debug", log_format::journal},
+                      std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+        spdlog::debug("looking up a session");
+        spdlog::info("sse-server ready");
+        spdlog::warn("redis unavailable");
+        spdlog::error("cannot bind");
+        spdlog::critical("out of descriptors");
+    }
+    EXPECT_EQ(lines.str(), "<7>looking up a session\n<6>sse-server ready\n<4>redis unavailable\n"
+                           "<3>cannot bind\n<2>out of descriptors\n");
+}
+
+TEST(logging, a_journal_line_stays_one_line_whatever_the_message_holds)
+{
+    std::ostringstream lines;
+    {
+        default_logger_guard const guard;
+        setup_logging(log_config{"info", log_format::journal},
+                      std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+        spdlog::warn("refused {}", "/events\r\n<2>forged\x1b[0m");
+    }
+    EXPECT_EQ(lines.str(), "<4>refused /events\\x0d\\x0a<2>forged\\x1b[0m\n");
+}
+
 } // namespace
 } // namespace sse_server

@@ -118,7 +118,8 @@ struct notify_config
 enum class log_format
 {
     text,
-    json
+    json,
+    journal // systemd's journal: a <N> priority prefix per line, no timestamp (journald adds it)
 };
 
 struct log_config

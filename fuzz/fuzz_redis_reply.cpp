@@ -1,7 +1,7 @@
 // Bytes from Redis: the hiredis reader the client uses, and what the client reads out of each
-// reply. The conversion into sse_server::redis_reply (to_reply() in redis_client.cpp) is not
-// public, so this target reads every reply the way that conversion does (type, then `str`
-// for `len` bytes, or `integer`) and checks what it relies on.
+// reply. This target reads every reply the way the conversion into sse_server::redis_reply
+// (to_redis_reply() in redis_reply.cpp) does (type, then `str` for `len` bytes, or `integer`)
+// and checks what it relies on.
 //
 // Input: one byte choosing how the rest is split into reads (TCP splits replies anywhere),
 // then the bytes. The replies must not depend on where the splits fall.
@@ -62,7 +62,7 @@ void read_reply(redisReply const& r, int depth, std::string& out)
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
     case REDIS_REPLY_ERROR:
-        // to_reply() builds std::string(r.str, r.len): both must describe readable memory.
+        // to_redis_reply() builds std::string(r.str, r.len): both must describe readable memory.
         FUZZ_REQUIRE(r.str != nullptr);
         FUZZ_REQUIRE(r.str[r.len] == '\0');
         out += std::to_string(r.len) + ':' + std::string(r.str, r.len);

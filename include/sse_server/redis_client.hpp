@@ -2,6 +2,7 @@
 
 #include "sse_server/config.hpp"
 #include "sse_server/net.hpp"
+#include "sse_server/redis_reply.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct redisAsyncContext;
@@ -17,22 +19,6 @@ struct redisAsyncContext;
 namespace sse_server {
 
 struct redis_connection;
-
-/** The outcome of one Redis command. */
-struct redis_reply
-{
-    enum class kind
-    {
-        value,      // a string, status or integer reply; `text` holds it
-        nil,        // the key does not exist (or a blocking read timed out)
-        array,      // `elements` holds the items (XREAD, XRANGE, EXEC, …)
-        error,      // Redis answered with an error; `text` holds it (e.g. WRONGTYPE …)
-        unavailable // not connected, disconnected before the reply, or timed out; `text` says which
-    };
-    kind type = kind::unavailable;
-    std::string text;
-    std::vector<redis_reply> elements;
-};
 
 /** One shared, pipelined hiredis connection driven by the io_context (no thread, no blocking
     call). Owned by `server`; every caller on the io_context thread.
@@ -42,7 +28,10 @@ struct redis_reply
     for it (within their timeout); between attempts, they complete at once as `unavailable`
     and the client reconnects with backoff (100 ms doubling to 2 s). A timeout
     also drops the connection: Redis answers in order, so what waits behind the late command
-    would time out too, and a silent connection may be half-open. */
+    would time out too, and a silent connection may be half-open.
+
+    Its members are defined by concern: redis_client.cpp the commands and their replies,
+    redis_client_connect.cpp connecting, the handshake, reconnecting and the up/down state. */
 class redis_client
 {
 public:
@@ -95,6 +84,20 @@ private:
     static void on_handshake_cb(redisAsyncContext* ctx, void* reply, void* privdata);
     static void on_connect_cb(redisAsyncContext const* ctx, int status);
     static void on_disconnect_cb(redisAsyncContext const* ctx, int status);
+    /** Sends one command with binary-safe arguments (never a format string). */
+    static int send_argv(redisAsyncContext* ctx, void (*fn)(redisAsyncContext*, void*, void*),
+                         void* privdata, std::vector<std::string> const& args);
+
+    /** Wraps a handler so that it does nothing once this client is gone: an Asio handler may
+        already be queued with a success code when its timer is destroyed. */
+    template <class Handler> auto while_alive(Handler handler) const
+    {
+        return [alive = std::weak_ptr<bool>(alive_),
+                handler = std::move(handler)](auto&&... args) mutable {
+            if (alive.lock())
+                handler(std::forward<decltype(args)>(args)...);
+        };
+    }
 
     net::io_context& ioc_;
     redis_config const& cfg_;

@@ -51,7 +51,11 @@ struct client_services
     Thousands of these live at once, so a stream keeps only what it needs: the request and its
     buffers are freed once the stream starts, timeouts are deadlines checked by one periodic
     sweep (no timer per connection), and frames are written with non-blocking writes, waiting
-    for the socket only when it is full. */
+    for the socket only when it is full.
+
+    Its members are defined by concern: sse_session.cpp from the request to the stream's start
+    (or a refusal), sse_session_write.cpp the write queue and the catch-up of a resumed stream,
+    sse_session_end.cpp the ways a stream ends. */
 class sse_session : public subscriber,
                     public connection,
                     public flushable,

@@ -1,0 +1,131 @@
+// How an sse_session ends: its client hangs up, its credentials are gone, a deadline of the
+// sweep passes, or the server stops; and the close itself.
+#include "sse_server/sse_session.hpp"
+
+#include "sse_server/metrics.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <spdlog/spdlog.h>
+
+namespace sse_server {
+
+void sse_session::revalidate()
+{
+    if (state_ != state::streaming)
+        return;
+    svc_.auth.async_authenticate(credential_, [weak = weak_from_this()](auth_result r) {
+        auto self = weak.lock();
+        if (!self || self->state_ != state::streaming)
+            return;
+        // Redis unavailable proves nothing: keep the stream. Gone, or someone else's: end it,
+        // the browser reconnects and gets 401.
+        bool const gone = r.result == auth_result::outcome::unauthorized ||
+                          (r.result == auth_result::outcome::ok && r.user_id != self->user_id_);
+        bool const unknown = r.result == auth_result::outcome::unavailable;
+        self->svc_.stats.revalidations.inc(gone ? "gone" : unknown ? "unavailable" : "valid");
+        if (!gone)
+            return;
+        spdlog::debug("client {}: credentials gone, closing the stream",
+                      fmt::streamed(self->peer_));
+        self->finish("revalidation");
+    });
+}
+
+void sse_session::do_watch_hangup()
+{
+    // An SSE client sends nothing after its request: the socket becoming readable means it
+    // is gone (or misbehaves). Waiting needs no buffer, unlike a read. The reactor reports
+    // edges, so a hang-up that came before the wait is looked for first.
+    char probe = 0;
+    error_code ec;
+    socket_.receive(net::buffer(&probe, 1), tcp::socket::message_peek, ec);
+    if (ec != net::error::would_block && ec != net::error::try_again)
+        return on_hangup(ec);
+    socket_.async_wait(tcp::socket::wait_read,
+                       beast::bind_front_handler(&sse_session::on_hangup, shared_from_this()));
+}
+
+void sse_session::on_hangup(error_code ec)
+{
+    if (ec == net::error::operation_aborted || state_ == state::closed)
+        return;
+    spdlog::debug("client {}: hung up", fmt::streamed(peer_));
+    close("client_gone");
+}
+
+void sse_session::shut_down()
+{
+    if (state_ == state::streaming)
+        return finish("shutdown");
+    if (state_ == state::reading)
+        close(nullptr);
+    // authenticating: the stopped Redis client completes the lookup, which answers 503;
+    // finishing: the response or last chunk is on its way.
+}
+
+std::size_t sse_session::abort()
+{
+    auto const dropped = queue_.size();
+    close(close_reason_ ? close_reason_ : "shutdown");
+    // A refused connection may be lingering (closed for us, open for the peer): cut it too,
+    // or the stop would wait for the linger to end.
+    error_code ignored;
+    socket_.close(ignored);
+    return dropped;
+}
+
+void sse_session::check_deadline(clock::time_point now)
+{
+    if (now >= end_of_life_ && state_ == state::streaming) {
+        // Ends as at shutdown: the client reconnects with its Last-Event-ID, perhaps to a
+        // daemon started since, and resumes where it was.
+        end_of_life_ = clock::time_point::max();
+        spdlog::debug("client {}: stream reached its lifetime, ending it", fmt::streamed(peer_));
+        finish("max_lifetime");
+    }
+    if (now < deadline_ || state_ == state::closed)
+        return;
+    deadline_ = clock::time_point::max();
+    if (state_ == state::reading) {
+        svc_.stats.client_refused.inc("timeout");
+        spdlog::debug("client {}: no complete request within the header timeout",
+                      fmt::streamed(peer_));
+        return close(nullptr);
+    }
+    spdlog::debug("client {}: nothing written within the send timeout", fmt::streamed(peer_));
+    close("send_timeout");
+}
+
+void sse_session::finish(char const* reason)
+{
+    if (state_ != state::streaming)
+        return;
+    state_ = state::finishing;
+    close_reason_ = reason;
+    if (!waiting_writable_)
+        do_write();
+}
+
+void sse_session::close(char const* reason)
+{
+    if (state_ == state::closed)
+        return;
+    state_ = state::closed;
+    if (!close_reason_)
+        close_reason_ = reason;
+    error_code ignored;
+    socket_.close(ignored);
+}
+
+void sse_session::fail(error_code ec, char const* what)
+{
+    if (ec == net::error::operation_aborted || state_ == state::closed)
+        return;
+    spdlog::debug("client {}: {}: {}", fmt::streamed(peer_), what, ec.message());
+    close("client_gone");
+}
+
+} // namespace sse_server

@@ -144,6 +144,14 @@ std::string stream_key_in(setting const& value)
     return key;
 }
 
+// "" is the default: no metrics port.
+std::optional<host_port> optional_address_in(setting const& value)
+{
+    if (value.text().empty())
+        return std::nullopt;
+    return address_in(value);
+}
+
 // "" is the default: the bus shares redis.url.
 std::optional<redis_url> bus_url_in(setting const& value)
 {
@@ -155,6 +163,8 @@ std::optional<redis_url> bus_url_in(setting const& value)
 constexpr key_spec key_table[] = {
     {"listen.clients", [](config& c, setting const& v) { c.listen.clients = address_in(v); }},
     {"listen.notify", [](config& c, setting const& v) { c.listen.notify = address_in(v); }},
+    {"listen.metrics",
+     [](config& c, setting const& v) { c.listen.metrics = optional_address_in(v); }},
     {"listen.reuse_port", [](config& c, setting const& v) { c.listen.reuse_port = v.boolean(); }},
     {"redis.url", [](config& c, setting const& v) { c.redis.url = redis_url_in(v); }},
     {"redis.timeout", [](config& c, setting const& v) { c.redis.timeout = v.positive_duration(); }},

@@ -42,15 +42,16 @@ std::string error_body(std::string_view message)
 } // namespace
 
 notify_handler::notify_handler(config const& cfg, event_log& log, metrics& stats,
-                               readiness_check ready)
-    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready))
+                               readiness_check ready, notify_routes routes)
+    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)), routes_(routes)
 {
 }
 
 std::optional<notify_answer> notify_handler::check_header(http::request_header<> const& header)
 {
     auto const& token = cfg_.notify.token;
-    if (token.empty() || header.method() != http::verb::post || path_of(header) != "/notify")
+    if (token.empty() || routes_ != notify_routes::all || header.method() != http::verb::post ||
+        path_of(header) != "/notify")
         return std::nullopt;
     auto const auth = header[http::field::authorization];
     auto const presented = bearer_token(std::string_view(auth.data(), auth.size()));
@@ -66,7 +67,7 @@ std::optional<notify_answer> notify_handler::handle(
 {
     auto const path = path_of(req);
     auto const method = req.method();
-    if (path == "/notify") {
+    if (path == "/notify" && routes_ == notify_routes::all) {
         if (method != http::verb::post) {
             auto refusal = refuse(http::status::method_not_allowed, "use POST");
             refusal.allow = "POST";

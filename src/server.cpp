@@ -29,10 +29,14 @@ server::server(config cfg, bool handle_signals)
       subscriptions_(cfg_.events.account),
       notify_handler_(cfg_, log_, stats_,
                       [this](auto verdict) { check_readiness(std::move(verdict)); }),
+      metrics_handler_(cfg_, log_, stats_,
+                       [this](auto verdict) { check_readiness(std::move(verdict)); },
+                       notify_routes::health_only),
       client_services_{cfg_,    subscriptions_, log_,    auth_,
                        stats_,  connections_,   flushes_, random_,
                        open_client_sessions_},
       notify_services_{cfg_, notify_handler_, connections_},
+      metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
       clients_(ioc_, cfg_.listen.clients, "clients",
@@ -59,6 +63,15 @@ server::server(config cfg, bool handle_signals)
             begin_shutdown();
         });
     }
+    if (cfg_.listen.metrics) {
+        // The notification port's sessions, limits and shutdown, with their own routes.
+        metrics_.emplace(
+            ioc_, *cfg_.listen.metrics, "metrics",
+            [this](tcp::socket&& s) {
+                std::make_shared<notify_session>(std::move(s), metrics_services_)->run();
+            },
+            cfg_.listen.reuse_port);
+    }
     redis_.on_state_change([this](bool up) { on_redis_state(up); });
 
     auto deliver = [this](event const& e) { return subscriptions_.deliver(e); };
@@ -76,6 +89,13 @@ server::server(config cfg, bool handle_signals)
 
 server::~server() = default;
 
+std::optional<tcp::endpoint> server::metrics_endpoint() const
+{
+    if (!metrics_)
+        return std::nullopt;
+    return metrics_->local_endpoint();
+}
+
 void server::run()
 {
     redis_.start();
@@ -91,6 +111,8 @@ void server::run()
     }
     clients_.run();
     notify_.run();
+    if (metrics_)
+        metrics_->run();
     next_heartbeat_ = std::chrono::steady_clock::now() + heartbeat_tick();
     do_sweep();
     do_revalidate();
@@ -162,14 +184,15 @@ void server::begin_shutdown()
     systemd_notify("STOPPING=1");
     spdlog::info("stopping: {} streams open", subscriptions_.size());
     clients_.stop();
-    // The notification port keeps listening while the streams close: a load balancer's
-    // readiness check, new connection or keep-alive, gets 503 rather than a refused connection.
+    // The notification and metrics ports keep listening while the streams close: a load
+    // balancer's readiness check, new connection or keep-alive, gets 503 rather than a refused
+    // connection.
     signals_.cancel();
     revalidate_timer_.cancel();
 
     shutdown_timer_.expires_after(cfg_.server.shutdown_timeout);
     shutdown_timer_.async_wait([this](error_code ec) { on_shutdown_deadline(ec); });
-    connections_.shut_down_all([this] { notify_.stop(); },
+    connections_.shut_down_all([this] { stop_notification_ports(); },
                                [this] {
                                    shutdown_timer_.cancel();
                                    sweep_timer_.cancel();
@@ -184,12 +207,19 @@ void server::on_shutdown_deadline(error_code ec)
 {
     if (ec)
         return;
-    notify_.stop();
+    stop_notification_ports();
     auto const dropped = connections_.abort_all();
     sweep_timer_.cancel();
     spdlog::warn("shutdown timeout: closed the remaining connections; {} queued events were "
                  "not delivered",
                  dropped);
+}
+
+void server::stop_notification_ports()
+{
+    notify_.stop();
+    if (metrics_)
+        metrics_->stop();
 }
 
 void server::check_readiness(std::function<void(bool, std::string)> verdict)

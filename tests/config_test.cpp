@@ -16,9 +16,10 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 39> documented_keys = {
+constexpr std::array<std::string_view, 40> documented_keys = {
     "listen.clients",
     "listen.notify",
+    "listen.metrics",
     "listen.reuse_port",
     "redis.url",
     "redis.timeout",
@@ -118,8 +119,9 @@ std::string text_of(std::vector<std::string> const& items)
 std::string dump(config const& c)
 {
     std::ostringstream out;
-    out << "listen " << text_of(c.listen.clients) << " / " << text_of(c.listen.notify) << " "
-        << c.listen.reuse_port << "\n"
+    out << "listen " << text_of(c.listen.clients) << " / " << text_of(c.listen.notify) << " / "
+        << (c.listen.metrics ? text_of(*c.listen.metrics) : "-") << " " << c.listen.reuse_port
+        << "\n"
         << "redis " << text_of(c.redis.url) << " " << c.redis.timeout.count() << "\n"
         << "auth " << c.auth.revalidate_interval.count() << "\n"
         << "session " << c.auth.session.cookie << " " << text_of(c.auth.session.secrets) << " "

@@ -80,6 +80,29 @@ TEST_F(notify_handler_test, routes_answer_404_and_405_with_the_allowed_method)
     EXPECT_NE(not_ready.body.find("connection refused"), std::string::npos) << not_ready.body;
 }
 
+TEST_F(notify_handler_test, the_metrics_port_answers_health_readiness_and_metrics_only)
+{
+    notify_handler health_only{cfg_, log_, stats_, [](auto verdict) { verdict(true, ""); },
+                               notify_routes::health_only};
+    auto const answer = [&](http::verb method, std::string target, std::string body = "") {
+        auto const req = request(method, std::move(target), "Bearer s3cret", std::move(body));
+        EXPECT_FALSE(health_only.check_header(req)) << "no token asked where /notify is not";
+        std::optional<notify_answer> later;
+        auto now = health_only.handle(req, std::chrono::steady_clock::now(), false,
+                                      [&](notify_answer a) { later = std::move(a); });
+        return now ? *now : later.value_or(notify_answer{});
+    };
+    auto const before = log_.newest();
+    auto posted = answer(http::verb::post, "/notify", R"({"name":"a","type":"t","id":1})");
+    EXPECT_EQ(posted.status, http::status::not_found);
+    EXPECT_EQ(nlohmann::json::parse(posted.body).at("error"), "no such endpoint");
+    EXPECT_EQ(log_.newest(), before) << "nothing is published";
+    EXPECT_EQ(answer(http::verb::get, "/notify").status, http::status::not_found);
+    EXPECT_EQ(answer(http::verb::get, "/healthz").body, "ok");
+    EXPECT_EQ(answer(http::verb::get, "/readyz").body, "ready");
+    EXPECT_EQ(answer(http::verb::get, "/metrics").status, http::status::ok);
+}
+
 TEST_F(notify_handler_test, a_valid_batch_is_published_and_an_invalid_one_changes_nothing)
 {
     auto const before = log_.newest();

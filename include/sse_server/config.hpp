@@ -36,7 +36,10 @@ struct listen_config
 {
     host_port clients{"0.0.0.0", 8080};
     host_port notify{"127.0.0.1", 8081};
-    // SO_REUSEPORT on both ports, so that several daemons on one host (same user) share them.
+    // Health, readiness and metrics only, never /notify: what a scraper may reach. Empty: no
+    // such port, they are on the notification port alone.
+    std::optional<host_port> metrics;
+    // SO_REUSEPORT on every port, so that several daemons on one host (same user) share them.
     bool reuse_port = false;
 };
 

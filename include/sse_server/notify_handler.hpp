@@ -27,6 +27,14 @@ struct notify_answer
     unsigned retry_after = 0; // 503: seconds after which the API may try again; 0 = no header
 };
 
+/** Which requests a port of the notification API serves: everything (listen.notify), or
+    health, readiness and metrics only (listen.metrics), where /notify is not found. */
+enum class notify_routes
+{
+    all,
+    health_only
+};
+
 /** What the notification port does with a request (SPEC §3), without the I/O: routes it,
     checks the token, validates notifications and appends them to the event log, renders
     metrics, counts every refusal. The session reads, pipelines and writes; this decides.
@@ -39,7 +47,8 @@ public:
         and, when not ready, why; never from within the call. */
     using readiness_check = std::function<void(std::function<void(bool, std::string)>)>;
 
-    notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready);
+    notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready,
+                   notify_routes routes = notify_routes::all);
 
     /** A 401 for POST /notify without notify.token, decided from the header alone: a peer
         without the token never has its body read. */
@@ -69,6 +78,7 @@ private:
     event_log& log_;
     metrics& stats_;
     readiness_check ready_;
+    notify_routes routes_;
 };
 
 /** Appends the answer's bytes (status line, headers, body) to `out`: written by hand, since

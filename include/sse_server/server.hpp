@@ -28,8 +28,8 @@ namespace sse_server {
     [10 ms, 1 s]. */
 std::chrono::milliseconds sweep_period(config const& cfg);
 
-/** The daemon: owns the configuration, the registry, the event log, the Redis client, both
-    listeners and the signal handling, and runs them on one io_context on the thread that calls run().
+/** The daemon: owns the configuration, the registry, the event log, the Redis client, the
+    listeners (clients, notifications, and the optional metrics port) and the signal handling, and runs them on one io_context on the thread that calls run().
 
     Declaration order is lifetime order: the registry, the log, the connection manager and the services
     the sessions hold references to outlive the io_context, so sessions destroyed with its
@@ -37,7 +37,7 @@ std::chrono::milliseconds sweep_period(config const& cfg);
 class server
 {
 public:
-    /** Binds both ports; throws std::runtime_error when one cannot be bound. */
+    /** Binds every port; throws std::runtime_error when one cannot be bound. */
     explicit server(config cfg, bool handle_signals = false);
     ~server();
     server(server const&) = delete;
@@ -51,6 +51,8 @@ public:
 
     tcp::endpoint clients_endpoint() const { return clients_.local_endpoint(); }
     tcp::endpoint notify_endpoint() const { return notify_.local_endpoint(); }
+    /** Empty unless listen.metrics is set. */
+    std::optional<tcp::endpoint> metrics_endpoint() const;
 
 private:
     std::chrono::milliseconds heartbeat_tick() const;
@@ -60,6 +62,7 @@ private:
     void on_revalidate(error_code ec);
     void begin_shutdown();
     void on_shutdown_deadline(error_code ec);
+    void stop_notification_ports();
     void on_redis_state(bool up);
     void check_readiness(std::function<void(bool, std::string)> verdict);
 
@@ -96,8 +99,10 @@ private:
     std::size_t open_client_sessions_ = 0;
     // Hold references to members declared below (bound now, used only once they exist).
     notify_handler notify_handler_;
+    notify_handler metrics_handler_; // listen.metrics: the same answers, without /notify
     client_services client_services_;
     notify_services notify_services_;
+    notify_services metrics_services_;
     net::io_context ioc_{1};
     flush_scheduler flushes_;
     std::mt19937_64 random_;
@@ -107,6 +112,7 @@ private:
     authenticator auth_;
     listener clients_;
     listener notify_;
+    std::optional<listener> metrics_;
     net::signal_set signals_;
     net::steady_timer sweep_timer_;
     std::chrono::milliseconds sweep_period_;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace sse_server::test {
@@ -25,6 +26,11 @@ public:
 
     std::uint16_t clients_port() const { return server_->clients_endpoint().port(); }
     std::uint16_t notify_port() const { return server_->notify_endpoint().port(); }
+    std::optional<std::uint16_t> metrics_port() const
+    {
+        auto const endpoint = server_->metrics_endpoint();
+        return endpoint ? std::optional<std::uint16_t>{endpoint->port()} : std::nullopt;
+    }
     /** Stops it now (graceful) and waits for run() to return. */
     void stop();
 

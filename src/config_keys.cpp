@@ -225,7 +225,10 @@ constexpr key_spec key_table[] = {
      }},
     {"log.format",
      [](config& c, setting const& v) {
-         c.log.format = v.text_in({"text", "json"}) == "json" ? log_format::json : log_format::text;
+         auto const format = v.text_in({"text", "json", "journal"});
+         c.log.format = format == "json"      ? log_format::json
+                        : format == "journal" ? log_format::journal
+                                              : log_format::text;
      }},
     {"server.shutdown_timeout",
      [](config& c, setting const& v) { c.server.shutdown_timeout = v.positive_duration(); }},

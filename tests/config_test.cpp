@@ -376,6 +376,17 @@ TEST(config, text_values_inside_their_grammar_are_kept)
     EXPECT_EQ(c.log.format, log_format::json);
 }
 
+TEST(config, log_format_journal_is_accepted)
+{
+    EXPECT_EQ(parse_config("[log]\nformat = \"journal\"\n").log.format, log_format::journal);
+    EXPECT_EQ(parse_config("", [](std::string const& name) -> std::optional<std::string> {
+                  if (name == "SSE_SERVER_LOG_FORMAT")
+                      return "journal";
+                  return std::nullopt;
+              }).log.format,
+              log_format::journal);
+}
+
 TEST(config, bad_redis_url_is_refused_without_echoing_the_password)
 {
     auto const message = refusal("redis.url = \"redis://:hunter2@host:99999/0\"");

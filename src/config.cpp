@@ -7,6 +7,7 @@
 #include <iterator>
 #include <system_error>
 #include <toml++/toml.h>
+#include <unistd.h>
 #include <utility>
 
 #include "sse_server/config_keys.hpp"
@@ -89,9 +90,9 @@ config parse_from(std::string_view text, env_lookup const& env, std::string_view
     for (auto const& key : known_keys()) {
         auto const variable = variable_name(key.path);
         if (auto value = env ? env(variable) : std::nullopt)
-            key.apply(result, setting{key.path, variable, std::move(*value)});
+            key.apply(result, setting{key.path, variable, std::move(*value), key.secret});
         else if (auto const* node = file.at_path(key.path).node())
-            key.apply(result, setting{key.path, *node});
+            key.apply(result, setting{key.path, *node, key.secret});
     }
     require_token_off_loopback(result);
     return result;
@@ -108,9 +109,33 @@ env_lookup process_environment()
     };
 }
 
+std::vector<std::string> process_environment_names()
+{
+    std::vector<std::string> names;
+    for (char** entry = environ; entry && *entry; ++entry) {
+        std::string_view const text = *entry;
+        if (text.starts_with("SSE_SERVER_"))
+            names.emplace_back(text.substr(0, text.find('=')));
+    }
+    return names;
+}
+
+void refuse_unknown_variables(std::vector<std::string> const& names)
+{
+    for (auto const& name : names) {
+        auto const known = std::any_of(known_keys().begin(), known_keys().end(),
+                                       [&](key_spec const& key) {
+                                           return variable_name(key.path) == name;
+                                       });
+        if (!known)
+            throw config_error(name + ": no such setting (an SSE_SERVER_ variable must name a "
+                                      "key, e.g. SSE_SERVER_NOTIFY_TOKEN for notify.token)");
+    }
+}
+
 redis_config bus_redis_config(config const& cfg)
 {
-    return redis_config{cfg.cluster.url.value_or(cfg.redis.url), cfg.redis.timeout};
+    return redis_config{cfg.cluster.url.value_or(cfg.redis.url), cfg.redis.timeout, {}};
 }
 
 config parse_config(std::string_view toml_text, env_lookup const& env)

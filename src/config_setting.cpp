@@ -50,11 +50,30 @@ std::string describe(toml::node const& node)
     return out.str();
 }
 
-setting::setting(std::string_view key, toml::node const& node) : where_{key}, node_{&node} {}
-
-setting::setting(std::string_view key, std::string const& variable, std::string value)
-    : where_{std::string{key} + " (from " + variable + ")"}, env_{std::move(value)}
+setting::setting(std::string_view key, toml::node const& node, bool secret)
+    : where_{key}, node_{&node}, secret_{secret}
 {
+}
+
+setting::setting(std::string_view key, std::string const& variable, std::string value,
+                 bool secret)
+    : where_{std::string{key} + " (from " + variable + ")"}, env_{std::move(value)},
+      secret_{secret}
+{
+}
+
+std::string setting::shown(toml::node const& node) const
+{
+    if (!secret_)
+        return describe(node);
+    std::ostringstream out;
+    out << "a TOML " << node.type() << " (value not shown)";
+    return out.str();
+}
+
+std::string setting::shown(std::string const& text) const
+{
+    return secret_ ? std::string("a value not shown") : in_quotes(text);
 }
 
 void setting::fail(std::string const& why) const
@@ -68,7 +87,7 @@ std::string setting::text() const
         return *env_;
     if (auto const* value = node_->as_string())
         return value->get();
-    fail("expected a string, got " + describe(*node_));
+    fail("expected a string, got " + shown(*node_));
 }
 
 std::string setting::text_in(std::initializer_list<std::string_view> choices) const
@@ -79,7 +98,7 @@ std::string setting::text_in(std::initializer_list<std::string_view> choices) co
     std::string list;
     for (auto const choice : choices)
         list += (list.empty() ? "" : ", ") + in_quotes(choice);
-    fail("expected one of " + list + ", got " + in_quotes(value));
+    fail("expected one of " + list + ", got " + shown(value));
 }
 
 bool setting::boolean() const
@@ -87,10 +106,10 @@ bool setting::boolean() const
     if (env_ && (*env_ == "true" || *env_ == "false"))
         return *env_ == "true";
     if (env_)
-        fail("expected true or false, got " + in_quotes(*env_));
+        fail("expected true or false, got " + shown(*env_));
     if (auto const* value = node_->as_boolean())
         return value->get();
-    fail("expected a boolean (true or false), got " + describe(*node_));
+    fail("expected a boolean (true or false), got " + shown(*node_));
 }
 
 std::size_t setting::count(std::int64_t minimum) const
@@ -106,13 +125,13 @@ std::size_t setting::count(std::int64_t minimum) const
 milliseconds setting::duration() const
 {
     if (!env_ && !node_->is_string())
-        fail(R"(expected a duration like "15s", got )" + describe(*node_));
+        fail(R"(expected a duration like "15s", got )" + shown(*node_));
     auto const value = text();
     if (auto const parsed = parse_duration(value))
         return *parsed;
     fail(R"(expected a duration: an integer and a unit, as in "250ms", "15s", "5m", "1h", )"
          "at most 365 days, got " +
-         in_quotes(value));
+         shown(value));
 }
 
 milliseconds setting::positive_duration() const
@@ -142,22 +161,22 @@ std::int64_t setting::integer() const
     if (env_) {
         if (auto const value = parse_integer(*env_))
             return *value;
-        fail("expected an integer, got " + in_quotes(*env_));
+        fail("expected an integer, got " + shown(*env_));
     }
     if (auto const* value = node_->as_integer())
         return value->get();
-    fail("expected an integer, got " + describe(*node_));
+    fail("expected an integer, got " + shown(*node_));
 }
 
 std::vector<std::string> setting::texts_in(toml::node const& node) const
 {
     auto const* array = node.as_array();
     if (array == nullptr)
-        fail("expected an array of strings, got " + describe(node));
+        fail("expected an array of strings, got " + shown(node));
     std::vector<std::string> result;
     for (auto const& item : *array) {
         if (!item.is_string())
-            fail("expected an array of strings, got an item " + describe(item));
+            fail("expected an array of strings, got an item " + shown(item));
         result.push_back(item.as_string()->get());
     }
     return result;

@@ -19,7 +19,7 @@ using tcp = net::ip::tcp;
 
 host_port health_address(config const& cfg)
 {
-    host_port where = cfg.listen.notify;
+    host_port where = cfg.listen.metrics.value_or(cfg.listen.notify);
     if (where.host.empty() || where.host == "0.0.0.0")
         where.host = "127.0.0.1";
     else if (where.host == "::")

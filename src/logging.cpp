@@ -178,31 +178,45 @@ void setup_logging(log_config const& cfg)
     setup_logging(cfg, std::make_shared<spdlog::sinks::stdout_sink_mt>());
 }
 
-void setup_logging(log_config const& cfg, std::shared_ptr<spdlog::sinks::sink> sink)
+namespace {
+
+/** Sets the level and the line format of `logger`, keeping its sinks. */
+void configure(spdlog::logger& logger, log_config const& cfg)
 {
     auto const level = spdlog::level::from_str(cfg.level);
     if (level == spdlog::level::off && cfg.level != "off")
         throw config_error("log.level: unknown level \"" + cfg.level + "\"");
-
-    auto logger = std::make_shared<spdlog::logger>("sse-server", std::move(sink));
     if (cfg.format == log_format::json) {
         auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc,
                                                                      std::string("\n"));
         formatter->add_flag<json_escaped_message>('*').set_pattern(
             R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
-        logger->set_formatter(std::move(formatter));
+        logger.set_formatter(std::move(formatter));
     } else if (cfg.format == log_format::journal) {
         auto formatter = std::make_unique<spdlog::pattern_formatter>();
         formatter->add_flag<journal_priority>('*').add_flag<journal_message>('~').set_pattern(
             "%*%~");
-        logger->set_formatter(std::move(formatter));
+        logger.set_formatter(std::move(formatter));
     } else {
-        logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
+        logger.set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
     }
-    logger->set_level(level);
+    logger.set_level(level);
+}
+
+} // namespace
+
+void setup_logging(log_config const& cfg, std::shared_ptr<spdlog::sinks::sink> sink)
+{
+    auto logger = std::make_shared<spdlog::logger>("sse-server", std::move(sink));
+    configure(*logger, cfg);
     // Lines go out as they are written: a daemon's log must not lag behind a crash.
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(std::move(logger));
+}
+
+void reconfigure_logging(log_config const& cfg)
+{
+    configure(*spdlog::default_logger(), cfg);
 }
 
 } // namespace sse_server

@@ -1,5 +1,6 @@
 // sse-server: arguments -> configuration -> server. Everything else lives in the library.
 #include "sse_server/config.hpp"
+#include "sse_server/config_report.hpp"
 #include "sse_server/health_probe.hpp"
 #include "sse_server/logging.hpp"
 #include "sse_server/process_limits.hpp"
@@ -25,7 +26,8 @@ database changes its API POSTs to the clients that subscribed to them.
 
   --config FILE    TOML configuration (every key documented in config/sse-server.toml);
                    without it, the defaults. SSE_SERVER_<SECTION>_<KEY> variables override.
-  --check-config   load and validate the configuration, print the result, exit
+  --check-config   load and validate the configuration, print the settings in force
+                   (secrets redacted), exit
   --health         ask the running daemon's /healthz (the port this configuration gives it);
                    exit 0 when it answers 200 within 2 s (a container's HEALTHCHECK)
   --version        print the version and exit
@@ -70,9 +72,13 @@ int main(int argc, char** argv)
     }
 
     try {
+        sse_server::refuse_unknown_variables(sse_server::process_environment_names());
         auto const env = sse_server::process_environment();
-        auto cfg = args.config_path ? sse_server::load_config(*args.config_path, env)
+        auto const load = [&] {
+            return args.config_path ? sse_server::load_config(*args.config_path, env)
                                     : sse_server::parse_config("", env);
+        };
+        auto cfg = load();
         if (args.health) {
             std::string problem;
             auto const where = sse_server::health_address(cfg);
@@ -85,12 +91,20 @@ int main(int argc, char** argv)
             return EXIT_FAILURE;
         }
         if (args.check_only) {
-            std::printf("configuration OK\n");
+            std::printf("%s\n# configuration OK\n",
+                        sse_server::effective_config_text(cfg).c_str());
+            if (auto const warning = sse_server::descriptor_warning(
+                    cfg.limits.max_connections, sse_server::raise_open_file_limit()))
+                (void)std::fprintf(stderr, "sse-server: warning: %s\n", warning->c_str());
             return EXIT_SUCCESS;
         }
         sse_server::setup_logging(cfg.log);
-        spdlog::info("open file limit: {}", sse_server::raise_open_file_limit());
-        sse_server::server daemon{std::move(cfg), true};
+        auto const open_files = sse_server::raise_open_file_limit();
+        spdlog::info("open file limit: {}", open_files);
+        if (auto const warning =
+                sse_server::descriptor_warning(cfg.limits.max_connections, open_files))
+            spdlog::warn("{}", *warning);
+        sse_server::server daemon{std::move(cfg), true, load};
         daemon.run();
         return EXIT_SUCCESS;
     } catch (sse_server::config_error const& e) {

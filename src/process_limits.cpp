@@ -1,5 +1,7 @@
 #include "sse_server/process_limits.hpp"
 
+#include <string>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
@@ -43,6 +45,20 @@ std::size_t open_descriptor_count()
 std::uint64_t descriptor_reserve(std::uint64_t limit)
 {
     return std::min<std::uint64_t>(64, limit / 8);
+}
+
+std::optional<std::string> descriptor_warning(std::uint64_t max_connections,
+                                              std::uint64_t open_file_limit)
+{
+    if (open_file_limit == 0)
+        return std::nullopt;
+    auto const streams = open_file_limit - descriptor_reserve(open_file_limit);
+    if (max_connections <= streams)
+        return std::nullopt;
+    return "limits.max_connections is " + std::to_string(max_connections) +
+           " but the open-file limit (" + std::to_string(open_file_limit) + ") leaves room for " +
+           std::to_string(streams) + " streams: raise LimitNOFILE / ulimit -n, or lower "
+           "limits.max_connections";
 }
 
 } // namespace sse_server

@@ -1,5 +1,7 @@
 #include "sse_server/server.hpp"
 
+#include "sse_server/config_report.hpp"
+#include "sse_server/logging.hpp"
 #include "sse_server/process_limits.hpp"
 #include "sse_server/systemd_notify.hpp"
 
@@ -17,15 +19,17 @@ namespace sse_server {
 std::chrono::milliseconds sweep_period(config const& cfg)
 {
     using std::chrono::milliseconds;
+    // Half the heartbeat: a period of at most 1/8 of it keeps heartbeats within [0.75, 1] of
+    // client.heartbeat apart (on_sweep).
     auto shortest = std::min({cfg.client.header_timeout, cfg.client.send_timeout,
-                              cfg.client.heartbeat, cfg.notify.idle_timeout});
+                              cfg.client.heartbeat / 2, cfg.notify.idle_timeout});
     if (cfg.client.max_lifetime > milliseconds::zero())
         shortest = std::min(shortest, cfg.client.max_lifetime);
     return std::clamp(shortest / 4, milliseconds(10), milliseconds(1000));
 }
 
-server::server(config cfg, bool handle_signals)
-    : cfg_(std::move(cfg)),
+server::server(config cfg, bool handle_signals, config_source reload_source)
+    : cfg_(std::move(cfg)), reload_source_(std::move(reload_source)),
       subscriptions_(cfg_.events.account),
       notify_handler_(cfg_, log_, stats_,
                       [this](auto verdict) { check_readiness(std::move(verdict)); }),
@@ -50,18 +54,16 @@ server::server(config cfg, bool handle_signals)
               },
               cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
-      revalidate_timer_(ioc_), shutdown_timer_(ioc_),
+      revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
 {
     if (handle_signals) {
         signals_.add(SIGTERM);
         signals_.add(SIGINT);
-        signals_.async_wait([this](error_code ec, int signal) {
-            if (ec)
-                return;
-            spdlog::info("signal {} received: stopping", signal);
-            begin_shutdown();
-        });
+        // Without a handler SIGHUP would end the daemon, and systemd would count that as a
+        // clean exit and not restart it.
+        signals_.add(SIGHUP);
+        do_wait_signal();
     }
     if (cfg_.listen.metrics) {
         // The notification port's sessions, limits and shutdown, with their own routes.
@@ -113,10 +115,11 @@ void server::run()
     notify_.run();
     if (metrics_)
         metrics_->run();
-    next_heartbeat_ = std::chrono::steady_clock::now() + heartbeat_tick();
     do_sweep();
     do_revalidate();
     systemd_notify("READY=1");
+    if (auto const every = watchdog_ping_interval())
+        do_watchdog(*every);
     spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
     ioc_.run();
     spdlog::info("sse-server stopped");
@@ -127,10 +130,62 @@ void server::stop()
     net::post(ioc_, [this] { begin_shutdown(); });
 }
 
-std::chrono::milliseconds server::heartbeat_tick() const
+void server::reload()
 {
-    // sweep_period_ is at most a quarter of client.heartbeat: this is at least that much.
-    return cfg_.client.heartbeat / 2 - sweep_period_;
+    net::post(ioc_, [this] { apply_reload(); });
+}
+
+void server::do_wait_signal()
+{
+    signals_.async_wait([this](error_code ec, int signal) {
+        if (ec)
+            return;
+        if (signal == SIGHUP) {
+            apply_reload();
+            return do_wait_signal();
+        }
+        spdlog::info("signal {} received: stopping", signal);
+        begin_shutdown();
+    });
+}
+
+// The ping comes from a timer on the loop itself: a loop that hangs stops pinging, and systemd
+// restarts the daemon.
+void server::do_watchdog(std::chrono::microseconds every)
+{
+    systemd_notify("WATCHDOG=1");
+    watchdog_timer_.expires_after(every);
+    watchdog_timer_.async_wait([this, every](error_code ec) {
+        // A ping already due when the last connection closed must not keep the loop alive.
+        if (!ec && (!stopping_ || connections_.size() > 0))
+            do_watchdog(every);
+    });
+}
+
+void server::apply_reload()
+{
+    if (stopping_)
+        return;
+    if (!reload_source_) {
+        spdlog::warn("reload: no configuration source; nothing changed");
+        return;
+    }
+    systemd_notify("RELOADING=1");
+    try {
+        auto const outcome = apply_reloadable(cfg_, reload_source_());
+        reconfigure_logging(cfg_.log);
+        for (auto const& key : outcome.need_restart)
+            spdlog::warn("reload: {} changed; it takes effect at the next restart", key);
+        std::string applied;
+        for (auto const& key : outcome.applied)
+            applied += (applied.empty() ? "" : ", ") + key;
+        spdlog::info("reloaded the configuration: {}",
+                     applied.empty() ? std::string("nothing to apply") : "applied " + applied);
+    } catch (config_error const& e) {
+        // Thrown by the loader: the running configuration was not touched.
+        spdlog::error("reload refused, the running configuration stays: {}", e.what());
+    }
+    systemd_notify("READY=1");
 }
 
 void server::do_sweep()
@@ -145,12 +200,14 @@ void server::on_sweep(error_code ec)
         return;
     auto const now = std::chrono::steady_clock::now();
     connections_.sweep(now);
-    // A stream that wrote nothing during a whole heartbeat tick gets a comment. A tick is due
-    // one sweep period before half a heartbeat and comes at most one period late, so ticks
-    // are at most half a heartbeat apart and no stream is silent for longer than a heartbeat.
-    if (!stopping_ && now >= next_heartbeat_) {
-        next_heartbeat_ = now + heartbeat_tick();
-        subscriptions_.for_each([this](subscriber& s) { s.keep_alive(heartbeat_); });
+    // A stream gets a comment once it has been quiet for a heartbeat less two sweep
+    // periods: its last write is known to within one period (the sweep that saw it), and the
+    // comment comes at most one period late. So an idle stream's comments come at most
+    // client.heartbeat apart, and at least 0.75 of it (a period is at most 1/8 of it).
+    if (!stopping_) {
+        auto const quiet_for = cfg_.client.heartbeat - 2 * sweep_period_;
+        subscriptions_.for_each(
+            [&](subscriber& s) { s.keep_alive(heartbeat_, now, quiet_for); });
         // Old history goes even when nothing is published.
         log_.expire();
     }
@@ -196,6 +253,7 @@ void server::begin_shutdown()
                                [this] {
                                    shutdown_timer_.cancel();
                                    sweep_timer_.cancel();
+                                   watchdog_timer_.cancel();
                                });
     // Lookups in flight complete as "unavailable", so their clients get a 503 and close.
     redis_.stop();
@@ -210,6 +268,7 @@ void server::on_shutdown_deadline(error_code ec)
     stop_notification_ports();
     auto const dropped = connections_.abort_all();
     sweep_timer_.cancel();
+    watchdog_timer_.cancel();
     spdlog::warn("shutdown timeout: closed the remaining connections; {} queued events were "
                  "not delivered",
                  dropped);

@@ -212,6 +212,7 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
 
     // From here on every published frame is queued behind the greeting, in order.
     state_ = state::streaming;
+    last_write_ = clock::now();
     svc_.subscriptions.subscribe(*this);
     subscribed_ = true;
     ++svc_.stats.connections;

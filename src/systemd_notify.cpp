@@ -34,4 +34,19 @@ bool systemd_notify(std::string_view state)
     return sent == static_cast<ssize_t>(state.size());
 }
 
+std::optional<std::chrono::microseconds> watchdog_ping_interval()
+{
+    char const* usec = std::getenv("WATCHDOG_USEC");
+    if (!usec)
+        return std::nullopt;
+    if (char const* pid = std::getenv("WATCHDOG_PID");
+        pid && std::strtoll(pid, nullptr, 10) != static_cast<long long>(::getpid()))
+        return std::nullopt; // meant for another process (one we were started by)
+    char* end = nullptr;
+    auto const value = std::strtoll(usec, &end, 10);
+    if (end == usec || *end != '\0' || value <= 0)
+        return std::nullopt;
+    return std::chrono::microseconds(value / 2);
+}
+
 } // namespace sse_server

@@ -16,16 +16,18 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 40> documented_keys = {
+constexpr std::array<std::string_view, 43> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
     "listen.reuse_port",
     "redis.url",
+    "redis.password_file",
     "redis.timeout",
     "auth.revalidate_interval",
     "auth.session.cookie",
     "auth.session.secrets",
+    "auth.session.secrets_file",
     "auth.session.key_prefix",
     "auth.session.user_id_pointer",
     "auth.api_key.key_prefix",
@@ -48,6 +50,7 @@ constexpr std::array<std::string_view, 40> documented_keys = {
     "replay.max_age",
     "replay.max_bytes",
     "notify.token",
+    "notify.token_file",
     "notify.max_body_bytes",
     "notify.idle_timeout",
     "log.level",

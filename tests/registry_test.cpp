@@ -27,7 +27,11 @@ public:
         frames.push_back(frame);
         return accepts;
     }
-    void keep_alive(frame_ptr const& comment) override { comments.push_back(comment); }
+    void keep_alive(frame_ptr const& comment, std::chrono::steady_clock::time_point,
+                    std::chrono::steady_clock::duration) override
+    {
+        comments.push_back(comment);
+    }
     void revalidate() override {}
 
     std::vector<frame_ptr> frames;

@@ -30,5 +30,16 @@ TEST(sweep_period, a_short_stream_lifetime_takes_part_and_zero_does_not)
     EXPECT_EQ(sweep_period(cfg), 75ms) << "a 300 ms lifetime ends at most 75 ms late";
 }
 
+TEST(sweep_period, is_at_most_an_eighth_of_the_heartbeat)
+{
+    // Heartbeats are due a heartbeat less two periods after the last write: a period of at
+    // most 1/8 keeps them at least 0.75 of client.heartbeat apart.
+    config cfg;
+    cfg.client.heartbeat = 4s;
+    EXPECT_EQ(sweep_period(cfg), 500ms);
+    cfg.client.heartbeat = 2s;
+    EXPECT_EQ(sweep_period(cfg), 250ms);
+}
+
 } // namespace
 } // namespace sse_server

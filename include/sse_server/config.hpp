@@ -47,12 +47,14 @@ struct redis_config
 {
     redis_url url;
     milliseconds timeout{2000};
+    std::string password_file; // its contents are url.password (the file's path, for reports)
 };
 
 struct session_auth_config
 {
     std::string cookie = "sid";
     std::vector<std::string> secrets; // empty: the cookie is the session id, unsigned
+    std::string secrets_file;         // its lines are `secrets` (the path, for reports)
     std::string key_prefix = "sess:";
     std::string user_id_pointer = "/userId";
 };
@@ -114,6 +116,7 @@ struct replay_config
 struct notify_config
 {
     std::string token; // empty: /notify is open to whoever reaches the port
+    std::string token_file; // its contents are `token` (the path, for reports)
     std::size_t max_body_bytes = 1048576;
     milliseconds idle_timeout{60000}; // keep-alive: between requests, and for one request
 };
@@ -183,6 +186,13 @@ using env_lookup = std::function<std::optional<std::string>(std::string const& n
 
 /** The real process environment (getenv). */
 env_lookup process_environment();
+
+/** The names of the process's environment variables that start with SSE_SERVER_. */
+std::vector<std::string> process_environment_names();
+
+/** Throws config_error naming the first of `names` (SSE_SERVER_* variables) that overrides no
+    key: a misspelt SSE_SERVER_NOTIFY_TOKEN must not leave /notify open unnoticed. */
+void refuse_unknown_variables(std::vector<std::string> const& names);
 
 /** Parses TOML text, applies `SSE_SERVER_<PATH>` overrides from `env`, validates.
     Throws config_error naming the key on unknown keys, wrong types and out-of-range values. */

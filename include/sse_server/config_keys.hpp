@@ -13,6 +13,7 @@ struct key_spec
 {
     std::string_view path;
     void (*apply)(config&, setting const&);
+    bool secret = false; // its value (or a password in it) is never repeated in a message
 };
 
 /** The one list of keys: the file, the environment and the unknown-key check all read it. */

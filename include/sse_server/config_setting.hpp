@@ -26,8 +26,9 @@ std::string describe(toml::node const& node);
 class setting
 {
 public:
-    setting(std::string_view key, toml::node const& node);
-    setting(std::string_view key, std::string const& variable, std::string value);
+    setting(std::string_view key, toml::node const& node, bool secret = false);
+    setting(std::string_view key, std::string const& variable, std::string value,
+            bool secret = false);
 
     [[noreturn]] void fail(std::string const& why) const;
 
@@ -42,11 +43,16 @@ public:
 
 private:
     std::int64_t integer() const;
+    // What a message shows of a value that is not what the key takes: the value itself,
+    // or only its type for a secret.
+    std::string shown(toml::node const& node) const;
+    std::string shown(std::string const& text) const;
     std::vector<std::string> texts_in(toml::node const& node) const;
 
     std::string where_;
     toml::node const* node_ = nullptr;
     std::optional<std::string> env_;
+    bool secret_ = false;
 };
 
 } // namespace sse_server

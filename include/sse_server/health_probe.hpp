@@ -7,7 +7,7 @@
 
 namespace sse_server {
 
-/** Where `sse-server --health` asks: the port that answers /healthz for this config, with a
+/** Where `sse-server --health` asks: listen.metrics when set, else listen.notify, with a
     wildcard listen address ("0.0.0.0", "::", "") turned into the matching loopback one. */
 host_port health_address(config const& cfg);
 

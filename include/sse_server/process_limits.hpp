@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace sse_server {
 
@@ -19,5 +21,11 @@ std::size_t open_descriptor_count();
     readiness, /notify) and Redis keep working when clients take all the others: 64, or an
     eighth of a small limit. */
 std::uint64_t descriptor_reserve(std::uint64_t limit);
+
+/** What to tell the operator when limits.max_connections cannot be reached because the
+    open-file limit (minus the reserve) is lower; nothing when it can, or the limit is unknown
+    (0). */
+std::optional<std::string> descriptor_warning(std::uint64_t max_connections,
+                                              std::uint64_t open_file_limit);
 
 } // namespace sse_server

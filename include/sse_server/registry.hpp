@@ -2,6 +2,7 @@
 
 #include "sse_server/event.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <unordered_map>
@@ -22,8 +23,11 @@ public:
         the frame was queued (not when the stream is ending, catching up or just closed).
         Must not unsubscribe or destroy anything synchronously: the registry may be iterating. */
     virtual bool send(frame_ptr const& frame) = 0;
-    /** Sends `comment` when nothing was written since the previous call (heartbeats). */
-    virtual void keep_alive(frame_ptr const& comment) = 0;
+    /** Sends `comment` (a heartbeat) when nothing was queued to the stream for `quiet_for`
+        up to `now`. Called once per sweep: a write since the previous call counts as made
+        at `now`. */
+    virtual void keep_alive(frame_ptr const& comment, std::chrono::steady_clock::time_point now,
+                            std::chrono::steady_clock::duration quiet_for) = 0;
     /** Checks its credentials again; ends the stream when they are gone. */
     virtual void revalidate() = 0;
 };

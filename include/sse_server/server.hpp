@@ -19,13 +19,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <optional>
 
 namespace sse_server {
 
 /** How often one sweep checks every connection's deadlines (header, send, notify idle, a
-    stream's lifetime) and the heartbeats: a quarter of the shortest of those timeouts, within
-    [10 ms, 1 s]. */
+    stream's lifetime) and the heartbeats: a quarter of the shortest of those timeouts (half
+    the heartbeat counting as one), within [10 ms, 1 s]. */
 std::chrono::milliseconds sweep_period(config const& cfg);
 
 /** The daemon: owns the configuration, the registry, the event log, the Redis client, the
@@ -37,8 +38,14 @@ std::chrono::milliseconds sweep_period(config const& cfg);
 class server
 {
 public:
-    /** Binds every port; throws std::runtime_error when one cannot be bound. */
-    explicit server(config cfg, bool handle_signals = false);
+    /** Where a reload reads the configuration again: the file and environment the daemon
+        started with. Throws config_error for a bad one. */
+    using config_source = std::function<config()>;
+
+    /** Binds every port; throws std::runtime_error when one cannot be bound. With
+        `handle_signals`, SIGTERM and SIGINT stop it and, given a `reload_source`, SIGHUP
+        reloads. */
+    explicit server(config cfg, bool handle_signals = false, config_source reload_source = {});
     ~server();
     server(server const&) = delete;
     server& operator=(server const&) = delete;
@@ -48,6 +55,11 @@ public:
     /** Graceful stop, safe from any thread: stop accepting, end every stream cleanly, and
         close whatever is left after server.shutdown_timeout. */
     void stop();
+    /** Reads the configuration again and applies, under open streams, what can change that
+        way (log level and format, session secrets, notify token, limits, CORS origins); a key
+        that needs a restart is logged as such, an invalid configuration refused and the
+        running one kept. Safe from any thread; what SIGHUP does. */
+    void reload();
 
     tcp::endpoint clients_endpoint() const { return clients_.local_endpoint(); }
     tcp::endpoint notify_endpoint() const { return notify_.local_endpoint(); }
@@ -55,11 +67,13 @@ public:
     std::optional<tcp::endpoint> metrics_endpoint() const;
 
 private:
-    std::chrono::milliseconds heartbeat_tick() const;
     void do_sweep();
     void on_sweep(error_code ec);
     void do_revalidate();
     void on_revalidate(error_code ec);
+    void do_wait_signal();
+    void do_watchdog(std::chrono::microseconds every);
+    void apply_reload();
     void begin_shutdown();
     void on_shutdown_deadline(error_code ec);
     void stop_notification_ports();
@@ -67,6 +81,7 @@ private:
     void check_readiness(std::function<void(bool, std::string)> verdict);
 
     config cfg_;
+    config_source reload_source_;
     metrics stats_;
     registry subscriptions_;
     // What sessions and the handler use; forwards to memory_log_ or redis_log_ (declared after
@@ -116,9 +131,9 @@ private:
     net::signal_set signals_;
     net::steady_timer sweep_timer_;
     std::chrono::milliseconds sweep_period_;
-    std::chrono::steady_clock::time_point next_heartbeat_;
     net::steady_timer revalidate_timer_;
     net::steady_timer shutdown_timer_;
+    net::steady_timer watchdog_timer_;
     frame_ptr heartbeat_;
     bool stopping_ = false;
 };

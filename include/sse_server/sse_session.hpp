@@ -71,7 +71,8 @@ public:
     std::string const& user_id() const override { return user_id_; }
     std::vector<std::string> const& events() const override { return events_; }
     bool send(frame_ptr const& frame) override;
-    void keep_alive(frame_ptr const& comment) override;
+    void keep_alive(frame_ptr const& comment, clock::time_point now,
+                    clock::duration quiet_for) override;
     void revalidate() override;
 
     // connection
@@ -139,7 +140,8 @@ private:
     bool subscribed_ = false;
     bool flush_requested_ = false;
     bool waiting_writable_ = false;
-    bool wrote_since_tick_ = false;
+    bool wrote_since_sweep_ = false;
+    clock::time_point last_write_{}; // as the sweeps see it: heartbeats are due from here
     // Resuming: while catching up, frames come from the event log, in order, as the queue
     // drains; live frames are skipped because the log holds them too.
     bool catching_up_ = false;

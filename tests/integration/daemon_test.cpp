@@ -1,4 +1,5 @@
 // The sse-server binary itself: command line, configuration, logs, signals.
+#include "sse_server/credentials.hpp"
 #include "sse_server/process_limits.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
@@ -207,6 +208,102 @@ TEST(daemon, health_asks_the_notification_port_the_configuration_gives)
     daemon_process gone{toml, {"--health"}, {}, false};
     EXPECT_EQ(gone.wait_exit(10s), 1) << gone.output();
     EXPECT_NE(gone.output().find("unhealthy"), std::string::npos) << gone.output();
+}
+
+TEST(daemon, a_misspelt_variable_stops_the_start_naming_it)
+{
+    // A typo in SSE_SERVER_NOTIFY_TOKEN would otherwise leave /notify open without a word.
+    daemon_process check{"", {"--check-config"}, {{"SSE_SERVER_NOTIFY_TOKN", "s3cret"}}, false};
+    EXPECT_EQ(check.wait_exit(10s), 1);
+    EXPECT_NE(check.output().find("SSE_SERVER_NOTIFY_TOKN: no such setting"), std::string::npos)
+        << check.output();
+    EXPECT_EQ(check.output().find("s3cret"), std::string::npos) << check.output();
+}
+
+TEST(daemon, check_config_prints_the_settings_in_force_with_secrets_redacted)
+{
+    daemon_process check{"[redis]\nurl = \"redis://:pa55word@127.0.0.1:6379/0\"\n"
+                         "[notify]\ntoken = \"tok3n-value\"\n",
+                         {"--check-config"},
+                         {{"SSE_SERVER_CLIENT_HEARTBEAT", "20s"},
+                          {"SSE_SERVER_AUTH_SESSION_SECRETS", R"(["hmac-secret"])"}},
+                         false};
+    EXPECT_EQ(check.wait_exit(10s), 0) << check.output();
+    auto const out = check.output();
+    EXPECT_NE(out.find("[client]\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("heartbeat = \"20s\"\n"), std::string::npos) << "the override in force\n"
+                                                                   << out;
+    EXPECT_NE(out.find("url = \"redis://:<redacted>@127.0.0.1:6379/0\""), std::string::npos) << out;
+    EXPECT_NE(out.find("token = \"<redacted>\""), std::string::npos) << out;
+    for (auto const* secret : {"pa55word", "tok3n-value", "hmac-secret"})
+        EXPECT_EQ(out.find(secret), std::string::npos) << secret << " shown in\n" << out;
+}
+
+TEST(daemon, warns_at_start_when_max_connections_exceeds_the_open_file_limit)
+{
+    redis_server redis;
+    daemon_process d{config_for(redis, "[limits]\nmax_connections = 5000\n"), {}, {}, true, 1024};
+    EXPECT_TRUE(d.wait_for_output("limits.max_connections is 5000", 10s)) << d.output();
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(20s), 0);
+}
+
+TEST(daemon, sighup_reloads_the_log_level_and_a_secret_under_live_streams)
+{
+    redis_server redis;
+    redis.set("sess:abc", R"({"userId":1})");
+    auto const with = [&](std::string const& level, std::string const& secret,
+                          std::string const& extra = "") {
+        return config_for(redis, "[log]\nlevel = \"" + level + "\"\n[auth.session]\nsecrets = [\"" +
+                                     secret + "\"]\n" + extra);
+    };
+    auto const cookie = [](std::string const& secret) {
+        return header_list{{"Cookie", "sid=" + sign_cookie("abc", secret)}};
+    };
+    daemon_process d{with("info", "old-secret")};
+    sse_stream live{d.clients_port(), "/events?events=orders", cookie("old-secret")};
+    ASSERT_EQ(live.status(), 200);
+    ASSERT_TRUE(live.next_event()); // connected
+
+    std::ofstream(d.config_path(), std::ios::trunc) << with("debug", "new-secret");
+    d.signal(SIGHUP);
+    ASSERT_TRUE(d.wait_for_output(
+        "reloaded the configuration: applied auth.session.secrets, log.level", 10s))
+        << d.output();
+
+    // The stream opened before the reload stays open and gets what follows.
+    auto const body = R"({"name":"orders","type":"update","id":1})";
+    ASSERT_EQ(post_notify(d.notify_port(), body).status, 202);
+    auto const e = live.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->data, body);
+    // New connections see the new secret only; debug lines now appear.
+    sse_stream refused{d.clients_port(), "/events", cookie("old-secret")};
+    EXPECT_EQ(refused.status(), 401);
+    sse_stream accepted{d.clients_port(), "/events", cookie("new-secret")};
+    EXPECT_EQ(accepted.status(), 200);
+    EXPECT_TRUE(d.wait_for_output(" debug client ", 10s)) << d.output();
+
+    // A key that needs a restart is named; an invalid file is refused and changes nothing.
+    std::ofstream(d.config_path(), std::ios::trunc)
+        << with("debug", "new-secret", "[client]\npath = \"/stream\"\n");
+    d.signal(SIGHUP);
+    EXPECT_TRUE(d.wait_for_output("reload: client.path changed; it takes effect at the next restart",
+                                  10s))
+        << d.output();
+    std::ofstream(d.config_path(), std::ios::trunc) << "[client]\nhartbeat = \"5s\"\n";
+    d.signal(SIGHUP);
+    EXPECT_TRUE(d.wait_for_output("reload refused, the running configuration stays: "
+                                  "client.hartbeat: unknown key",
+                                  10s))
+        << d.output();
+    sse_stream still{d.clients_port(), "/events", cookie("new-secret")};
+    EXPECT_EQ(still.status(), 200) << "the running configuration is kept";
+    ASSERT_EQ(post_notify(d.notify_port(), body).status, 202);
+    EXPECT_TRUE(live.next_event()) << "the first stream is still open";
+
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(20s), 0);
 }
 
 } // namespace

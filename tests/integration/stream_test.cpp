@@ -350,6 +350,20 @@ TEST_F(stream_test, idle_streams_get_heartbeat_comments)
     EXPECT_GE(a.comments(), 2u);
 }
 
+TEST_F(stream_test, heartbeats_of_an_idle_stream_come_no_closer_than_three_quarters_apart)
+{
+    // client.heartbeat = 400 ms: comments are due 0.75 to 1 heartbeat apart (300–400 ms), so
+    // 3 s hold at most 3000 / 300 + 2 of them, counting one delayed on its way at either end.
+    // (They used to come every tick of half a heartbeat less a sweep: some 30 in 3 s.)
+    auto cfg = test_config(redis_);
+    cfg.client.heartbeat = std::chrono::milliseconds(400);
+    start(cfg);
+    auto a = open("/events", alice());
+    EXPECT_FALSE(a.next_event(3000ms));
+    EXPECT_LE(a.comments(), 12u);
+    EXPECT_GE(a.comments(), 3u) << "an idle stream still gets its heartbeats";
+}
+
 TEST_F(stream_test, idle_streams_outlive_the_send_timeout)
 {
     // The send timeout bounds writes only; a quiet client is not a stalled one.

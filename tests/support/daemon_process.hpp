@@ -33,6 +33,8 @@ public:
 
     std::uint16_t clients_port() const { return clients_port_; }
     std::uint16_t notify_port() const { return notify_port_; }
+    /** The config file it was started with (a reload test rewrites it). */
+    std::filesystem::path config_path() const { return dir_ / "sse-server.toml"; }
 
     void signal(int sig);
     /** The exit code once it exits within `timeout`; empty if it is still running. A death by

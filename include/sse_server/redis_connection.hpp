@@ -34,6 +34,8 @@ private:
 
     void arm(wait_type type);
     void on_ready(wait_type type, error_code ec);
+    void write_now();
+    void on_write_turn();
 
     static void add_read(void* data);
     static void del_read(void* data);
@@ -45,6 +47,8 @@ private:
     bool want_write = false;
     bool read_armed = false;
     bool write_armed = false;
+    bool write_posted = false; // a write at the end of this loop turn is queued
+    bool writing = false;      // inside redisAsyncHandleWrite
 };
 
 } // namespace sse_server

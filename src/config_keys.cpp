@@ -320,6 +320,8 @@ constexpr key_spec key_table[] = {
      }},
     {"server.shutdown_timeout",
      [](config& c, setting const& v) { c.server.shutdown_timeout = v.positive_duration(); }},
+    {"server.drain_period",
+     [](config& c, setting const& v) { c.server.drain_period = v.duration(); }},
     {"cluster.mode",
      [](config& c, setting const& v) {
          auto const redis = v.text_in({"standalone", "redis"}) == "redis";

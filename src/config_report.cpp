@@ -80,7 +80,7 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
 {
     auto const number = [](std::size_t n) { return std::to_string(n); };
     auto const secrets = redact && !c.auth.session.secrets.empty()
-                             ? "[" + toml_string(redacted) + "]"
+                             ? strings({std::string(redacted)})
                              : strings(c.auth.session.secrets);
     char const* const formats[] = {"text", "json", "journal"};
     return {
@@ -123,6 +123,7 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"log.level", toml_string(c.log.level)},
         {"log.format", toml_string(formats[static_cast<int>(c.log.format)])},
         {"server.shutdown_timeout", duration(c.server.shutdown_timeout)},
+        {"server.drain_period", duration(c.server.drain_period)},
         {"cluster.mode", toml_string(c.cluster.mode == cluster_mode::redis ? "redis" : "standalone")},
         {"cluster.stream", toml_string(c.cluster.stream)},
         {"cluster.max_len", number(c.cluster.max_len)},

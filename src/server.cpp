@@ -37,8 +37,8 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
                        [this](auto verdict) { check_readiness(std::move(verdict)); },
                        notify_routes::health_only),
       client_services_{cfg_,    subscriptions_, log_,    auth_,
-                       stats_,  connections_,   flushes_, random_,
-                       open_client_sessions_},
+                       stats_,  warnings_,      connections_, flushes_,
+                       random_, open_client_sessions_},
       notify_services_{cfg_, notify_handler_, connections_},
       metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
@@ -200,6 +200,9 @@ void server::on_sweep(error_code ec)
         return;
     auto const now = std::chrono::steady_clock::now();
     connections_.sweep(now);
+    for (auto const& held : warnings_.take_expired(now))
+        spdlog::warn("{} (×{} more in the last {} s)", held.kind, held.count,
+                     std::chrono::duration_cast<std::chrono::seconds>(warnings_.window()).count());
     // A stream gets a comment once it has been quiet for a heartbeat less two sweep
     // periods: its last write is known to within one period (the sweep that saw it), and the
     // comment comes at most one period late. So an idle stream's comments come at most
@@ -246,6 +249,18 @@ void server::begin_shutdown()
     // connection.
     signals_.cancel();
     revalidate_timer_.cancel();
+    // The streams end at random times over the drain period (sse_session::shut_down), each
+    // when a sweep sees its time: sweeps 16 times per period, or the drain would come in
+    // steps of a whole sweep period (a second by default).
+    if (cfg_.server.drain_period > milliseconds::zero()) {
+        auto const finer = std::clamp(cfg_.server.drain_period / 16, milliseconds(10),
+                                      sweep_period_);
+        if (finer < sweep_period_) {
+            sweep_period_ = finer;
+            sweep_timer_.cancel(); // the pending sweep returns; this one takes its place
+            do_sweep();
+        }
+    }
 
     shutdown_timer_.expires_after(cfg_.server.shutdown_timeout);
     shutdown_timer_.async_wait([this](error_code ec) { on_shutdown_deadline(ec); });

@@ -154,7 +154,9 @@ void sse_session::on_authenticated(auth_result result)
     switch (result.result) {
     case auth_result::outcome::unavailable:
         svc_.stats.auth.inc("unavailable");
-        spdlog::warn("client {}: authentication unavailable: {}", fmt::streamed(peer_), result.reason);
+        if (svc_.warnings.admit("streams refused: authentication unavailable", clock::now()))
+            spdlog::warn("client {}: authentication unavailable: {}", fmt::streamed(peer_),
+                         result.reason);
         return refuse(http::status::service_unavailable, "authentication unavailable");
     case auth_result::outcome::unauthorized:
         svc_.stats.auth.inc("unauthorized");

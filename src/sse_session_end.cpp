@@ -3,6 +3,8 @@
 #include "sse_server/sse_session.hpp"
 
 #include "sse_server/metrics.hpp"
+#include "sse_server/sse_frame.hpp"
+#include "sse_server/stream_response.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -58,8 +60,15 @@ void sse_session::on_hangup(error_code ec)
 
 void sse_session::shut_down()
 {
-    if (state_ == state::streaming)
-        return finish("shutdown");
+    if (state_ == state::streaming) {
+        auto const delay = drain_delay(svc_.cfg.server.drain_period,
+                                       svc_.cfg.server.shutdown_timeout, svc_.random);
+        if (delay <= milliseconds::zero())
+            return finish("shutdown");
+        // The sweep ends it when its turn comes (check_deadline).
+        end_of_life_ = clock::now() + delay;
+        return;
+    }
     if (state_ == state::reading)
         close(nullptr);
     // authenticating: the stopped Redis client completes the lookup, which answers 503;
@@ -83,6 +92,8 @@ void sse_session::check_deadline(clock::time_point now)
         // Ends as at shutdown: the client reconnects with its Last-Event-ID, perhaps to a
         // daemon started since, and resumes where it was.
         end_of_life_ = clock::time_point::max();
+        if (svc_.connections.stopping())
+            return finish("shutdown");
         spdlog::debug("client {}: stream reached its lifetime, ending it", fmt::streamed(peer_));
         finish("max_lifetime");
     }
@@ -105,6 +116,11 @@ void sse_session::finish(char const* reason)
         return;
     state_ = state::finishing;
     close_reason_ = reason;
+    // The last frame of a stream ended by a shutdown: its client waits a little longer, and a
+    // little differently from the others, before it reconnects.
+    if (std::string_view(reason) == "shutdown")
+        queue_.push(std::make_shared<std::string const>(
+            format_retry(farewell_retry(svc_.cfg.client.retry, svc_.random))));
     if (!waiting_writable_)
         do_write();
 }

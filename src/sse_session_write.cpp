@@ -27,8 +27,9 @@ bool sse_session::send(frame_ptr const& frame)
     auto const pending = queue_.pending_bytes();
     if (pending > 0 && pending + frame->size() > svc_.cfg.client.max_pending_bytes) {
         ++svc_.stats.slow_consumer_closes;
-        spdlog::warn("client {}: closed as too slow ({} bytes pending)", fmt::streamed(peer_),
-                     pending);
+        if (svc_.warnings.admit("streams closed as too slow", clock::now()))
+            spdlog::warn("client {}: closed as too slow ({} bytes pending)", fmt::streamed(peer_),
+                         pending);
         close("slow_consumer");
         return false;
     }
@@ -106,8 +107,9 @@ bool sse_session::take_replay(replay_batch batch)
         // The backlog was evicted before this client could read it: it reconnects and gets
         // resync, instead of silently missing events.
         ++svc_.stats.slow_consumer_closes;
-        spdlog::warn("client {}: closed, too slow to catch up with the replay",
-                     fmt::streamed(peer_));
+        if (svc_.warnings.admit("streams closed as too slow to catch up", clock::now()))
+            spdlog::warn("client {}: closed, too slow to catch up with the replay",
+                         fmt::streamed(peer_));
         close("slow_consumer");
         return false;
     }

@@ -116,4 +116,20 @@ milliseconds stream_lifetime(milliseconds max_lifetime, std::mt19937_64& random)
     return milliseconds{draw(random)};
 }
 
+milliseconds drain_delay(milliseconds drain_period, milliseconds shutdown_timeout,
+                         std::mt19937_64& random)
+{
+    auto const drain = std::min(drain_period, shutdown_timeout / 2);
+    if (drain <= milliseconds::zero())
+        return milliseconds::zero();
+    std::uniform_int_distribution<milliseconds::rep> draw{0, drain.count()};
+    return milliseconds{draw(random)};
+}
+
+milliseconds farewell_retry(milliseconds retry, std::mt19937_64& random)
+{
+    std::uniform_int_distribution<milliseconds::rep> draw{retry.count(), 2 * retry.count()};
+    return milliseconds{draw(random)};
+}
+
 } // namespace sse_server

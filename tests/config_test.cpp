@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 43> documented_keys = {
+constexpr std::array<std::string_view, 44> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
@@ -56,6 +56,7 @@ constexpr std::array<std::string_view, 43> documented_keys = {
     "log.level",
     "log.format",
     "server.shutdown_timeout",
+    "server.drain_period",
     "cluster.mode",
     "cluster.stream",
     "cluster.max_len",

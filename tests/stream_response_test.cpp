@@ -134,5 +134,35 @@ TEST(stream_lifetime, zero_means_no_lifetime)
         EXPECT_EQ(stream_lifetime(0ms, random), 0ms);
 }
 
+TEST(drain_delay, spreads_over_the_drain_period_capped_at_half_the_shutdown_timeout)
+{
+    std::mt19937_64 random(std::random_device{}());
+    std::set<milliseconds::rep> delays;
+    for (int i = 0; i < 1000; ++i) {
+        auto const delay = drain_delay(2s, 10s, random);
+        EXPECT_GE(delay, 0ms);
+        EXPECT_LE(delay, 2s);
+        delays.insert(delay.count());
+        EXPECT_LE(drain_delay(2s, 1s, random), 500ms) << "the last ones still end before the deadline";
+    }
+    EXPECT_GT(delays.size(), 700u) << "1 000 draws over 2 001 values: about 787 distinct";
+    EXPECT_LT(milliseconds{*delays.begin()}, 100ms);
+    EXPECT_GT(milliseconds{*delays.rbegin()}, 1900ms);
+    EXPECT_EQ(drain_delay(0ms, 10s, random), 0ms) << "0: every stream ends at once";
+}
+
+TEST(farewell_retry, is_drawn_between_the_retry_and_twice_it)
+{
+    std::mt19937_64 random(std::random_device{}());
+    std::set<milliseconds::rep> values;
+    for (int i = 0; i < 1000; ++i) {
+        auto const retry = farewell_retry(3s, random);
+        EXPECT_GE(retry, 3s);
+        EXPECT_LE(retry, 6s);
+        values.insert(retry.count());
+    }
+    EXPECT_GT(values.size(), 750u) << "1 000 draws over 3 001 values: about 850 distinct";
+}
+
 } // namespace
 } // namespace sse_server

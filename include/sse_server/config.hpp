@@ -137,6 +137,8 @@ struct log_config
 struct server_config
 {
     milliseconds shutdown_timeout{10000};
+    // Streams end spread over this after SIGTERM (at most half of shutdown_timeout); 0 = at once.
+    milliseconds drain_period{2000};
 };
 
 enum class cluster_mode

@@ -8,6 +8,7 @@
 #include "sse_server/redis_event_log.hpp"
 #include "sse_server/flush_scheduler.hpp"
 #include "sse_server/listener.hpp"
+#include "sse_server/log_limiter.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/net.hpp"
 #include "sse_server/notify_handler.hpp"
@@ -83,6 +84,7 @@ private:
     config cfg_;
     config_source reload_source_;
     metrics stats_;
+    log_limiter warnings_{std::chrono::seconds(10)}; // per-client warnings, summarised
     registry subscriptions_;
     // What sessions and the handler use; forwards to memory_log_ or redis_log_ (declared after
     // the io_context, since the Redis one holds Asio objects).

@@ -6,6 +6,7 @@
 #include "sse_server/event_log.hpp"
 #include "sse_server/flush_scheduler.hpp"
 #include "sse_server/frame_queue.hpp"
+#include "sse_server/log_limiter.hpp"
 #include "sse_server/net.hpp"
 #include "sse_server/registry.hpp"
 #include "sse_server/request_reader.hpp"
@@ -35,6 +36,7 @@ struct client_services
     event_log& log;
     authenticator& auth;
     metrics& stats;
+    log_limiter& warnings; // what 100 000 clients could each trigger is logged once per window
     connection_manager& connections;
     flush_scheduler& flushes;
     std::mt19937_64& random; // origins of clients that announce none

@@ -46,4 +46,15 @@ std::string random_origin(std::mt19937_64& random);
     otherwise. */
 milliseconds stream_lifetime(milliseconds max_lifetime, std::mt19937_64& random);
 
+/** How long after SIGTERM one stream ends: drawn uniformly in [0, drain], `drain` being
+    server.drain_period capped at half of server.shutdown_timeout (so that the last streams
+    still end cleanly before the deadline). A restart then sends its clients back over the
+    period, not all at once against Redis and the application. */
+milliseconds drain_delay(milliseconds drain_period, milliseconds shutdown_timeout,
+                         std::mt19937_64& random);
+
+/** The `retry:` a stream ended by a shutdown gets last: drawn uniformly in [retry, 2 × retry],
+    so that its clients' reconnects spread further. */
+milliseconds farewell_retry(milliseconds retry, std::mt19937_64& random);
+
 } // namespace sse_server

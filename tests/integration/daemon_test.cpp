@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace sse_server::test {
@@ -304,6 +305,79 @@ TEST(daemon, sighup_reloads_the_log_level_and_a_secret_under_live_streams)
 
     d.signal(SIGTERM);
     EXPECT_EQ(d.wait_exit(20s), 0);
+}
+
+TEST(daemon, a_redis_outage_logs_one_warning_and_a_count_not_one_line_per_refused_client)
+{
+    redis_server redis;
+    redis.set("apikey:k1", "u1");
+    daemon_process d{config_for(redis)};
+    redis.stop();
+    constexpr int clients = 40;
+    for (int i = 0; i < clients; ++i) {
+        sse_stream refused{d.clients_port(), "/events", {{"X-API-Key", "k1"}}};
+        ASSERT_EQ(refused.status(), 503);
+    }
+    // The rest of the window's refusals come as one summary when the 10 s window ends.
+    ASSERT_TRUE(d.wait_for_output("streams refused: authentication unavailable (×" +
+                                      std::to_string(clients - 1) + " more in the last 10 s)",
+                                  30s))
+        << d.output();
+    auto const out = d.output();
+    std::size_t lines = 0;
+    for (auto at = out.find("authentication unavailable: "); at != std::string::npos;
+         at = out.find("authentication unavailable: ", at + 1))
+        ++lines;
+    EXPECT_EQ(lines, 1u) << out;
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(20s), 0);
+}
+
+TEST(daemon, sigterm_ends_streams_spread_over_the_drain_period_each_with_its_own_last_retry)
+{
+    redis_server redis;
+    redis.set("sess:s", R"({"userId":1})");
+    daemon_process d{config_for(redis, "[server]\ndrain_period = \"1s\"\n[client]\nretry = \"1s\"\n"
+                                       "[limits]\nmax_connections_per_user = 100\n")};
+    constexpr int count = 20;
+    std::vector<std::unique_ptr<sse_stream>> streams;
+    for (int i = 0; i < count; ++i) {
+        streams.push_back(std::make_unique<sse_stream>(d.clients_port(), "/events",
+                                                       header_list{{"Cookie", "sid=s"}}));
+        ASSERT_EQ(streams.back()->status(), 200);
+        ASSERT_TRUE(streams.back()->next_event_named("connected"));
+    }
+    d.signal(SIGTERM);
+    // The notification port answers until the last stream is closed: the open streams are
+    // seen going down one by one, not from 20 straight to none.
+    bool seen_between = false;
+    for (auto open = count; open > 0;) {
+        std::string text;
+        try {
+            text = http_request(d.notify_port(), "GET", "/metrics").body;
+        } catch (std::exception const&) {
+            break; // the port closed with the last stream
+        }
+        std::string_view const gauge = "\nsse_server_connections ";
+        auto const at = text.find(gauge);
+        if (at == std::string::npos)
+            break;
+        open = std::stoi(text.substr(at + gauge.size()));
+        seen_between = seen_between || (open > 0 && open < count);
+    }
+    EXPECT_TRUE(seen_between) << d.output();
+    std::set<long> retries;
+    for (auto& s : streams) {
+        while (s->next_event()) {
+        }
+        ASSERT_TRUE(s->retry_ms());
+        EXPECT_GE(*s->retry_ms(), 1000) << "the last retry: is at least client.retry";
+        EXPECT_LE(*s->retry_ms(), 2000) << "and at most twice it";
+        retries.insert(*s->retry_ms());
+        EXPECT_TRUE(s->ends_cleanly());
+    }
+    EXPECT_GT(retries.size(), 1u) << "each stream draws its own";
+    EXPECT_EQ(d.wait_exit(20s), 0) << d.output();
 }
 
 } // namespace

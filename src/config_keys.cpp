@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <system_error>
 
 // Each key's reader: the checks particular to one key, then where its value goes.
 
@@ -152,11 +152,12 @@ std::string stream_key_in(setting const& value)
 // message, never what the file holds.
 std::string secret_file_in(setting const& value)
 {
-    constexpr std::size_t max_size = 64 * 1024;
+    constexpr std::size_t max_size = std::size_t{64} * 1024;
     auto const path = value.text();
     std::ifstream in{path, std::ios::binary};
     if (!in)
-        value.fail("cannot read " + in_quotes(path) + ": " + std::strerror(errno));
+        value.fail("cannot read " + in_quotes(path) + ": " +
+                   std::generic_category().message(errno));
     std::string text(max_size + 1, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     if (in.bad())

@@ -18,7 +18,7 @@ std::string toml_string(std::string_view text)
             out += c;
         } else if (byte < 0x20 || byte == 0x7f) {
             char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", unsigned{byte});
+            (void)std::snprintf(buf, sizeof buf, "\\u%04x", unsigned{byte});
             out += buf;
         } else {
             out += c;

@@ -77,9 +77,13 @@ void redis_client::async_command(std::vector<std::string> const& args, callback 
     // While a connection is being set up the command waits on it, queued behind the
     // handshake (a daemon that just started should not refuse its first clients); between
     // attempts there is no connection to wait on.
+    // Why it is not connected ("connection refused", Redis's answer to a wrong password) goes
+    // with the refusal, so that /readyz says what the log says.
     if (!conn_ || !conn_->ctx)
-        return fail_soon(
-            unavailable_reply(stopped_ ? "redis client stopped" : "redis not connected"));
+        return fail_soon(unavailable_reply(
+            stopped_ ? "redis client stopped"
+                     : "redis not connected" +
+                           (last_error_.empty() ? std::string() : ": " + last_error_)));
 
     auto const id = next_id_++;
     if (send_argv(conn_->ctx, &redis_client::on_reply, to_privdata(id), args) != REDIS_OK)

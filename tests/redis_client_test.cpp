@@ -292,7 +292,8 @@ TEST(redis_client, commands_while_redis_is_down_complete_at_once_as_unavailable)
 
     ASSERT_TRUE(result.has_value());
     EXPECT_EQ(result->type, kind::unavailable);
-    EXPECT_EQ(result->text, "redis not connected");
+    EXPECT_EQ(result->text, "redis not connected: connection refused")
+        << "the refusal says why, as /readyz shows it";
 }
 
 TEST(redis_client, stop_fails_pending_commands_and_lets_run_return)

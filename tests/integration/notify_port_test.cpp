@@ -164,6 +164,25 @@ TEST_F(notify_port_test, unknown_paths_and_methods_get_404_and_405)
     EXPECT_NE(m.find("sse_server_notify_requests_refused_total{status=\"405\"} 2"), std::string::npos) << m;
 }
 
+TEST(notify_port, readyz_gives_the_reason_redis_refused_such_as_a_wrong_password)
+{
+    redis_server redis{"right-password"};
+    auto cfg = test_config(redis);
+    cfg.redis.url.password = "wrong-password";
+    running_server server{cfg};
+    // What the log says ("authentication failed"), not only "not connected". Readiness has
+    // no push signal: polled until the first refusal is known.
+    http_response answer;
+    auto const deadline = std::chrono::steady_clock::now() + 10s;
+    do
+        answer = http_request(server.notify_port(), "GET", "/readyz");
+    while (answer.body.find("authentication failed") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(answer.status, 503);
+    EXPECT_NE(answer.body.find("authentication failed"), std::string::npos) << answer.body;
+    EXPECT_EQ(answer.body.find("wrong-password"), std::string::npos) << "never the password";
+}
+
 TEST_F(notify_port_test, healthz_and_readyz_follow_the_process_and_redis)
 {
     start();

@@ -50,7 +50,10 @@ public:
         ++received;
         return true;
     }
-    void keep_alive(frame_ptr const&) override {}
+    void keep_alive(frame_ptr const&, std::chrono::steady_clock::time_point,
+                    std::chrono::steady_clock::duration) override
+    {
+    }
     void revalidate() override {}
 
     std::size_t received = 0;

@@ -37,6 +37,8 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=bench/scenarios.sh
 source bench/scenarios.sh
+# shellcheck source=bench/loopback.sh
+source bench/loopback.sh
 # shellcheck source=bench/cluster_lib.sh
 source bench/cluster_lib.sh
 

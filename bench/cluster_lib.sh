@@ -72,30 +72,6 @@ cleanup() {
     return 0
 }
 
-port_taken=" "
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$(( 20000 + RANDOM % 12000 ))
-        [[ $port_taken == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            port_taken+="$p "
-            echo "$p"
-            return 0
-        fi
-    done
-    echo "bench/cluster.sh: no free loopback port found" >&2
-    return 1
-}
-
-wait_http() { # $1: URL; $2: pid that must stay alive
-    for _ in $(seq 200); do
-        kill -0 "$2" 2>/dev/null || return 1
-        curl -sf -m 1 "$1" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 # The bus starts empty for every run, so that one run's entries cannot weigh on the next.
 reset_bus() {

@@ -24,6 +24,8 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=bench/scenarios.sh
 source bench/scenarios.sh
+# shellcheck source=bench/loopback.sh
+source bench/loopback.sh
 
 usage() {
     echo "usage: bench/run.sh [--server sse-server|nchan|both] [scenario...]"
@@ -116,30 +118,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_taken=" "
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$(( 20000 + RANDOM % 12000 ))
-        [[ $port_taken == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            port_taken+="$p "
-            echo "$p"
-            return 0
-        fi
-    done
-    echo "bench/run.sh: no free loopback port found" >&2
-    return 1
-}
-
-wait_http() { # $1: URL; $2: pid that must stay alive
-    for _ in $(seq 100); do
-        kill -0 "$2" 2>/dev/null || return 1
-        curl -sf -m 1 "$1" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 redis_port=$(free_port)
 "${pin_bench[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \

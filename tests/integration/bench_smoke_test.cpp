@@ -2,12 +2,10 @@
 // event exactly once and in order, so that the benchmark cannot silently rot.
 #include "support/daemon_process.hpp"
 #include "support/redis_server.hpp"
+#include "support/shell_command.hpp"
 
-#include <array>
-#include <cstdio>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 namespace sse_server::test {
 namespace {
@@ -27,16 +25,11 @@ bench_outcome run_bench(daemon_process const& daemon, redis_server const& redis,
                          " --clients 127.0.0.1:" + std::to_string(daemon.clients_port()) +
                          " --notify 127.0.0.1:" + std::to_string(daemon.notify_port()) +
                          " --redis 127.0.0.1:" + std::to_string(redis.port()) + " --server-pid " +
-                         std::to_string(daemon.pid()) + " --duration 60 " + args + " 2>&1";
+                         std::to_string(daemon.pid()) + " --duration 60 " + args;
+    auto const ran = run_shell(command);
     bench_outcome out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        return out;
-    std::array<char, 4096> chunk{};
-    while (auto const n = std::fread(chunk.data(), 1, chunk.size(), pipe))
-        out.output.append(chunk.data(), n);
-    auto const status = pclose(pipe);
-    out.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    out.exit_status = ran.exit_status;
+    out.output = ran.output;
     auto const json_at = out.output.find("\n{");
     if (json_at != std::string::npos)
         out.result = nlohmann::json::parse(out.output.substr(json_at + 1), nullptr, false);

@@ -4,15 +4,13 @@
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
+#include "support/shell_command.hpp"
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
-#include <sys/wait.h>
 
 namespace sse_server::test {
 namespace {
@@ -31,34 +29,17 @@ void PrintTo(example const& ex, std::ostream* os)
     *os << ex.interpreter << ' ' << ex.script;
 }
 
-struct script_run
-{
-    int exit_status = -1;
-    std::string output; // stdout and stderr
-};
-
 bool installed(std::string const& program)
 {
     return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
 }
 
 /** Runs the example with its environment variables set, the way the guide says to. */
-script_run run(example const& ex, std::uint16_t notify_port, std::string const& with_token)
+command_result run(example const& ex, std::uint16_t notify_port, std::string const& with_token)
 {
-    auto const command = "env SSE_NOTIFY_URL=http://127.0.0.1:" + std::to_string(notify_port) +
-                         "/notify SSE_NOTIFY_TOKEN=" + with_token + " timeout 60 " +
-                         ex.interpreter + " '" + SSE_SERVER_SOURCE_DIR + "/docs/examples/" +
-                         ex.script + "' 2>&1";
-    script_run out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        return out;
-    std::array<char, 4096> chunk{};
-    while (auto const n = std::fread(chunk.data(), 1, chunk.size(), pipe))
-        out.output.append(chunk.data(), n);
-    auto const status = pclose(pipe);
-    out.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return out;
+    return run_shell("env SSE_NOTIFY_URL=http://127.0.0.1:" + std::to_string(notify_port) +
+                     "/notify SSE_NOTIFY_TOKEN=" + with_token + " timeout 60 " + ex.interpreter +
+                     " '" + SSE_SERVER_SOURCE_DIR + "/docs/examples/" + ex.script + "'");
 }
 
 /** The JSON the script printed after `label: ` (null when it printed none). */

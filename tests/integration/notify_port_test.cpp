@@ -1,12 +1,12 @@
 // The notification port end to end: refusals change nothing, health, readiness, metrics.
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
+#include "support/shell_command.hpp"
 #include "support/test_server.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -229,16 +229,9 @@ TEST_F(notify_port_test, metrics_pass_promtool_lint_when_promtool_is_installed)
     auto const path = std::filesystem::temp_directory_path() /
                       ("sse-metrics-" + std::to_string(::getpid()) + ".txt");
     std::ofstream(path) << body;
-    std::string const command = "promtool check metrics < " + path.string() + " 2>&1";
-    std::string report;
-    FILE* out = ::popen(command.c_str(), "r");
-    ASSERT_NE(out, nullptr);
-    char chunk[512];
-    while (auto n = std::fread(chunk, 1, sizeof chunk, out))
-        report.append(chunk, n);
-    int const status = ::pclose(out);
+    auto const lint = run_shell("promtool check metrics < " + path.string());
     std::filesystem::remove(path);
-    EXPECT_EQ(status, 0) << report << "\n" << body;
+    EXPECT_EQ(lint.exit_status, 0) << lint.output << "\n" << body;
 }
 
 TEST_F(notify_port_test, expect_100_continue_is_answered_before_the_body_is_sent)

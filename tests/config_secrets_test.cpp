@@ -134,6 +134,23 @@ TEST(config_secrets, the_redis_password_can_come_from_a_file)
     EXPECT_EQ(both.find("other"), std::string::npos) << both;
 }
 
+TEST(config_secrets, a_password_file_of_two_lines_is_refused_without_showing_either)
+{
+    secret_file two_lines("pa55word\nsecond-pa55\n");
+    auto const message = refusal("[redis]\npassword_file = \"" + two_lines.path() + "\"\n");
+    EXPECT_NE(message.find("redis.password_file"), std::string::npos) << message;
+    EXPECT_NE(message.find("one line"), std::string::npos) << message;
+    EXPECT_EQ(message.find("pa55"), std::string::npos) << message;
+}
+
+TEST(config_secrets, a_directory_given_as_a_secret_file_is_refused_as_unreadable)
+{
+    auto const directory = std::filesystem::temp_directory_path().string();
+    auto const message = refusal("[auth.session]\nsecrets_file = \"" + directory + "\"\n");
+    EXPECT_NE(message.find("auth.session.secrets_file"), std::string::npos) << message;
+    EXPECT_NE(message.find("cannot read"), std::string::npos) << message;
+}
+
 TEST(config_secrets, a_misspelt_variable_is_refused_by_name)
 {
     EXPECT_NO_THROW(refuse_unknown_variables({"SSE_SERVER_NOTIFY_TOKEN", "SSE_SERVER_LOG_LEVEL",

@@ -249,64 +249,6 @@ TEST(daemon, warns_at_start_when_max_connections_exceeds_the_open_file_limit)
     EXPECT_EQ(d.wait_exit(20s), 0);
 }
 
-TEST(daemon, sighup_reloads_the_log_level_and_a_secret_under_live_streams)
-{
-    redis_server redis;
-    redis.set("sess:abc", R"({"userId":1})");
-    auto const with = [&](std::string const& level, std::string const& secret,
-                          std::string const& extra = "") {
-        return config_for(redis, "[log]\nlevel = \"" + level + "\"\n[auth.session]\nsecrets = [\"" +
-                                     secret + "\"]\n" + extra);
-    };
-    auto const cookie = [](std::string const& secret) {
-        return header_list{{"Cookie", "sid=" + sign_cookie("abc", secret)}};
-    };
-    daemon_process d{with("info", "old-secret")};
-    sse_stream live{d.clients_port(), "/events?events=orders", cookie("old-secret")};
-    ASSERT_EQ(live.status(), 200);
-    ASSERT_TRUE(live.next_event()); // connected
-
-    std::ofstream(d.config_path(), std::ios::trunc) << with("debug", "new-secret");
-    d.signal(SIGHUP);
-    ASSERT_TRUE(d.wait_for_output(
-        "reloaded the configuration: applied auth.session.secrets, log.level", 10s))
-        << d.output();
-
-    // The stream opened before the reload stays open and gets what follows.
-    auto const body = R"({"name":"orders","type":"update","id":1})";
-    ASSERT_EQ(post_notify(d.notify_port(), body).status, 202);
-    auto const e = live.next_event();
-    ASSERT_TRUE(e);
-    EXPECT_EQ(e->data, body);
-    // New connections see the new secret only; debug lines now appear.
-    sse_stream refused{d.clients_port(), "/events", cookie("old-secret")};
-    EXPECT_EQ(refused.status(), 401);
-    sse_stream accepted{d.clients_port(), "/events", cookie("new-secret")};
-    EXPECT_EQ(accepted.status(), 200);
-    EXPECT_TRUE(d.wait_for_output(" debug client ", 10s)) << d.output();
-
-    // A key that needs a restart is named; an invalid file is refused and changes nothing.
-    std::ofstream(d.config_path(), std::ios::trunc)
-        << with("debug", "new-secret", "[client]\npath = \"/stream\"\n");
-    d.signal(SIGHUP);
-    EXPECT_TRUE(d.wait_for_output("reload: client.path changed; it takes effect at the next restart",
-                                  10s))
-        << d.output();
-    std::ofstream(d.config_path(), std::ios::trunc) << "[client]\nhartbeat = \"5s\"\n";
-    d.signal(SIGHUP);
-    EXPECT_TRUE(d.wait_for_output("reload refused, the running configuration stays: "
-                                  "client.hartbeat: unknown key",
-                                  10s))
-        << d.output();
-    sse_stream still{d.clients_port(), "/events", cookie("new-secret")};
-    EXPECT_EQ(still.status(), 200) << "the running configuration is kept";
-    ASSERT_EQ(post_notify(d.notify_port(), body).status, 202);
-    EXPECT_TRUE(live.next_event()) << "the first stream is still open";
-
-    d.signal(SIGTERM);
-    EXPECT_EQ(d.wait_exit(20s), 0);
-}
-
 TEST(daemon, a_redis_outage_logs_one_warning_and_a_count_not_one_line_per_refused_client)
 {
     redis_server redis;

@@ -2,7 +2,8 @@
 # Checks the systemd units in config/ as systemd itself reads them: `systemd-analyze verify`
 # must have nothing to say (an unknown or misspelt key is only a warning to systemd, and the
 # unit then runs without it), and `systemd-analyze security` must rate each unit's exposure
-# at most 1.5. The template is checked through an instance, as systemd would start it.
+# at most 1.1 (1.5 is the bar; 1.1 is what the units reach, so a lost directive shows). The
+# template is checked through an instance, as systemd would start it.
 # Usage: systemd_units_check.sh <config dir> <sse-server binary>; exit 77 (skipped) when
 # systemd-analyze is not installed.
 set -euo pipefail
@@ -26,9 +27,9 @@ for unit in "$config_dir"/*.service; do
         failed=1
     fi
     # The threshold is the exposure level times ten.
-    if ! (cd "$work" && systemd-analyze security --offline=true --threshold=15 "./$instance" \
+    if ! (cd "$work" && systemd-analyze security --offline=true --threshold=11 "./$instance" \
               >"$work/security.txt" 2>&1); then
-        echo "$name: exposure above 1.5:" >&2
+        echo "$name: exposure above 1.1:" >&2
         grep -E '✗|Overall' "$work/security.txt" >&2 || cat "$work/security.txt" >&2
         failed=1
     fi

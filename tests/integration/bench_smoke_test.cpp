@@ -38,16 +38,10 @@ bench_outcome run_bench(daemon_process const& daemon, redis_server const& redis,
     return out;
 }
 
-std::string config_for(redis_server const& redis)
-{
-    return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
-           redis.url() + "\"\n";
-}
-
 TEST(bench_smoke, streams_on_names_and_accounts_receive_every_notification_once)
 {
     redis_server redis;
-    daemon_process daemon{config_for(redis)};
+    daemon_process daemon{daemon_config(redis)};
     // 300 streams on 3 names, one notification in 10 for a single user, 300 notifications
     // pipelined on one connection (so order by sequence is checked too).
     auto const run = run_bench(daemon, redis,
@@ -70,7 +64,7 @@ TEST(bench_smoke, streams_on_names_and_accounts_receive_every_notification_once)
 TEST(bench_smoke, ingest_in_pipelined_batches_is_accepted_in_full)
 {
     redis_server redis;
-    daemon_process daemon{config_for(redis)};
+    daemon_process daemon{daemon_config(redis)};
     auto const run = run_bench(daemon, redis,
                                "--connections 0 --notifications 2000 --batch 10 --pipeline 8 "
                                "--notify-connections 2");
@@ -84,7 +78,7 @@ TEST(bench_smoke, a_stream_that_stops_reading_is_closed_by_the_daemon_and_the_ot
 {
     redis_server redis;
     daemon_process daemon{
-        config_for(redis), {}, {{"SSE_SERVER_CLIENT_MAX_PENDING_BYTES", "32768"}}};
+        daemon_config(redis), {}, {{"SSE_SERVER_CLIENT_MAX_PENDING_BYTES", "32768"}}};
     // 2 of 20 streams stop reading; 3000 notifications of 2 KiB (6 MiB) overflow what the
     // kernel (4 MiB of send buffer at most, by default) and a 32 KiB queue hold for them.
     auto const run = run_bench(daemon, redis,

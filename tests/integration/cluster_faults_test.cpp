@@ -238,11 +238,10 @@ TEST_F(cluster_faults_test, a_redis_restart_without_persistence_is_one_resync_th
 
 std::string cluster_daemon_config(redis_server const& redis)
 {
-    return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
-           redis.url() +
-           "\"\n[cluster]\nmode = \"redis\"\n"
-           // Room for a backlog larger than what the kernel buffers, and time to look around.
-           "[client]\nmax_pending_bytes = 1073741824\n[server]\nshutdown_timeout = \"30s\"\n";
+    // Room for a backlog larger than what the kernel buffers, and time to look around.
+    return daemon_config(redis, "[cluster]\nmode = \"redis\"\n"
+                                "[client]\nmax_pending_bytes = 1073741824\n"
+                                "[server]\nshutdown_timeout = \"30s\"\n");
 }
 
 /** Reads one answer from a keep-alive connection. */

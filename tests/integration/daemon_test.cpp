@@ -16,14 +16,6 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
-
-std::string config_for(redis_server const& redis, std::string const& extra = "")
-{
-    return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
-           redis.url() + "\"\n" + extra;
-}
-
 TEST(daemon, version_and_help_exit_zero)
 {
     daemon_process version{"", {"--version"}, {}, false};
@@ -64,7 +56,7 @@ TEST(daemon, bad_configuration_stops_the_start_naming_the_key)
 TEST(daemon, a_taken_port_stops_the_start)
 {
     redis_server redis;
-    daemon_process first{config_for(redis)};
+    daemon_process first{daemon_config(redis)};
     auto const taken = "[listen]\nclients = \"127.0.0.1:" + std::to_string(first.clients_port()) +
                        "\"\nnotify = \"127.0.0.1:0\"\n";
     daemon_process second{taken, {}, {}, false};
@@ -76,7 +68,7 @@ TEST(daemon, delivers_notifications_with_environment_overrides)
 {
     redis_server redis;
     redis.set("apikey:k1", "u1");
-    daemon_process d{config_for(redis), {}, {{"SSE_SERVER_EVENTS_ACCOUNT", "account"}}};
+    daemon_process d{daemon_config(redis), {}, {{"SSE_SERVER_EVENTS_ACCOUNT", "account"}}};
     sse_stream s{d.clients_port(), "/events", {{"X-API-Key", "k1"}}};
     ASSERT_EQ(s.status(), 200);
     ASSERT_TRUE(s.next_event());
@@ -95,7 +87,7 @@ TEST(daemon, sigterm_with_a_thousand_streams_ends_each_cleanly_and_exits_zero)
     redis_server redis;
     for (int u = 0; u < 50; ++u)
         redis.set("sess:s" + std::to_string(u), R"({"userId":)" + std::to_string(u) + "}");
-    daemon_process d{config_for(redis)};
+    daemon_process d{daemon_config(redis)};
     std::vector<std::unique_ptr<sse_stream>> streams;
     for (int i = 0; i < 1000; ++i) {
         header_list const cookie{{"Cookie", "sid=s" + std::to_string(i % 50)}};
@@ -121,7 +113,7 @@ TEST(daemon, events_still_queued_at_the_shutdown_deadline_are_counted_in_the_log
     redis_server redis;
     redis.set("sess:s", R"({"userId":1})");
     // The queue may grow large here, so that it outgrows what the kernel buffers.
-    daemon_process d{config_for(redis, "[client]\nmax_pending_bytes = 1073741824\n"
+    daemon_process d{daemon_config(redis, "[client]\nmax_pending_bytes = 1073741824\n"
                                        "[server]\nshutdown_timeout = \"500ms\"\n")};
     // A reader that stopped reading, with events queued for it.
     auto stalled = open_stalled_stream(d.clients_port(), "sid=s");
@@ -141,7 +133,7 @@ TEST(daemon, an_id_from_before_a_restart_gets_resync)
     redis.set("sess:s", R"({"userId":1})");
     std::string last_seen;
     {
-        daemon_process first{config_for(redis)};
+        daemon_process first{daemon_config(redis)};
         sse_stream s{first.clients_port(), "/events?events=orders", {{"Cookie", "sid=s"}}};
         ASSERT_TRUE(s.next_event_named("connected"));
         ASSERT_EQ(post_notify(first.notify_port(), R"({"name":"orders","type":"t","id":1})").status, 202);
@@ -149,7 +141,7 @@ TEST(daemon, an_id_from_before_a_restart_gets_resync)
         first.signal(SIGTERM);
         ASSERT_EQ(first.wait_exit(20s), 0);
     }
-    daemon_process second{config_for(redis)};
+    daemon_process second{daemon_config(redis)};
     sse_stream s{second.clients_port(), "/events?events=orders",
                  {{"Cookie", "sid=s"}, {"Last-Event-ID", last_seen}}};
     ASSERT_TRUE(s.next_event_named("connected"));
@@ -162,7 +154,8 @@ TEST(daemon, api_keys_in_the_query_never_reach_the_log)
 {
     redis_server redis;
     redis.set("apikey:Sup3rSecretKey", "7");
-    daemon_process d{config_for(redis, "[auth.api_key]\nallow_query = true\n[log]\nlevel = \"debug\"\n")};
+    daemon_process d{daemon_config(redis, "[auth.api_key]\nallow_query = true\n"
+                                          "[log]\nlevel = \"debug\"\n")};
     sse_stream s{d.clients_port(), "/events?events=orders&api_key=Sup3rSecretKey"};
     ASSERT_EQ(s.status(), 200);
     EXPECT_EQ(sse_stream(d.clients_port(), "/events?api_key=WrongSecretKey").status(), 401);
@@ -177,7 +170,7 @@ TEST(daemon, api_keys_in_the_query_never_reach_the_log)
 TEST(daemon, json_log_format_writes_one_object_per_line)
 {
     redis_server redis;
-    daemon_process d{config_for(redis, "[log]\nformat = \"json\"\n")};
+    daemon_process d{daemon_config(redis, "[log]\nformat = \"json\"\n")};
     d.signal(SIGINT); // SIGINT stops it like SIGTERM
     ASSERT_EQ(d.wait_exit(20s), 0);
     std::istringstream lines(d.output());
@@ -243,7 +236,8 @@ TEST(daemon, check_config_prints_the_settings_in_force_with_secrets_redacted)
 TEST(daemon, warns_at_start_when_max_connections_exceeds_the_open_file_limit)
 {
     redis_server redis;
-    daemon_process d{config_for(redis, "[limits]\nmax_connections = 5000\n"), {}, {}, true, 1024};
+    daemon_process d{
+        daemon_config(redis, "[limits]\nmax_connections = 5000\n"), {}, {}, true, 1024};
     EXPECT_TRUE(d.wait_for_output("limits.max_connections is 5000", 10s)) << d.output();
     d.signal(SIGTERM);
     EXPECT_EQ(d.wait_exit(20s), 0);
@@ -253,7 +247,7 @@ TEST(daemon, a_redis_outage_logs_one_warning_and_a_count_not_one_line_per_refuse
 {
     redis_server redis;
     redis.set("apikey:k1", "u1");
-    daemon_process d{config_for(redis)};
+    daemon_process d{daemon_config(redis)};
     redis.stop();
     constexpr int clients = 40;
     for (int i = 0; i < clients; ++i) {
@@ -279,8 +273,9 @@ TEST(daemon, sigterm_ends_streams_spread_over_the_drain_period_each_with_its_own
 {
     redis_server redis;
     redis.set("sess:s", R"({"userId":1})");
-    daemon_process d{config_for(redis, "[server]\ndrain_period = \"1s\"\n[client]\nretry = \"1s\"\n"
-                                       "[limits]\nmax_connections_per_user = 100\n")};
+    daemon_process d{daemon_config(redis, "[server]\ndrain_period = \"1s\"\n"
+                                          "[client]\nretry = \"1s\"\n"
+                                          "[limits]\nmax_connections_per_user = 100\n")};
     constexpr int count = 20;
     std::vector<std::unique_ptr<sse_stream>> streams;
     for (int i = 0; i < count; ++i) {

@@ -16,7 +16,6 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
 using clock = std::chrono::steady_clock;
 
 // ASan's allocator keeps freed memory in quarantine: resident size says nothing there.
@@ -103,8 +102,7 @@ protected:
 
     std::string toml(std::string const& extra = "") const
     {
-        return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
-               redis_.url() + "\"\n" + extra;
+        return daemon_config(redis_, extra);
     }
 
     redis_server redis_;

@@ -11,7 +11,6 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
 
 header_list user(std::string const& sid) { return {{"Cookie", "sid=" + sid}}; }
 
@@ -108,8 +107,7 @@ TEST_F(limits_test, idle_notification_connections_are_closed)
 
 TEST_F(limits_test, a_reader_that_stops_is_closed_while_others_receive_everything_in_order)
 {
-    daemon_process d{"[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n"
-                     "[redis]\nurl = \"" + redis_.url() + "\"\n"};
+    daemon_process d{daemon_config(redis_)};
     auto stalled = open_stalled_stream(d.clients_port(), "sid=a");
     sse_stream normal{d.clients_port(), "/events?events=orders", user("b")};
     ASSERT_EQ(normal.status(), 200);

@@ -15,7 +15,6 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
 
 config on_ports(redis_server const& redis, std::uint16_t clients, std::uint16_t notify,
                 bool reuse_port)

@@ -104,10 +104,8 @@ TEST(metrics_port, set_from_the_environment_it_says_shutting_down_until_the_stre
     redis_server redis;
     redis.set("sess:s", R"({"userId":1})");
     // Room for a backlog larger than what the kernel buffers, and time to look around.
-    daemon_process d{"[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\n"
-                     "url = \"" + redis.url() +
-                         "\"\n[client]\nmax_pending_bytes = 1073741824\n"
-                         "[server]\nshutdown_timeout = \"30s\"\n",
+    daemon_process d{daemon_config(redis, "[client]\nmax_pending_bytes = 1073741824\n"
+                                          "[server]\nshutdown_timeout = \"30s\"\n"),
                      {},
                      {{"SSE_SERVER_LISTEN_METRICS", "127.0.0.1:0"}}};
     ASSERT_TRUE(d.wait_for_output(" ready", 10s)) << d.output();

@@ -69,11 +69,10 @@ protected:
                          << "installed: its example is not run";
         redis_.emplace();
         redis_->set("sess:s", R"({"userId":42})");
-        daemon_.emplace("[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n"
-                        "[redis]\nurl = \"" + redis_->url() + "\"\n"
-                        "[notify]\ntoken = \"" + token + "\"\n");
+        daemon_.emplace(
+            daemon_config(*redis_, std::string("[notify]\ntoken = \"") + token + "\"\n"));
         stream_.emplace(daemon_->clients_port(), "/events?events=orders",
-                        std::vector<std::pair<std::string, std::string>>{{"Cookie", "sid=s"}});
+                        header_list{{"Cookie", "sid=s"}});
         ASSERT_EQ(stream_->status(), 200);
         ASSERT_TRUE(stream_->next_event_named("connected"));
     }

@@ -10,7 +10,6 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
 using clock = std::chrono::steady_clock;
 
 header_list session(std::string const& sid) { return {{"Cookie", "sid=" + sid}}; }

@@ -14,22 +14,15 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
-
-std::string config_for(redis_server const& redis, std::string const& extra = "")
-{
-    return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
-           redis.url() + "\"\n" + extra;
-}
-
 TEST(reload, sighup_reloads_the_log_level_and_a_secret_under_live_streams)
 {
     redis_server redis;
     redis.set("sess:abc", R"({"userId":1})");
     auto const with = [&](std::string const& level, std::string const& secret,
                           std::string const& extra = "") {
-        return config_for(redis, "[log]\nlevel = \"" + level + "\"\n[auth.session]\nsecrets = [\"" +
-                                     secret + "\"]\n" + extra);
+        return daemon_config(redis, "[log]\nlevel = \"" + level +
+                                        "\"\n[auth.session]\nsecrets = [\"" + secret + "\"]\n" +
+                                        extra);
     };
     auto const cookie = [](std::string const& secret) {
         return header_list{{"Cookie", "sid=" + sign_cookie("abc", secret)}};
@@ -62,8 +55,8 @@ TEST(reload, sighup_reloads_the_log_level_and_a_secret_under_live_streams)
     std::ofstream(d.config_path(), std::ios::trunc)
         << with("debug", "new-secret", "[client]\npath = \"/stream\"\n");
     d.signal(SIGHUP);
-    EXPECT_TRUE(d.wait_for_output("reload: client.path changed; it takes effect at the next restart",
-                                  10s))
+    EXPECT_TRUE(
+        d.wait_for_output("reload: client.path changed; it takes effect at the next restart", 10s))
         << d.output();
     std::ofstream(d.config_path(), std::ios::trunc) << "[client]\nhartbeat = \"5s\"\n";
     d.signal(SIGHUP);
@@ -86,7 +79,7 @@ TEST(reload, lowered_connection_limits_refuse_new_streams_and_never_close_open_o
     for (auto const* user : {"a", "b", "c", "d"})
         redis.set(std::string("sess:") + user, std::string(R"({"userId":")") + user + "\"}");
     auto const limits = [&](int total, int per_user) {
-        return config_for(redis, "[limits]\nmax_connections = " + std::to_string(total) +
+        return daemon_config(redis, "[limits]\nmax_connections = " + std::to_string(total) +
                                      "\nmax_connections_per_user = " + std::to_string(per_user) +
                                      "\n");
     };

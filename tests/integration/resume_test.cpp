@@ -9,7 +9,6 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
 
 class resume_test : public ::testing::Test
 {

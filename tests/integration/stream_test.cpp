@@ -11,7 +11,6 @@
 namespace sse_server::test {
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
 
 /** Redis with two logged-in users (a browser session for 42, an API key for 7) and a server. */
 class stream_test : public ::testing::Test

@@ -77,8 +77,7 @@ TEST(systemd_notify, ready_watchdog_reloading_and_stopping_reach_the_notify_sock
 {
     redis_server redis;
     notify_listener systemd;
-    auto const toml = "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
-                      redis.url() + "\"\n";
+    auto const toml = daemon_config(redis);
     // WatchdogSec=200ms: a ping every 100 ms.
     daemon_process d{toml, {}, {{"NOTIFY_SOCKET", systemd.path()}, {"WATCHDOG_USEC", "200000"}}};
     EXPECT_TRUE(systemd.await("READY=1"));

@@ -17,7 +17,6 @@
 
 namespace sse_server::test {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
 
 inline header_list session(std::string const& sid) { return {{"Cookie", "sid=" + sid}}; }
 

@@ -1,4 +1,5 @@
 #include "support/daemon_process.hpp"
+#include "support/redis_server.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +16,12 @@
 extern char** environ;
 
 namespace sse_server::test {
+
+std::string daemon_config(redis_server const& redis, std::string const& extra)
+{
+    return "[listen]\nclients = \"127.0.0.1:0\"\nnotify = \"127.0.0.1:0\"\n[redis]\nurl = \"" +
+           redis.url() + "\"\n" + extra;
+}
 
 namespace {
 

@@ -15,6 +15,12 @@
 
 namespace sse_server::test {
 
+class redis_server;
+
+/** TOML for a daemon on ports the kernel picks (port 0, loopback) with `redis` as its Redis,
+    followed by `extra` (more sections). */
+std::string daemon_config(redis_server const& redis, std::string const& extra = "");
+
 /** The real sse-server binary, started with a config file and environment of the test's
     choosing, its output captured. Ports are 0 in the config; the real ones are read from the
     "listening" log lines. Killed in the destructor if still running. */

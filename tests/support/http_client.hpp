@@ -6,12 +6,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sse_server::test {
 
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
+
+/** Request headers, in order. */
+using header_list = std::vector<std::pair<std::string, std::string>>;
 
 /** A blocking loopback TCP connection whose every read has a deadline. Tests only. */
 class tcp_connection

@@ -132,14 +132,7 @@ bus_step() { # $1: entries per second
     local label="bus-ceiling-$rate" common=(--events "$bus_names" --notifications "$total"
                                            --notify-connections 2)
     reset_bus
-    for (( i = 0; i < bus_daemons; i++ )); do
-        if ! start_daemon redis "$daemon_bin" "$logs/$label-daemon$i.log"; then
-            echo "   daemon $i did not start"
-            stop_daemons
-            failed=1
-            return 1
-        fi
-    done
+    start_cluster "$bus_daemons" "$daemon_bin" "$label" || { failed=1; return 1; }
     for (( i = 0; i < bus_daemons; i++ )); do
         start_receiver "$logs/$label-reader$i.out" "$i" $(( bus_seconds * 2 + 30 )) \
             --connections "$bus_streams" "${common[@]}" --label "$label-reader$i"
@@ -208,14 +201,7 @@ run_scale() {
          "$total streams, one sse-bench per daemon; ONE notification through daemon 1"
     check_scale_limits "$scale_streams" "$total" || { failed=1; return; }
     reset_bus
-    for (( i = 0; i < scale_daemons; i++ )); do
-        if ! start_daemon redis "$daemon_bin" "$logs/scale-daemon$i.log"; then
-            echo "   daemon $i did not start"
-            stop_daemons
-            failed=1
-            return
-        fi
-    done
+    start_cluster "$scale_daemons" "$daemon_bin" scale || { failed=1; return; }
     for (( i = 0; i < scale_daemons; i++ )); do
         start_receiver "$logs/scale-reader$i.out" "$i" 300 --connections "$scale_streams" \
             --events 1 --notifications 1 --label "scale-reader$i"

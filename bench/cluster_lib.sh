@@ -31,21 +31,9 @@ prepare() { # $1: the JSON lines' file name in the build directory
     mkdir -p "$logs"
     : >"$out"
 
-    local hard
-    hard=$(ulimit -Hn)
-    [ "$hard" = unlimited ] && hard=1048576
-    ulimit -n "$hard" 2>/dev/null || true
-    fds=$(ulimit -n)
-    cores=$(nproc)
-    if (( cores >= 2 )); then
-        pin_server=(taskset -c 0)
-        pin_bench=(taskset -c 1)
-        pinning="every daemon on core 0; every sse-bench and redis-server on core 1"
-    else
-        pin_server=()
-        pin_bench=()
-        pinning="one core: no pinning"
-    fi
+    raise_fds_and_pin
+    pinning="every daemon on core 0; every sse-bench and redis-server on core 1"
+    (( cores >= 2 )) || pinning="one core: no pinning"
 
     trap cleanup EXIT
     trap 'exit 130' INT TERM
@@ -103,6 +91,17 @@ start_daemon() { # $1: standalone|redis; $2: binary; $3: log file
 }
 
 # Stops every daemon; daemons_note says which did not live to our SIGTERM or did not exit 0.
+start_cluster() { # $1: how many daemons in cluster mode; $2: binary; $3: log name prefix
+    local i
+    for (( i = 0; i < $1; i++ )); do
+        if ! start_daemon redis "$2" "$logs/$3-daemon$i.log"; then
+            echo "   daemon $i did not start"
+            stop_daemons
+            return 1
+        fi
+    done
+}
+
 stop_daemons() {
     local i status
     daemons_note=

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# Loopback helpers shared by bench/run.sh and bench/cluster.sh (sourced, not run).
+# Helpers shared by bench/run.sh and bench/cluster.sh (sourced, not run): loopback ports, and
+# the process limits and cores a run uses.
+# shellcheck disable=SC2034 # fds, cores and the pin_* arrays are for the script that sources this
 
 port_taken=" "
 free_port() { # a loopback port nothing listens on, never the same twice in one run
@@ -24,4 +26,21 @@ wait_http() { # $1: URL; $2: pid that must stay alive; up to 20 s
         sleep 0.1
     done
     return 1
+}
+
+raise_fds_and_pin() { # sets fds (raised to the hard limit), cores, pin_server and pin_bench
+    local hard
+    hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] && hard=1048576
+    ulimit -n "$hard" 2>/dev/null || true
+    fds=$(ulimit -n)
+    cores=$(nproc)
+    # The daemons on core 0, the load (sse-bench) and Redis on core 1; nothing to pin on one.
+    if (( cores >= 2 )); then
+        pin_server=(taskset -c 0)
+        pin_bench=(taskset -c 1)
+    else
+        pin_server=()
+        pin_bench=()
+    fi
 }

@@ -85,20 +85,9 @@ mkdir -p "$logs"
 : >"$out"
 
 # --- descriptors and cores -------------------------------------------------------------------
-hard=$(ulimit -Hn)
-[ "$hard" = unlimited ] && hard=1048576
-ulimit -n "$hard" 2>/dev/null || true
-fds=$(ulimit -n)
-cores=$(nproc)
-if (( cores >= 2 )); then
-    pin_server=(taskset -c 0)
-    pin_bench=(taskset -c 1)
-    pinning="server on core 0; sse-bench and redis-server on core 1"
-else
-    pin_server=()
-    pin_bench=()
-    pinning="one core: no pinning, server and sse-bench share it"
-fi
+raise_fds_and_pin
+pinning="server on core 0; sse-bench and redis-server on core 1"
+(( cores >= 2 )) || pinning="one core: no pinning, server and sse-bench share it"
 
 # --- processes, stopped on exit whatever happens ---------------------------------------------
 redis_pid=

@@ -1,5 +1,6 @@
 #include "sse_server/logging.hpp"
 
+#include <functional>
 #include <gtest/gtest.h>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -105,16 +106,23 @@ private:
     std::shared_ptr<spdlog::logger> saved_;
 };
 
-TEST(logging, a_json_line_stays_valid_json_whatever_the_message_holds)
+/** What `log` writes once setup_logging(cfg) points the default logger at a string. */
+std::string logged(log_config const& cfg, std::function<void()> const& log)
 {
     std::ostringstream lines;
     {
         default_logger_guard const guard;
-        setup_logging(log_config{"debug", log_format::json},
-                      std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+        setup_logging(cfg, std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+        log();
+    } // the logger that wrote is gone, its lines flushed
+    return lines.str();
+}
+
+TEST(logging, a_json_line_stays_valid_json_whatever_the_message_holds)
+{
+    auto const line = logged(log_config{"debug", log_format::json}, [] {
         spdlog::debug("request target {}", "/events?x=\xff\"\n\xed\xa0\x80");
-    }
-    auto const line = lines.str();
+    });
     ASSERT_TRUE(line.ends_with('\n'));
     EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line";
     auto const parsed = nlohmann::json::parse(line, nullptr, false);
@@ -126,31 +134,22 @@ TEST(logging, a_json_line_stays_valid_json_whatever_the_message_holds)
 
 TEST(logging, journal_lines_carry_the_priority_and_no_timestamp)
 {
-    std::ostringstream lines;
-    {
-        default_logger_guard const guard;
-        setup_logging(log_config{"debug", log_format::journal},
-                      std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+    auto const lines = logged(log_config{"debug", log_format::journal}, [] {
         spdlog::debug("looking up a session");
         spdlog::info("sse-server ready");
         spdlog::warn("redis unavailable");
         spdlog::error("cannot bind");
         spdlog::critical("out of descriptors");
-    }
-    EXPECT_EQ(lines.str(), "<7>looking up a session\n<6>sse-server ready\n<4>redis unavailable\n"
+    });
+    EXPECT_EQ(lines, "<7>looking up a session\n<6>sse-server ready\n<4>redis unavailable\n"
                            "<3>cannot bind\n<2>out of descriptors\n");
 }
 
 TEST(logging, a_journal_line_stays_one_line_whatever_the_message_holds)
 {
-    std::ostringstream lines;
-    {
-        default_logger_guard const guard;
-        setup_logging(log_config{"info", log_format::journal},
-                      std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
-        spdlog::warn("refused {}", "/events\r\n<2>forged\x1b[0m");
-    }
-    EXPECT_EQ(lines.str(), "<4>refused /events\\x0d\\x0a<2>forged\\x1b[0m\n");
+    auto const lines = logged(log_config{"info", log_format::journal},
+                              [] { spdlog::warn("refused {}", "/events\r\n<2>forged\x1b[0m"); });
+    EXPECT_EQ(lines, "<4>refused /events\\x0d\\x0a<2>forged\\x1b[0m\n");
 }
 
 } // namespace

@@ -1,16 +1,15 @@
 #pragma once
 
+#include "support/child_process.hpp"
+
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace sse_server::test {
@@ -42,30 +41,28 @@ public:
     /** The config file it was started with (a reload test rewrites it). */
     std::filesystem::path config_path() const { return dir_ / "sse-server.toml"; }
 
-    void signal(int sig);
+    void signal(int sig) { process_->signal(sig); }
     /** The exit code once it exits within `timeout`; empty if it is still running. A death by
         signal is reported as 128 + signal. */
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout)
+    {
+        return process_->wait_exit(timeout);
+    }
     /** Waits until the output contains `text`. */
-    bool wait_for_output(std::string const& text, std::chrono::milliseconds timeout);
-    std::string output() const;
-    pid_t pid() const { return pid_; }
+    bool wait_for_output(std::string const& text, std::chrono::milliseconds timeout)
+    {
+        return process_->wait_for_output(text, timeout);
+    }
+    std::string output() const { return process_->output(); }
+    pid_t pid() const { return process_->pid(); }
     /** Resident set size in KiB, from /proc. */
     long rss_kib() const;
 
 private:
-    void drain(int fd);
-
     std::filesystem::path dir_;
-    pid_t pid_ = -1;
-    std::optional<int> exit_code_;
+    std::optional<child_process> process_; // reset before dir_ is removed
     std::uint16_t clients_port_ = 0;
     std::uint16_t notify_port_ = 0;
-    mutable std::mutex mutex_;
-    std::condition_variable changed_;
-    std::string output_;
-    bool output_closed_ = false;
-    std::thread reader_;
 };
 
 } // namespace sse_server::test

@@ -1,0 +1,248 @@
+// The express-session example of docs/integration.md (docs/examples/express-session), run as
+// a reader runs it: `npm ci`, `node app.mjs` on a real Redis, and the daemon started with the
+// example's own sse-server.toml. A login in the app opens a stream on the daemon with the
+// cookie the app set, and a change made through the app's API reaches the user's tabs with
+// the origin of the tab that made it: the settings the guide gives are the ones that work.
+// Skipped, saying why, where Node or npm is missing or npm cannot reach its registry.
+#include "support/child_process.hpp"
+#include "support/daemon_process.hpp"
+#include "support/http_client.hpp"
+#include "support/redis_server.hpp"
+#include "support/shell_command.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+namespace sse_server::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The page's origin as the example's sse-server.toml allows it (client.cors_origins): the
+// app serves the page, the daemon the stream, on another port and so another origin.
+constexpr auto page_origin = "http://localhost:3000";
+
+std::string file_text(fs::path const& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/** An exclusive lock on a file, held while it lives: the tests of this file run in parallel
+    processes and install into one directory. */
+class file_lock
+{
+public:
+    explicit file_lock(fs::path const& path)
+        : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
+    {
+        if (fd_ >= 0)
+            ::flock(fd_, LOCK_EX);
+    }
+    ~file_lock()
+    {
+        if (fd_ >= 0)
+            ::close(fd_); // releases the lock
+    }
+    file_lock(file_lock const&) = delete;
+    file_lock& operator=(file_lock const&) = delete;
+
+private:
+    int fd_;
+};
+
+struct prepared_example
+{
+    fs::path app_dir;        // holds app.mjs and its node_modules
+    std::string skip_reason; // not empty: the example cannot be run here, and why
+    std::string failure;     // not empty: npm failed with the registry in reach
+};
+
+/** The examples copied into the build tree (a source tree keeps no node_modules), with the
+    app's packages installed by `npm ci` from its package-lock.json; installed once per lock
+    file, later runs reuse them. */
+prepared_example prepare_example()
+{
+    prepared_example out;
+    if (std::system("command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1") != 0) {
+        out.skip_reason = "node or npm is not installed (scripts/test installs them)";
+        return out;
+    }
+    auto const source = fs::path(SSE_SERVER_SOURCE_DIR) / "docs" / "examples";
+    auto const copy = fs::path(SSE_SERVER_TEST_WORK_DIR) / "examples";
+    out.app_dir = copy / "express-session";
+    fs::create_directories(out.app_dir);
+    file_lock const lock(copy / ".lock");
+
+    auto const options = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+    fs::copy(source / "notify.mjs", copy / "notify.mjs", options);
+    for (auto const& entry : fs::directory_iterator(source / "express-session"))
+        if (entry.path().filename() != "node_modules")
+            fs::copy(entry.path(), out.app_dir / entry.path().filename(), options);
+
+    auto const lock_file = file_text(out.app_dir / "package-lock.json");
+    auto const installed_stamp = copy / "installed-package-lock.json";
+    if (fs::exists(out.app_dir / "node_modules") && file_text(installed_stamp) == lock_file)
+        return out;
+    auto const install = run_shell("cd '" + out.app_dir.string() +
+                                   "' && timeout 90 npm ci --no-audit --no-fund --prefer-offline");
+    if (install.exit_status != 0) {
+        auto const ping = run_shell("timeout 30 npm ping");
+        if (ping.exit_status != 0)
+            out.skip_reason = "npm cannot reach its registry, so the example's packages cannot "
+                              "be installed:\n" + ping.output;
+        else
+            out.failure = "npm ci failed although the registry answers:\n" + install.output;
+        return out;
+    }
+    std::ofstream(installed_stamp, std::ios::binary | std::ios::trunc) << lock_file;
+    return out;
+}
+
+/** "listening on http://127.0.0.1:41519": the port the app printed, or 0. */
+std::uint16_t port_printed(std::string const& output)
+{
+    std::string const marker = "listening on http://127.0.0.1:";
+    auto const at = output.find(marker);
+    if (at == std::string::npos)
+        return 0;
+    return static_cast<std::uint16_t>(std::stoi(output.substr(at + marker.size())));
+}
+
+class express_session_example : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        auto const example = prepare_example();
+        if (!example.skip_reason.empty())
+            GTEST_SKIP() << example.skip_reason;
+        ASSERT_TRUE(example.failure.empty()) << example.failure;
+
+        redis_.emplace();
+        // The daemon exactly as the example configures it; a short revalidation interval
+        // makes a logout reach open streams within the test.
+        daemon_.emplace(daemon_config(*redis_, file_text(example.app_dir / "sse-server.toml")),
+                        std::vector<std::string>{},
+                        std::map<std::string, std::string>{
+                            {"SSE_SERVER_AUTH_REVALIDATE_INTERVAL", "1s"}});
+        // The app with its own defaults for the secret and the token (those of the example's
+        // sse-server.toml), told only where Redis and the daemon are.
+        app_.emplace(std::vector<std::string>{"/usr/bin/env", "node",
+                                              (example.app_dir / "app.mjs").string()},
+                     environment_with({{"REDIS_URL", redis_->url()},
+                                       {"SSE_NOTIFY_URL",
+                                        "http://127.0.0.1:" +
+                                            std::to_string(daemon_->notify_port()) + "/notify"},
+                                       {"PORT", "0"},
+                                       {"NODE_ENV", "development"}},
+                                      "SSE_"));
+        ASSERT_TRUE(app_->wait_for_output("listening on", 30s)) << app_->output();
+        app_port_ = port_printed(app_->output());
+        ASSERT_NE(app_port_, 0) << app_->output();
+    }
+
+    /** Logs alice in through the app; returns the cookie it set (`connect.sid=s%3A…`). */
+    std::string login()
+    {
+        auto const r = http_request(app_port_, "POST", "/login",
+                                    {{"Content-Type", "application/json"}},
+                                    R"({"username":"alice","password":"wonderland"})");
+        EXPECT_EQ(r.status, 200) << r.body << app_->output();
+        auto const set_cookie = r.header("set-cookie");
+        EXPECT_EQ(set_cookie.rfind("connect.sid=s%3A", 0), 0u) << set_cookie;
+        return set_cookie.substr(0, set_cookie.find(';'));
+    }
+
+    /** A tab of the page: its stream, opened with the cookie and the tab's origin. */
+    sse_stream open_tab(std::string const& cookie, std::string const& origin)
+    {
+        return sse_stream(daemon_->clients_port(), "/events?events=orders&origin=" + origin,
+                          {{"Cookie", cookie}, {"Origin", page_origin}});
+    }
+
+    /** The `connected` event's data, the stream's greeting. */
+    static nlohmann::json greeting(sse_stream& tab)
+    {
+        auto const e = tab.next_event_named("connected");
+        return e ? nlohmann::json::parse(e->data, nullptr, false) : nlohmann::json();
+    }
+
+    std::optional<redis_server> redis_;
+    std::optional<daemon_process> daemon_;
+    std::optional<child_process> app_;
+    std::uint16_t app_port_ = 0;
+};
+
+TEST_F(express_session_example,
+       a_login_in_the_app_opens_a_stream_and_a_change_reaches_every_tab_with_its_origin)
+{
+    auto const cookie = login();
+
+    auto tab1 = open_tab(cookie, "tab-1");
+    ASSERT_EQ(tab1.status(), 200) << tab1.response().body << daemon_->output();
+    // The page is on another origin: the browser hands the stream to it only with these.
+    EXPECT_EQ(tab1.response().header("access-control-allow-origin"), page_origin);
+    EXPECT_EQ(tab1.response().header("access-control-allow-credentials"), "true");
+    auto const hello = greeting(tab1);
+    ASSERT_TRUE(hello.is_object());
+    EXPECT_EQ(hello["user"], "42") << "the user id the app put at /userId";
+    EXPECT_EQ(hello["origin"], "tab-1") << "the origin the page gave, read back";
+
+    auto tab2 = open_tab(cookie, "tab-2");
+    ASSERT_EQ(tab2.status(), 200) << tab2.response().body;
+    ASSERT_TRUE(greeting(tab2).is_object());
+
+    // Tab 1 changes order 12 through the app's API, with the origin it read back.
+    auto const changed = http_request(app_port_, "PATCH", "/api/orders/12",
+                                      {{"Cookie", cookie},
+                                       {"X-SSE-Origin", hello["origin"].get<std::string>()},
+                                       {"Content-Type", "application/json"}},
+                                      R"({"status":"shipped"})");
+    ASSERT_EQ(changed.status, 200) << changed.body << app_->output();
+
+    for (auto* tab : {&tab1, &tab2}) {
+        auto const e = tab->next_event_named("db");
+        ASSERT_TRUE(e) << "the change never came; the app said:\n" << app_->output();
+        auto const n = nlohmann::json::parse(e->data, nullptr, false);
+        ASSERT_TRUE(n.is_object()) << e->data;
+        EXPECT_EQ(n["name"], "orders");
+        EXPECT_EQ(n["id"], 12);
+        EXPECT_EQ(n["data"]["status"], "shipped");
+        // Tab 1 recognises its own change by this and skips it; tab 2 applies it.
+        EXPECT_EQ(n["origin"], "tab-1") << e->data;
+    }
+}
+
+TEST_F(express_session_example, a_logout_in_the_app_ends_the_open_stream_and_its_cookie_opens_none)
+{
+    auto const cookie = login();
+    auto tab = open_tab(cookie, "tab-1");
+    ASSERT_EQ(tab.status(), 200) << tab.response().body;
+    ASSERT_TRUE(greeting(tab).is_object());
+
+    auto const out = http_request(app_port_, "POST", "/logout", {{"Cookie", cookie}});
+    ASSERT_EQ(out.status, 204) << out.body << app_->output();
+    // connect-redis deleted the session: the daemon's revalidation ends the stream.
+    EXPECT_TRUE(tab.ends_cleanly(10s));
+    auto again = open_tab(cookie, "tab-1");
+    EXPECT_EQ(again.status(), 401);
+
+    // A cookie the app never signed is refused too, though its session exists in Redis.
+    redis_->set("sess:forged", R"({"cookie":{},"userId":42})");
+    auto forged = open_tab("connect.sid=s%3Aforged.bm90LWEtc2lnbmF0dXJl", "tab-1");
+    EXPECT_EQ(forged.status(), 401);
+}
+
+} // namespace
+} // namespace sse_server::test

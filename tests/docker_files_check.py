@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks what docker/ promises an operator, without a Docker engine: the compose files'
 structure (restart policies, persistence, the token as a secret, the notification port on the
-host's loopback only, three daemons in cluster mode behind nginx) and, with nginx installed,
-that docker/nginx.conf passes `nginx -t`. Exit 77 (skipped) without python3-yaml."""
+host's loopback only, three daemons in cluster mode behind nginx, each scraped by Prometheus
+on a metrics port of its own) and, with nginx and promtool installed, that docker/nginx.conf
+passes `nginx -t` and docker/prometheus.yml `promtool check config`. Exit 77 (skipped)
+without python3-yaml."""
 import os
 import re
 import shutil
@@ -74,6 +76,33 @@ for name in daemons:
     check(service["environment"].get("SSE_SERVER_CLUSTER_MODE") == "redis",
           f"compose.cluster.yml {name}: cluster mode")
     check("ports" not in service, f"compose.cluster.yml {name}: reached through nginx only")
+
+# Behind nginx, a scrape of the notification port reaches whichever daemon nginx picks: each
+# daemon answers /metrics alone on its listen.metrics port, and Prometheus lists every one.
+metrics_targets = []
+for name in daemons:
+    address = cluster["services"][name]["environment"].get("SSE_SERVER_LISTEN_METRICS", "")
+    check(re.fullmatch(r"0\.0\.0\.0:\d+", address),
+          f"compose.cluster.yml {name}: listen.metrics on the container network ({address!r})")
+    metrics_targets.append(f"{name}:{address.rpartition(':')[2]}")
+prometheus = cluster["services"].get("prometheus", {})
+check(prometheus.get("restart") == "unless-stopped", "compose.cluster.yml prometheus: restarts")
+check(all(str(p).startswith("127.0.0.1:") for p in prometheus.get("ports", [])),
+      "compose.cluster.yml prometheus: published on the host's loopback only")
+mounts = [str(v).split(":")[:2] for v in prometheus.get("volumes", [])]
+check(["./prometheus.yml", "/etc/prometheus/prometheus.yml"] in mounts,
+      "compose.cluster.yml prometheus: docker/prometheus.yml is its configuration")
+check(["../docs/prometheus/sse-server.rules.yml", "/etc/prometheus/sse-server.rules.yml"] in mounts,
+      "compose.cluster.yml prometheus: the alert rules beside its configuration")
+scrape = load("prometheus.yml")
+jobs = {job["job_name"]: job for job in scrape.get("scrape_configs", [])}
+listed = sorted(t for c in jobs.get("sse-server", {}).get("static_configs", [])
+                for t in c.get("targets", []))
+check(listed == sorted(metrics_targets),
+      f"prometheus.yml: job sse-server scrapes each daemon's metrics port "
+      f"(lists {listed}, daemons have {sorted(metrics_targets)})")
+check(scrape.get("rule_files") == ["sse-server.rules.yml"], "prometheus.yml: loads the alert rules")
+
 nginx = cluster["services"]["nginx"]
 check(nginx.get("restart") == "unless-stopped", "compose.cluster.yml nginx: restarts")
 check_ports(nginx, "compose.cluster.yml nginx")
@@ -102,6 +131,19 @@ if nginx_binary:
         check(result.returncode == 0, "nginx -t: " + result.stderr.strip())
 else:
     print("nginx not installed: nginx -t not run")
+
+promtool = shutil.which("promtool")
+if promtool:
+    with tempfile.TemporaryDirectory() as etc:
+        # Laid out as the compose file mounts them.
+        shutil.copy(os.path.join(docker, "prometheus.yml"), etc)
+        shutil.copy(os.path.join(docker, "..", "docs", "prometheus", "sse-server.rules.yml"), etc)
+        result = subprocess.run([promtool, "check", "config", os.path.join(etc, "prometheus.yml")],
+                                capture_output=True, text=True)
+        check(result.returncode == 0, "promtool check config prometheus.yml: " +
+              (result.stdout + result.stderr).strip())
+else:
+    print("promtool not installed: prometheus.yml not checked by it")
 
 for failure in failures:
     print("FAIL", failure)

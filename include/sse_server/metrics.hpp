@@ -8,8 +8,9 @@
 
 namespace sse_server {
 
-/** A counter split by one label (`reason`, `outcome`, …); values appear as first counted,
-    plus those pre-declared so that dashboards see zeros. */
+/** A counter split by one label (`reason`, `outcome`, …). Every value the daemon can count is
+    pre-declared, so that each series exists at 0 from the start and `rate()` and alerts work
+    before the first event; a value not declared still appears once counted. */
 class labeled_counter
 {
 public:
@@ -56,8 +57,12 @@ struct metrics
     std::uint64_t slow_consumer_closes = 0;
     labeled_counter replay{"result", {"replayed", "resync"}};
     labeled_counter revalidations{"outcome", {"valid", "gone", "unavailable"}};
-    labeled_counter client_refused{"status", {}};
-    labeled_counter notify_refused{"status", {}};
+    // Every status each port refuses a request with (sse_session, stream_admission;
+    // notify_handler, notify_session), and `timeout`: a request cut at client.header_timeout.
+    // metrics_test finds each one the sources count declared here.
+    labeled_counter client_refused{"status",
+                                   {"400", "401", "404", "405", "429", "431", "503", "timeout"}};
+    labeled_counter notify_refused{"status", {"400", "401", "404", "405", "413", "431", "503"}};
     bool redis_up = false;
     histogram fanout_seconds;
     // Cluster mode (SPEC §5): entries read from the Redis stream, and how far behind it this

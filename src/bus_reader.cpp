@@ -40,7 +40,7 @@ redis_reply const* reply_field(redis_reply const& flat, std::string_view name)
 
 bus_reader::bus_reader(net::io_context& ioc, config const& cfg, redis_config const& bus,
                        metrics& stats, handlers on)
-    : cfg_(cfg), bus_(bus), stats_(stats), on_(std::move(on)), redis_(ioc, bus_),
+    : cfg_(cfg), bus_(bus), stats_(stats), on_(std::move(on)), redis_(ioc, bus_, {"bus reader", false}),
       retry_timer_(ioc)
 {
     redis_.on_state_change([this](bool up) { on_state(up); });

@@ -103,8 +103,14 @@ std::string metrics::render() const
            "Requests refused on the clients port, by HTTP status.", client_refused);
     family(out, "sse_server_notify_requests_refused_total",
            "Requests refused on the notification port, by HTTP status.", notify_refused);
-    scalar(out, "sse_server_redis_up", "gauge", "1 when the Redis connection is up.",
-           redis_up ? 1 : 0);
+    header(out, "sse_server_redis_up", "gauge",
+           "1 when the connections to this Redis are up, by role: sessions (and API keys), and "
+           "the bus in cluster mode.");
+    fmt::format_to(std::back_inserter(out), "sse_server_redis_up{{role=\"sessions\"}} {}\n",
+                   redis_up ? 1 : 0);
+    if (bus_redis_up)
+        fmt::format_to(std::back_inserter(out), "sse_server_redis_up{{role=\"bus\"}} {}\n",
+                       *bus_redis_up ? 1 : 0);
     header(out, "sse_server_fanout_seconds", "histogram",
            "Time from a notification's arrival to its last frame queued.");
     fanout_seconds.render(out, "sse_server_fanout_seconds");

@@ -99,6 +99,7 @@ std::optional<notify_answer> notify_handler::handle(
         return std::nullopt;
     }
     stats_.replay_bytes = log_.history_bytes();
+    stats_.bus_redis_up = log_.bus_connected();
     return answer(http::status::ok, stats_.render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 

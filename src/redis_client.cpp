@@ -23,6 +23,11 @@ std::uint64_t from_privdata(void* privdata)
     return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(privdata));
 }
 
+bool is_readonly_error(redis_reply const& r)
+{
+    return r.type == redis_reply::kind::error && r.text.starts_with("READONLY");
+}
+
 } // namespace
 
 /** A command waiting for its reply, with its own deadline (hiredis 0.14 has no timer hook). */
@@ -34,8 +39,8 @@ struct redis_client::pending
     net::steady_timer deadline;
 };
 
-redis_client::redis_client(net::io_context& ioc, redis_config const& cfg)
-    : ioc_(ioc), cfg_(cfg), timer_(ioc), resolver_(ioc)
+redis_client::redis_client(net::io_context& ioc, redis_config const& cfg, redis_role role)
+    : ioc_(ioc), cfg_(cfg), role_(std::move(role)), timer_(ioc), resolver_(ioc)
 {
 }
 
@@ -129,7 +134,8 @@ void redis_client::on_timeout(std::uint64_t id)
         return;
     // Redis answers in order: every command behind this one waits as long, and a connection
     // that stays silent may be half-open. Fail them all and start a fresh connection.
-    spdlog::warn("redis command timed out after {} ms, reconnecting", cfg_.timeout.count());
+    spdlog::warn("redis command timed out after {} ms ({}), reconnecting", cfg_.timeout.count(),
+                 role_.name);
     drop_connection("timeout", "redis timeout");
 }
 
@@ -152,11 +158,17 @@ void redis_client::complete(std::uint64_t id, redis_reply reply)
     auto it = pending_.find(id);
     if (it == pending_.end())
         return; // timed out or failed already: a late reply is ignored
+    bool const demoted = is_readonly_error(reply);
     // Posted, never run from inside hiredis: the caller may issue commands or stop the client.
     net::post(ioc_, [cb = std::move(it->second->cb), reply = std::move(reply)]() mutable {
         cb(std::move(reply));
     });
     pending_.erase(it);
+    // The server we write to became a replica (REPLICAOF, a failover): every later write would
+    // be refused the same way. Reconnecting makes that visible (connected() false, /readyz
+    // 503) until a master answers there again.
+    if (demoted)
+        drop_connection(std::string(replica_error), "redis is read-only");
 }
 
 } // namespace sse_server

@@ -9,6 +9,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
+#include <string_view>
 #include <utility>
 
 namespace sse_server {
@@ -48,7 +49,7 @@ void redis_client::stop()
     addresses_.clear();
     if (auto conn = detach("redis client stopped"); conn && conn->ctx)
         redisAsyncFree(conn->ctx);
-    spdlog::info("redis client stopped");
+    spdlog::info("redis client stopped ({})", role_.name);
     if (connected_) {
         connected_ = false;
         if (state_change_)
@@ -120,7 +121,12 @@ void redis_client::connect_next()
     }
     if (url.db != 0)
         handshake.push_back({"SELECT", {"SELECT", std::to_string(url.db)}});
-    handshake.push_back({"PING", {"PING"}});
+    // Writing to a replica fails on every command: such a server is not a connection at all
+    // for a role that writes. (ROLE also answers PING's question: the server responds.)
+    if (role_.writes)
+        handshake.push_back({"ROLE", {"ROLE"}});
+    else
+        handshake.push_back({"PING", {"PING"}});
     for (auto const& [what, args] : handshake) {
         send_argv(ctx, &redis_client::on_handshake_cb, const_cast<char*>(what), args);
         ++conn->handshake_left;
@@ -167,14 +173,20 @@ void redis_client::on_handshake_cb(redisAsyncContext* ctx, void* reply, void* pr
 void redis_client::on_handshake_reply(redis_connection& conn, void* reply, char const* what)
 {
     auto const r = to_redis_reply(*static_cast<redisReply*>(reply));
-    if (r.type == redis_reply::kind::error) {
+    bool const role_check = std::string_view(what) == "ROLE";
+    if (r.type == redis_reply::kind::error && !role_check) {
         std::string const error =
             std::string(what) == "AUTH" ? "authentication failed" : describe(what) + " failed";
         if (error != last_error_)
-            spdlog::error("redis {} failed: {}", what, r.text);
+            spdlog::error("redis {} failed ({}): {}", what, role_.name, r.text);
         // Inside a reply callback hiredis defers the free until the callback returns.
         return drop_connection(error, "redis not connected");
     }
+    // A replica is no connection for a role that writes. An ACL user may be denied ROLE (an
+    // @admin command): the server did answer, and a READONLY reply will tell if it is a replica.
+    if (role_check && r.type == redis_reply::kind::array &&
+        (r.elements.empty() || r.elements.front().text != "master"))
+        return drop_connection(std::string(replica_error), "redis not connected");
     if (--conn.handshake_left == 0)
         on_connected();
 }
@@ -236,10 +248,11 @@ void redis_client::set_state(bool up, std::string error)
         last_error_ = std::move(error);
 
     if (up && !was_up)
-        spdlog::info("redis connected to {}:{}", cfg_.url.host, cfg_.url.port);
+        spdlog::info("redis connected to {}:{} ({})", cfg_.url.host, cfg_.url.port, role_.name);
     // Once per change, not once per retry.
     if (!up && (was_up || !same_error))
-        spdlog::warn("redis unavailable ({}), retrying", last_error_);
+        spdlog::warn("redis {}:{} unavailable for {} ({}), retrying", cfg_.url.host, cfg_.url.port,
+                     role_.name, last_error_);
 
     if (up != was_up && state_change_)
         net::post(ioc_, [fn = state_change_, up] { fn(up); });

@@ -34,7 +34,7 @@ redis_event_log::redis_event_log(net::io_context& ioc, config const& cfg,
                                  redis_config const& bus, metrics& stats, sink deliver,
                                  broadcast to_all)
     : ioc_(ioc), cfg_(cfg), bus_(bus), stats_(stats), deliver_(std::move(deliver)),
-      to_all_(std::move(to_all)), writer_(ioc, bus_),
+      to_all_(std::move(to_all)), writer_(ioc, bus_, {"bus", true}),
       reader_(ioc, cfg, bus_, stats,
               {[this](event_id start) { forget_before(start); },
                [this](event_id id, notification const& n) { on_entry(id, n); },

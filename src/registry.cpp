@@ -77,7 +77,21 @@ std::size_t registry::deliver(event const& e)
 std::size_t registry::connections_of(std::string const& user_id) const
 {
     auto it = by_user_.find(user_id);
-    return it == by_user_.end() ? 0 : it->second.size();
+    auto waiting = reserved_.find(user_id);
+    return (it == by_user_.end() ? 0 : it->second.size()) +
+           (waiting == reserved_.end() ? 0 : waiting->second);
+}
+
+void registry::reserve(std::string const& user_id)
+{
+    ++reserved_[user_id];
+}
+
+void registry::release(std::string const& user_id)
+{
+    auto it = reserved_.find(user_id);
+    if (it != reserved_.end() && --it->second == 0)
+        reserved_.erase(it);
 }
 
 } // namespace sse_server

@@ -47,6 +47,8 @@ sse_session::sse_session(tcp::socket&& socket, client_services& services)
 sse_session::~sse_session()
 {
     svc_.stats.queued_bytes -= static_cast<std::int64_t>(counted_bytes_);
+    if (reserved_)
+        svc_.subscriptions.release(user_id_);
     if (subscribed_) {
         svc_.subscriptions.unsubscribe(*this);
         --svc_.stats.connections;
@@ -169,6 +171,9 @@ void sse_session::on_authenticated(auth_result result)
     user_id_ = std::move(result.user_id);
     if (svc_.subscriptions.connections_of(user_id_) >= svc_.cfg.limits.max_connections_per_user)
         return refuse(http::status::too_many_requests, "too many connections for this user");
+    // Counted from now on, even while the resume point is looked up.
+    svc_.subscriptions.reserve(user_id_);
+    reserved_ = true;
     start_stream();
 }
 
@@ -215,6 +220,8 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
     // From here on every published frame is queued behind the greeting, in order.
     state_ = state::streaming;
     last_write_ = clock::now();
+    svc_.subscriptions.release(user_id_);
+    reserved_ = false;
     svc_.subscriptions.subscribe(*this);
     subscribed_ = true;
     ++svc_.stats.connections;

@@ -194,6 +194,25 @@ TEST(registry, counts_connections_per_user)
     EXPECT_EQ(reg.connections_of("42"), 1u);
 }
 
+TEST(registry, a_stream_admitted_but_not_yet_subscribed_counts_toward_its_users_connections)
+{
+    standalone reg{"user", replay_config{}};
+    fake_subscriber a{"42", {}};
+    reg.reserve("42");
+    reg.reserve("42");
+    EXPECT_EQ(reg.connections_of("42"), 2u) << "two resumes waiting for Redis";
+    EXPECT_EQ(reg.connections_of("7"), 0u);
+    EXPECT_EQ(reg.size(), 0u) << "nobody receives anything yet";
+    // One starts (its reservation becomes a subscription), the other ends before it could.
+    reg.release("42");
+    reg.subscribe(a);
+    EXPECT_EQ(reg.connections_of("42"), 2u);
+    reg.release("42");
+    EXPECT_EQ(reg.connections_of("42"), 1u);
+    reg.release("42"); // nothing left to release: no wrap-around
+    EXPECT_EQ(reg.connections_of("42"), 1u);
+}
+
 TEST(registry, ids_increase_across_publishes)
 {
     standalone reg{"user", replay_config{}};

@@ -45,6 +45,7 @@ public:
     void stop();
     /** The last entry delivered (or the start); empty until the position is fixed. */
     std::optional<event_id> position() const { return position_; }
+    bool connected() const { return redis_.connected(); }
     /** Empty when reading (position fixed, connected, the key is a stream); else why not. */
     std::optional<std::string> not_ready() const;
 

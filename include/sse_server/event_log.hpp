@@ -77,6 +77,9 @@ public:
 
     /** The bytes of frames this daemon keeps in memory for resumes. */
     virtual std::size_t history_bytes() const = 0;
+
+    /** Whether the Redis that carries the log is reachable; empty when there is none. */
+    virtual std::optional<bool> bus_connected() const { return std::nullopt; }
 };
 
 } // namespace sse_server

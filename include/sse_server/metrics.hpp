@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -63,7 +64,9 @@ struct metrics
     labeled_counter client_refused{"status",
                                    {"400", "401", "404", "405", "429", "431", "503", "timeout"}};
     labeled_counter notify_refused{"status", {"400", "401", "404", "405", "413", "431", "503"}};
-    bool redis_up = false;
+    bool redis_up = false;            // the Redis of sessions and keys: role="sessions"
+    std::optional<bool> bus_redis_up; // cluster mode, the bus's Redis: role="bus" (set when
+                                      // rendered: both of its connections up)
     histogram fanout_seconds;
     // Cluster mode (SPEC §5): entries read from the Redis stream, and how far behind it this
     // daemon delivers.

@@ -20,6 +20,15 @@ namespace sse_server {
 
 struct redis_connection;
 
+/** What a connection is for: its name in logs ("sessions", "bus"), so that an operator with
+    two Redis servers knows which one is meant, and whether it writes. A connection that writes
+    needs the master: a replica answers every write with READONLY. */
+struct redis_role
+{
+    std::string name = "sessions";
+    bool writes = false;
+};
+
 /** One shared, pipelined hiredis connection driven by the io_context (no thread, no blocking
     call). Owned by `server`; every caller on the io_context thread.
 
@@ -37,12 +46,15 @@ class redis_client
 public:
     using callback = std::function<void(redis_reply)>;
 
-    redis_client(net::io_context& ioc, redis_config const& cfg);
+    redis_client(net::io_context& ioc, redis_config const& cfg, redis_role role = {});
     ~redis_client(); // NOLINT(bugprone-exception-escape): only bad_alloc, see the definition
     redis_client(redis_client const&) = delete;
     redis_client& operator=(redis_client const&) = delete;
 
-    /** Connects (AUTH and SELECT as the URL says), and keeps reconnecting until stop(). */
+    /** Connects (AUTH and SELECT as the URL says; for a role that writes, checks with ROLE that
+        the server is the master), and keeps reconnecting until stop(). A READONLY error reply
+        (the master was demoted under us) drops the connection and reconnects, so that
+        connected() never stays true on a server that refuses every write. */
     void start();
     /** Disconnects for good; pending commands complete as unavailable. */
     void stop();
@@ -59,6 +71,8 @@ public:
 
     /** Connected, and the handshake (AUTH/SELECT as the URL says, then PING) answered. */
     bool connected() const { return connected_; }
+    /** What this connection is for ("sessions", "bus", …). */
+    std::string const& role() const { return role_.name; }
     /** Why the last connection failed or ended ("connection refused", …); empty when never. */
     std::string const& last_error() const { return last_error_; }
     /** Called with true on (re)connect and false on loss; for logs and metrics. */
@@ -66,6 +80,9 @@ public:
 
 private:
     struct pending;
+
+    /** last_error() while the server is a replica; it names the cause an operator can act on. */
+    static constexpr std::string_view replica_error = "a read-only replica, not the master";
 
     void do_connect();
     void connect_next();
@@ -101,6 +118,7 @@ private:
 
     net::io_context& ioc_;
     redis_config const& cfg_;
+    redis_role role_;
     std::shared_ptr<redis_connection> conn_;
     net::steady_timer timer_;            // the connect deadline while connecting, else the backoff
     tcp::resolver resolver_;             // hiredis would resolve a host name with a blocking call

@@ -48,6 +48,11 @@ public:
                                            later<replay_batch> done) override;
     void expire() override;
     std::size_t history_bytes() const override { return history_.bytes(); }
+    /** Both connections: the one that appends and the reader's. */
+    std::optional<bool> bus_connected() const override
+    {
+        return writer_.connected() && reader_.connected();
+    }
 
 private:
     void forget_before(event_id position);

@@ -65,7 +65,14 @@ public:
     }
 
     std::size_t size() const { return size_; }
+    /** The user's streams: subscribed, and admitted but still waiting to start (a resume that
+        asks Redis where it continues), so that a crowd of reconnects cannot pass the
+        per-user limit while none of them is subscribed yet. */
     std::size_t connections_of(std::string const& user_id) const;
+    /** A stream of this user was admitted and will subscribe (or end) later. */
+    void reserve(std::string const& user_id);
+    /** The reservation ends: the stream subscribed, or ended before it could. */
+    void release(std::string const& user_id);
 
 private:
     using subscriber_set = std::unordered_set<subscriber*>;
@@ -73,6 +80,7 @@ private:
     std::string account_event_;
     std::unordered_map<std::string, subscriber_set> by_event_;
     std::unordered_map<std::string, subscriber_set> by_user_;
+    std::unordered_map<std::string, std::size_t> reserved_; // by user; absent when none
     std::size_t size_ = 0;
 };
 

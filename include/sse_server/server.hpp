@@ -110,6 +110,7 @@ private:
         }
         void expire() override { target->expire(); }
         std::size_t history_bytes() const override { return target->history_bytes(); }
+        std::optional<bool> bus_connected() const override { return target->bus_connected(); }
     };
     chosen_log log_;
     connection_manager connections_;

@@ -139,6 +139,7 @@ private:
     char const* close_reason_ = nullptr; // why the stream ended, for metrics
     state state_ = state::reading;
     std::uint8_t version_ = 11; // the request's HTTP version
+    bool reserved_ = false; // admitted, counted toward the user's limit, not subscribed yet
     bool subscribed_ = false;
     bool flush_requested_ = false;
     bool waiting_writable_ = false;

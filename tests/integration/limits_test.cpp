@@ -14,6 +14,8 @@ namespace {
 
 header_list user(std::string const& sid) { return {{"Cookie", "sid=" + sid}}; }
 
+constexpr std::string_view order = R"({"name":"orders","type":"update","id":1})";
+
 class limits_test : public ::testing::Test
 {
 protected:
@@ -81,6 +83,48 @@ TEST_F(limits_test, connections_beyond_the_per_user_limit_get_429)
     while (status != 200 && std::chrono::steady_clock::now() < deadline)
         status = sse_stream(server.clients_port(), "/events", user("a")).status();
     EXPECT_EQ(status, 200);
+}
+
+TEST_F(limits_test, streams_waiting_for_their_resume_point_count_toward_the_per_user_limit)
+{
+    // Cluster mode: this daemon did not read the event the streams resume from (it started
+    // later), so each one waits for the Redis stream to say where it continues.
+    auto cfg = test_config(redis_);
+    cfg.cluster.mode = cluster_mode::redis;
+    cfg.limits.max_connections_per_user = 2;
+    std::string resume_from;
+    {
+        running_server earlier{cfg};
+        ASSERT_TRUE(readyz_becomes(earlier.notify_port(), 200));
+        auto const posted = post_notify(earlier.notify_port(), "[" + std::string(order) + "," +
+                                                                   std::string(order) + "]");
+        ASSERT_EQ(posted.status, 202) << posted.body;
+        resume_from = nlohmann::json::parse(posted.body)["ids"][0].get<std::string>();
+    }
+    running_server server{cfg};
+    ASSERT_TRUE(readyz_becomes(server.notify_port(), 200));
+
+    // Thirty windows of one user reconnect at once.
+    std::vector<tcp_connection> windows;
+    for (int i = 0; i < 30; ++i)
+        windows.emplace_back(server.clients_port());
+    for (auto& w : windows)
+        w.send("GET /events?events=orders HTTP/1.1\r\nHost: t\r\nCookie: sid=a\r\n"
+               "Last-Event-ID: " +
+               resume_from + "\r\n\r\n");
+    int opened = 0;
+    int refused = 0;
+    for (auto& w : windows) {
+        std::string head;
+        while (head.find("\r\n\r\n") == std::string::npos && w.read_some(head, 10s) > 0) {
+        }
+        ASSERT_GE(head.size(), 12u) << "no answer";
+        auto const status = head.substr(9, 3);
+        opened += status == "200" ? 1 : 0;
+        refused += status == "429" ? 1 : 0;
+    }
+    EXPECT_EQ(opened, 2) << "the limit holds for streams that resume";
+    EXPECT_EQ(refused, 28);
 }
 
 TEST_F(limits_test, connections_beyond_the_total_limit_get_429)

@@ -43,7 +43,8 @@ TEST_F(metrics_port_test, health_readiness_and_metrics_answer_as_on_the_notifica
     auto scrape = http_request(metrics(), "GET", "/metrics");
     EXPECT_EQ(scrape.status, 200);
     EXPECT_NE(scrape.header("content-type").find("text/plain"), std::string::npos);
-    EXPECT_NE(scrape.body.find("sse_server_redis_up 1"), std::string::npos) << scrape.body;
+    EXPECT_NE(scrape.body.find("sse_server_redis_up{role=\"sessions\"} 1"), std::string::npos)
+        << scrape.body;
     EXPECT_NE(scrape.body.find("# TYPE sse_server_connections gauge"), std::string::npos);
 
     redis_.stop();

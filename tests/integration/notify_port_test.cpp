@@ -211,7 +211,7 @@ TEST_F(notify_port_test, metrics_expose_the_documented_names)
          {"sse_server_connections 1", "sse_server_auth_total{outcome=\"ok\"} 1",
           "sse_server_notifications_total{result=\"accepted\"} 1",
           "sse_server_events_delivered_total 1", "sse_server_slow_consumer_closes_total 0",
-          "sse_server_redis_up 1", "sse_server_fanout_seconds_count 1",
+          "sse_server_redis_up{role=\"sessions\"} 1", "sse_server_fanout_seconds_count 1",
           "# TYPE sse_server_connections_closed_total counter",
           "# TYPE sse_server_replay_total counter"})
         EXPECT_NE(r.body.find(line), std::string::npos) << line << "\n" << r.body;

@@ -77,6 +77,11 @@ TEST_P(metrics_from_start, a_fresh_daemon_shows_every_label_value_of_every_famil
             ASSERT_NE(it, series.end()) << name << " is absent:\n" << scrape.body;
             EXPECT_EQ(it->second, "0") << name;
         }
+    // The Redis gauges by role are there too (their value is Redis's state, not a count): the
+    // bus's in cluster mode only.
+    EXPECT_TRUE(series.contains(R"(sse_server_redis_up{role="sessions"})")) << scrape.body;
+    bool const cluster = !GetParam().empty();
+    EXPECT_EQ(series.contains(R"(sse_server_redis_up{role="bus"})"), cluster) << scrape.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(modes, metrics_from_start,

@@ -12,19 +12,9 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    import yaml
-except ImportError:
-    print("python3-yaml is not installed")
-    sys.exit(77)
+from check_support import check, finish, yaml
 
 docker = sys.argv[1]
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
 
 
 def load(name):
@@ -145,6 +135,4 @@ if promtool:
 else:
     print("promtool not installed: prometheus.yml not checked by it")
 
-for failure in failures:
-    print("FAIL", failure)
-sys.exit(1 if failures else 0)
+finish()

@@ -7,19 +7,9 @@ import os
 import re
 import sys
 
-try:
-    import yaml
-except ImportError:
-    print("python3-yaml is not installed")
-    sys.exit(77)
+from check_support import check, failures, finish, yaml
 
 root = sys.argv[1]
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
 
 
 def read(*path):
@@ -83,6 +73,4 @@ for anchor in readme_links:
 for anchor in sections:
     check(anchor in readme_links, f"README does not point to the guide's section #{anchor}")
 
-for failure in failures:
-    print("FAIL", failure)
-sys.exit(1 if failures else 0)
+finish()

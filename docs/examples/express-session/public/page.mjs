@@ -6,16 +6,17 @@ const list = document.getElementById('events');
 const show = (text) => list.appendChild(document.createElement('li')).append(text);
 
 let source = null;
-let origin = null; // this tab's origin, as the daemon announced it
+let origin = crypto.randomUUID(); // this tab's id: [A-Za-z0-9_-]{1,64}
 
 function listen() {
-  const query = new URLSearchParams({ events: 'orders', origin: crypto.randomUUID() });
+  const query = new URLSearchParams({ events: 'orders', origin });
   // Another origin than the page's: the session cookie goes only with withCredentials, and
   // only when the daemon lists this page's origin in client.cors_origins.
   source = new EventSource(`${eventsUrl}?${query}`, { withCredentials: true });
   source.addEventListener('connected', (e) => {
-    origin = JSON.parse(e.data).origin; // the one given above; a reconnect keeps it
-    show(`live as user ${JSON.parse(e.data).user}`);
+    const hello = JSON.parse(e.data); // {"origin":"…","user":"42","events":["orders"]}
+    origin = hello.origin; // the origin as the daemon announces it: the one the API must send
+    show(`live as user ${hello.user}`);
   });
   source.addEventListener('db', (e) => {
     const n = JSON.parse(e.data);
@@ -32,7 +33,7 @@ function listen() {
 async function api(method, path, body) {
   const res = await fetch(path, {
     method,
-    headers: { 'Content-Type': 'application/json', 'X-SSE-Origin': origin ?? '' },
+    headers: { 'Content-Type': 'application/json', 'X-SSE-Origin': origin },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok && res.status !== 204) throw new Error(`${method} ${path}: ${res.status}`);

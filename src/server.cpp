@@ -169,7 +169,10 @@ void server::apply_reload()
     }
     systemd_notify("RELOADING=1");
     try {
-        auto const outcome = apply_reloadable(cfg_, reload_source_());
+        auto const fresh = reload_source_();
+        for (auto const& warning : fresh.warnings)
+            spdlog::warn("reload: {}", warning);
+        auto const outcome = apply_reloadable(cfg_, fresh);
         reconfigure_logging(cfg_.log);
         for (auto const& key : outcome.need_restart)
             spdlog::warn("reload: {} changed; it takes effect at the next restart", key);

@@ -169,6 +169,9 @@ struct config
     log_config log;
     server_config server;
     cluster_config cluster;
+    // What the loader noticed that is no reason to refuse the configuration (a secret file
+    // other users may read); logged by whoever loaded it, never part of the settings.
+    std::vector<std::string> warnings;
 };
 
 /** Where the cluster bus connects: cluster.redis_url when set, else redis.url; with the

@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     metrics stats;
     registry subscriptions{cfg.events.account};
     memory_event_log log{cfg.replay, [&](event const& e) { return subscriptions.deliver(e); }};
-    notify_handler handler{cfg, log, stats, [](auto verdict) { verdict(true, ""); }};
+    notify_handler handler{cfg, log, stats, [](auto verdict) { verdict(std::nullopt); }};
     counting_subscriber listener;
     subscriptions.subscribe(listener);
 

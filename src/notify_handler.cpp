@@ -93,8 +93,8 @@ std::optional<notify_answer> notify_handler::handle(
     if (path == "/readyz") {
         if (stopping)
             return answer(http::status::service_unavailable, "shutting down", text_type);
-        ready_([later = std::move(later)](bool ready, std::string const& reason) {
-            later(readiness(ready, reason));
+        ready_([later = std::move(later)](std::optional<not_ready_reason> const& why) {
+            later(readiness(why));
         });
         return std::nullopt;
     }
@@ -160,11 +160,13 @@ notify_answer notify_handler::published(event_log::append_result const& result,
     return answer(http::status::accepted, std::move(body));
 }
 
-notify_answer notify_handler::readiness(bool ready, std::string_view reason)
+notify_answer notify_handler::readiness(std::optional<not_ready_reason> const& why)
 {
-    if (ready)
+    if (!why)
         return answer(http::status::ok, "ready", text_type);
-    return answer(http::status::service_unavailable, std::string(reason), text_type);
+    // Whoever reaches the port reads this: the cause in generic words, the detail is logged.
+    return answer(http::status::service_unavailable, std::string(public_reason(why->cause)),
+                  text_type);
 }
 
 notify_answer notify_handler::refuse(http::status status, std::string_view message)

@@ -236,16 +236,25 @@ void server::on_revalidate(error_code ec)
     do_revalidate();
 }
 
-void server::check_readiness(std::function<void(bool, std::string)> verdict)
+void server::check_readiness(std::function<void(std::optional<not_ready_reason>)> verdict)
 {
     // Ready when Redis answers (authentication needs it) and, in cluster mode, the bus is read
     // from a fixed position.
     redis_.async_ping([this, verdict = std::move(verdict)](redis_reply const& r) {
+        std::optional<not_ready_reason> why;
         if (r.type != redis_reply::kind::value)
-            return verdict(false, "redis unavailable: " + r.text);
-        if (auto const why = redis_log_ ? redis_log_->not_ready() : std::nullopt)
-            return verdict(false, *why);
-        verdict(true, {});
+            why = not_ready_reason{not_ready_cause::redis_unavailable,
+                                   "redis unavailable: " + r.text};
+        else if (redis_log_)
+            why = redis_log_->not_ready();
+        // /readyz tells the cause in generic words; the log has the detail, once a window.
+        if (why) {
+            auto const line =
+                "not ready (" + std::string(public_reason(why->cause)) + "): " + why->detail;
+            if (warnings_.admit(line, std::chrono::steady_clock::now()))
+                spdlog::warn("{}", line);
+        }
+        verdict(std::move(why));
     });
 }
 

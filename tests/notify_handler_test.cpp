@@ -45,7 +45,11 @@ protected:
     memory_event_log log_{replay_config{}, [](event const&) { return std::size_t{0}; }};
     bool ready_ = true;
     notify_handler handler_{cfg_, log_, stats_, [this](auto verdict) {
-                                verdict(ready_, ready_ ? "" : "connection refused");
+                                if (ready_)
+                                    return verdict(std::nullopt);
+                                verdict(not_ready_reason{not_ready_cause::redis_unavailable,
+                                                         "redis unavailable: connection refused "
+                                                         "by 10.1.2.3:6379"});
                             }};
 };
 
@@ -77,12 +81,12 @@ TEST_F(notify_handler_test, routes_answer_404_and_405_with_the_allowed_method)
     ready_ = false;
     auto not_ready = handle(request(http::verb::get, "/readyz"));
     EXPECT_EQ(not_ready.status, http::status::service_unavailable);
-    EXPECT_NE(not_ready.body.find("connection refused"), std::string::npos) << not_ready.body;
+    EXPECT_EQ(not_ready.body, "redis unavailable") << "the detail is for the log, not the port";
 }
 
 TEST_F(notify_handler_test, the_metrics_port_answers_health_readiness_and_metrics_only)
 {
-    notify_handler health_only{cfg_, log_, stats_, [](auto verdict) { verdict(true, ""); },
+    notify_handler health_only{cfg_, log_, stats_, [](auto verdict) { verdict(std::nullopt); },
                                notify_routes::health_only};
     auto const answer = [&](http::verb method, std::string target, std::string body = "") {
         auto const req = request(method, std::move(target), "Bearer s3cret", std::move(body));

@@ -2,6 +2,7 @@
 
 #include "sse_server/event_log.hpp"
 #include "sse_server/net.hpp"
+#include "sse_server/readiness.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -43,9 +44,10 @@ class notify_handler
 {
 public:
     using answer_later = std::function<void(notify_answer)>;
-    /** Finds out whether the daemon is ready (Redis, the bus) and calls back with the verdict
-        and, when not ready, why; never from within the call. */
-    using readiness_check = std::function<void(std::function<void(bool, std::string)>)>;
+    /** Finds out whether the daemon is ready (Redis, the bus) and calls back with nothing when
+        it is, else why not; never from within the call. */
+    using readiness_check =
+        std::function<void(std::function<void(std::optional<not_ready_reason>)>)>;
 
     notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready,
                    notify_routes routes = notify_routes::all);
@@ -72,7 +74,7 @@ private:
                                          answer_later later);
     notify_answer published(event_log::append_result const& result, std::size_t items,
                             std::chrono::steady_clock::time_point received_at);
-    static notify_answer readiness(bool ready, std::string_view reason);
+    static notify_answer readiness(std::optional<not_ready_reason> const& why);
 
     config const& cfg_;
     event_log& log_;

@@ -84,7 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     metrics stats;
     registry subscriptions{cfg.events.account};
     memory_event_log log{cfg.replay, [&](event const& e) { return subscriptions.deliver(e); }};
-    notify_handler handler{cfg, log, stats, [](auto verdict) { verdict(std::nullopt); }};
+    net::io_context ioc; // never run: what the handler posts is dropped with it
+    notify_handler handler{cfg, log, stats, [](auto verdict) { verdict(std::nullopt); }, ioc};
     counting_subscriber listener;
     subscriptions.subscribe(listener);
 

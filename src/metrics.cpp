@@ -1,7 +1,5 @@
 #include "sse_server/metrics.hpp"
 
-#include "sse_server/process_metrics.hpp"
-
 #include <fmt/format.h>
 
 namespace sse_server {
@@ -78,7 +76,7 @@ void family(std::string& out, std::string_view name, std::string_view help,
 
 } // namespace
 
-std::string metrics::render() const
+std::string metrics::render()
 {
     std::string out;
     out.reserve(4096);
@@ -119,7 +117,7 @@ std::string metrics::render() const
     header(out, "sse_server_build_info", "gauge", "Always 1; the version is the label.");
     fmt::format_to(std::back_inserter(out), "sse_server_build_info{{version=\"{}\"}} 1\n",
                    SSE_SERVER_VERSION);
-    render_process_metrics(sample_process(), out);
+    render_process_metrics(process.sample(), out);
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include "sse_server/metrics.hpp"
 #include "sse_server/notification.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <fmt/format.h>
 #include <iterator>
@@ -42,8 +43,8 @@ std::string error_body(std::string_view message)
 } // namespace
 
 notify_handler::notify_handler(config const& cfg, event_log& log, metrics& stats,
-                               readiness_check ready, notify_routes routes)
-    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)), routes_(routes)
+                               readiness_check ready, net::io_context& ioc, notify_routes routes)
+    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)), ioc_(ioc), routes_(routes)
 {
 }
 
@@ -98,8 +99,20 @@ std::optional<notify_answer> notify_handler::handle(
         });
         return std::nullopt;
     }
-    stats_.replay_bytes = log_.history_bytes();
-    return answer(http::status::ok, stats_.render(), "text/plain; version=0.0.4; charset=utf-8");
+    return answer(http::status::ok, scrape(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+std::string const& notify_handler::scrape()
+{
+    // Scrapes in a burst (pipelined, or from many scrapers at once) share one rendering per
+    // turn of the loop: each costs a copy of the text, not a rendering, so scrapers cannot
+    // hold the loop that delivers events.
+    if (!scrape_) {
+        stats_.replay_bytes = log_.history_bytes();
+        scrape_ = stats_.render();
+        net::post(ioc_, [this] { scrape_.reset(); });
+    }
+    return *scrape_;
 }
 
 std::optional<notify_answer>

@@ -1,12 +1,11 @@
 #include "sse_server/process_limits.hpp"
 
+#include <algorithm>
 #include <string>
 
-#include <algorithm>
-#include <filesystem>
-#include <system_error>
-
+#include <dirent.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 namespace sse_server {
 
@@ -32,14 +31,32 @@ std::uint64_t open_file_limit()
     return limit.rlim_cur;
 }
 
-std::size_t open_descriptor_count()
+std::optional<std::uint64_t> counted_descriptors()
 {
-    std::error_code ec;
-    std::size_t count = 0;
-    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
-         it.increment(ec))
-        ++count;
-    return count;
+    struct stat directory{};
+    if (::stat("/proc/self/fd", &directory) != 0 || directory.st_size <= 0)
+        return std::nullopt;
+    return static_cast<std::uint64_t>(directory.st_size);
+}
+
+std::optional<std::uint64_t> listed_descriptors()
+{
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir)
+        return std::nullopt;
+    std::uint64_t n = 0;
+    while (auto const* entry = ::readdir(dir))
+        if (entry->d_name[0] != '.')
+            ++n;
+    ::closedir(dir);
+    return n - 1; // the descriptor of the listing itself
+}
+
+std::optional<std::uint64_t> open_descriptor_count()
+{
+    if (auto const counted = counted_descriptors())
+        return counted;
+    return listed_descriptors();
 }
 
 std::uint64_t descriptor_reserve(std::uint64_t limit)

@@ -34,9 +34,9 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
     : cfg_(std::move(cfg)), reload_source_(std::move(reload_source)),
       subscriptions_(cfg_.events.account),
       notify_handler_(cfg_, log_, stats_,
-                      [this](auto verdict) { check_readiness(std::move(verdict)); }),
+                      [this](auto verdict) { check_readiness(std::move(verdict)); }, ioc_),
       metrics_handler_(cfg_, log_, stats_,
-                       [this](auto verdict) { check_readiness(std::move(verdict)); },
+                       [this](auto verdict) { check_readiness(std::move(verdict)); }, ioc_,
                        notify_routes::health_only),
       client_services_{cfg_,    subscriptions_, log_,    auth_,
                        stats_,  warnings_,      connections_, flushes_,
@@ -109,7 +109,8 @@ void server::run()
         // Every connection holds one descriptor; the rest (listeners, Redis, the loop's own)
         // are about what is open now. The clients port stops short of the limit, so that
         // health checks, notifications and Redis never starve behind a crowd of clients.
-        auto const used_by_others = open_descriptor_count() + descriptor_reserve(limit);
+        auto const used_by_others =
+            open_descriptor_count().value_or(0) + descriptor_reserve(limit);
         clients_.accept_while(
             [this, limit, used_by_others] { return used_by_others + connections_.size() < limit; });
     }

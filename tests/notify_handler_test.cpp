@@ -44,13 +44,16 @@ protected:
     metrics stats_;
     memory_event_log log_{replay_config{}, [](event const&) { return std::size_t{0}; }};
     bool ready_ = true;
-    notify_handler handler_{cfg_, log_, stats_, [this](auto verdict) {
+    net::io_context ioc_; // run by no thread: poll() ends a turn of the loop
+    notify_handler handler_{cfg_, log_, stats_,
+                            [this](auto verdict) {
                                 if (ready_)
                                     return verdict(std::nullopt);
                                 verdict(not_ready_reason{not_ready_cause::redis_unavailable,
                                                          "redis unavailable: connection refused "
                                                          "by 10.1.2.3:6379"});
-                            }};
+                            },
+                            ioc_};
 };
 
 TEST_F(notify_handler_test, the_token_is_checked_from_the_header_with_any_case_of_bearer)
@@ -84,10 +87,22 @@ TEST_F(notify_handler_test, routes_answer_404_and_405_with_the_allowed_method)
     EXPECT_EQ(not_ready.body, "redis unavailable") << "the detail is for the log, not the port";
 }
 
+TEST_F(notify_handler_test, scrapes_in_one_turn_of_the_loop_share_one_rendering)
+{
+    auto const first = handle(request(http::verb::get, "/metrics")).body;
+    stats_.events_delivered = 12345;
+    EXPECT_EQ(handle(request(http::verb::get, "/metrics")).body, first) << "the same turn";
+    ioc_.poll();
+    EXPECT_NE(handle(request(http::verb::get, "/metrics"))
+                  .body.find("\nsse_server_events_delivered_total 12345\n"),
+              std::string::npos)
+        << "the next turn renders again";
+}
+
 TEST_F(notify_handler_test, the_metrics_port_answers_health_readiness_and_metrics_only)
 {
     notify_handler health_only{cfg_, log_, stats_, [](auto verdict) { verdict(std::nullopt); },
-                               notify_routes::health_only};
+                               ioc_, notify_routes::health_only};
     auto const answer = [&](http::verb method, std::string target, std::string body = "") {
         auto const req = request(method, std::move(target), "Bearer s3cret", std::move(body));
         EXPECT_FALSE(health_only.check_header(req)) << "no token asked where /notify is not";
@@ -143,6 +158,7 @@ TEST_F(notify_handler_test, metrics_show_the_bytes_kept_for_resumes)
               http::status::accepted);
     auto const kept = log_.history_bytes();
     EXPECT_GT(kept, 0u);
+    ioc_.poll(); // a scrape of a later turn
     EXPECT_NE(handle(request(http::verb::get, "/metrics"))
                   .body.find("\nsse_server_replay_bytes " + std::to_string(kept) + "\n"),
               std::string::npos);
@@ -181,7 +197,8 @@ TEST(notify_handler, answers_once_the_log_has_appended_and_503_when_it_cannot)
     config cfg;
     metrics stats;
     waiting_log log;
-    notify_handler handler{cfg, log, stats, nullptr};
+    net::io_context ioc;
+    notify_handler handler{cfg, log, stats, nullptr, ioc};
     http::request<http::string_body> req{http::verb::post, "/notify", 11};
     req.body() = R"([{"name":"a","type":"t","id":1},{"name":"b","type":"t","id":2}])";
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sse_server/process_metrics.hpp"
+
 #include <array>
 #include <cstdint>
 #include <map>
@@ -66,9 +68,11 @@ struct metrics
     double cluster_lag_seconds = 0;
     std::uint64_t replay_bytes = 0; // frames kept for resumes (set when rendered)
 
+    process_sampler process; // the process_* figures, sampled when rendered
+
     /** The Prometheus text exposition (format 0.0.4), with the process_* figures of this
         process sampled now. */
-    std::string render() const;
+    std::string render();
 };
 
 } // namespace sse_server

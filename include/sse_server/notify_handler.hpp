@@ -49,8 +49,9 @@ public:
     using readiness_check =
         std::function<void(std::function<void(std::optional<not_ready_reason>)>)>;
 
+    /** `ioc` runs the sessions: scrapes answered in the same turn of it share one rendering. */
     notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready,
-                   notify_routes routes = notify_routes::all);
+                   net::io_context& ioc, notify_routes routes = notify_routes::all);
 
     /** A 401 for POST /notify without notify.token, decided from the header alone: a peer
         without the token never has its body read. */
@@ -69,6 +70,7 @@ public:
     notify_answer refuse_too_large();
 
 private:
+    std::string const& scrape();
     std::optional<notify_answer> publish(std::string_view body,
                                          std::chrono::steady_clock::time_point received_at,
                                          answer_later later);
@@ -80,7 +82,9 @@ private:
     event_log& log_;
     metrics& stats_;
     readiness_check ready_;
+    net::io_context& ioc_;
     notify_routes routes_;
+    std::optional<std::string> scrape_; // the metrics text of this turn of the loop
 };
 
 /** Appends the answer's bytes (status line, headers, body) to `out`: written by hand, since

@@ -14,8 +14,17 @@ std::uint64_t raise_open_file_limit();
 /** The soft limit of open files; 0 when unknown or unlimited. */
 std::uint64_t open_file_limit();
 
-/** How many descriptors the process has open now (counted in /proc/self/fd: call it rarely). */
-std::size_t open_descriptor_count();
+/** How many descriptors the process has open now, as the size of /proc/self/fd: Linux 6.2
+    and later count them at no cost. Empty where the kernel does not (older kernels say 0). */
+std::optional<std::uint64_t> counted_descriptors();
+
+/** How many descriptors the process has open now, by listing /proc/self/fd: a cost linear in
+    the descriptors, what kernels before 6.2 need. Empty without /proc. */
+std::optional<std::uint64_t> listed_descriptors();
+
+/** How many descriptors the process has open now: counted where the kernel can, else listed
+    (call it rarely then). Empty without /proc. */
+std::optional<std::uint64_t> open_descriptor_count();
 
 /** Descriptors the clients port leaves free, so that the notification port (health,
     readiness, /notify) and Redis keep working when clients take all the others: 64, or an

@@ -95,8 +95,10 @@ int main(int argc, char** argv)
                         sse_server::effective_config_text(cfg).c_str());
             for (auto const& warning : cfg.warnings)
                 (void)std::fprintf(stderr, "sse-server: warning: %s\n", warning.c_str());
+            auto const open_files = sse_server::raise_open_file_limit();
             if (auto const warning = sse_server::descriptor_warning(
-                    cfg.limits.max_connections, sse_server::raise_open_file_limit()))
+                    cfg.limits.max_connections, open_files,
+                    sse_server::descriptors_kept_from_clients(cfg, open_files)))
                 (void)std::fprintf(stderr, "sse-server: warning: %s\n", warning->c_str());
             return EXIT_SUCCESS;
         }
@@ -105,8 +107,9 @@ int main(int argc, char** argv)
             spdlog::warn("{}", warning);
         auto const open_files = sse_server::raise_open_file_limit();
         spdlog::info("open file limit: {}", open_files);
-        if (auto const warning =
-                sse_server::descriptor_warning(cfg.limits.max_connections, open_files))
+        if (auto const warning = sse_server::descriptor_warning(
+                cfg.limits.max_connections, open_files,
+                sse_server::descriptors_kept_from_clients(cfg, open_files)))
             spdlog::warn("{}", *warning);
         sse_server::server daemon{std::move(cfg), true, load};
         daemon.run();

@@ -101,6 +101,10 @@ std::string metrics::render()
            "Requests refused on the clients port, by HTTP status.", client_refused);
     family(out, "sse_server_notify_requests_refused_total",
            "Requests refused on the notification port, by HTTP status.", notify_refused);
+    family(out, "sse_server_admin_connections_refused_total",
+           "Connections to the notification or metrics port closed at once: the port held "
+           "its cap (notify.max_connections).",
+           admin_connections_refused);
     scalar(out, "sse_server_redis_up", "gauge", "1 when the Redis connection is up.",
            redis_up ? 1 : 0);
     header(out, "sse_server_fanout_seconds", "histogram",

@@ -64,12 +64,26 @@ std::uint64_t descriptor_reserve(std::uint64_t limit)
     return std::min<std::uint64_t>(64, limit / 8);
 }
 
+std::uint64_t admin_port_cap(config const& cfg, std::uint64_t limit)
+{
+    std::uint64_t const configured = cfg.notify.max_connections;
+    if (limit == 0)
+        return configured;
+    return std::min(configured, std::max<std::uint64_t>(1, limit / 16));
+}
+
+std::uint64_t descriptors_kept_from_clients(config const& cfg, std::uint64_t limit)
+{
+    std::uint64_t const admin_ports = cfg.listen.metrics ? 2 : 1;
+    return descriptor_reserve(limit) + admin_ports * admin_port_cap(cfg, limit);
+}
+
 std::optional<std::string> descriptor_warning(std::uint64_t max_connections,
-                                              std::uint64_t open_file_limit)
+                                              std::uint64_t open_file_limit, std::uint64_t kept)
 {
     if (open_file_limit == 0)
         return std::nullopt;
-    auto const streams = open_file_limit - descriptor_reserve(open_file_limit);
+    auto const streams = open_file_limit > kept ? open_file_limit - kept : 0;
     if (max_connections <= streams)
         return std::nullopt;
     return "limits.max_connections is " + std::to_string(max_connections) +

@@ -51,9 +51,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
                },
                cfg_.listen.reuse_port),
       notify_(ioc_, cfg_.listen.notify, "notifications",
-              [this](tcp::socket&& s) {
-                  std::make_shared<notify_session>(std::move(s), notify_services_)->run();
-              },
+              [this](tcp::socket&& s) { notify_session::start(std::move(s), notify_services_); },
               cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
       revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_),
@@ -71,9 +69,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
         // The notification port's sessions, limits and shutdown, with their own routes.
         metrics_.emplace(
             ioc_, *cfg_.listen.metrics, "metrics",
-            [this](tcp::socket&& s) {
-                std::make_shared<notify_session>(std::move(s), metrics_services_)->run();
-            },
+            [this](tcp::socket&& s) { notify_session::start(std::move(s), metrics_services_); },
             cfg_.listen.reuse_port);
     }
     redis_.on_state_change([this](bool up) { on_redis_state(up); });
@@ -105,14 +101,18 @@ void server::run()
     redis_.start();
     if (redis_log_)
         redis_log_->start();
-    if (auto const limit = open_file_limit(); limit > 0) {
+    auto const limit = open_file_limit();
+    notify_services_.max_open = metrics_services_.max_open = admin_port_cap(cfg_, limit);
+    if (limit > 0) {
         // Every connection holds one descriptor; the rest (listeners, Redis, the loop's own)
-        // are about what is open now. The clients port stops short of the limit, so that
-        // health checks, notifications and Redis never starve behind a crowd of clients.
+        // are about what is open now. The clients port stops short of the limit, leaving the
+        // notification and metrics ports their caps, so that health checks, notifications and
+        // Redis never starve behind a crowd of clients, nor clients behind a crowd there.
         auto const used_by_others =
-            open_descriptor_count().value_or(0) + descriptor_reserve(limit);
-        clients_.accept_while(
-            [this, limit, used_by_others] { return used_by_others + connections_.size() < limit; });
+            open_descriptor_count().value_or(0) + descriptors_kept_from_clients(cfg_, limit);
+        clients_.accept_while([this, limit, used_by_others] {
+            return used_by_others + open_client_sessions_ < limit;
+        });
     }
     clients_.run();
     notify_.run();

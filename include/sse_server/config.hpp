@@ -119,6 +119,8 @@ struct notify_config
     std::string token_file; // its contents are `token` (the path, for reports)
     std::size_t max_body_bytes = 1048576;
     milliseconds idle_timeout{60000}; // keep-alive: between requests, and for one request
+    // Connections each of the notification and metrics ports holds at once; beyond, 503.
+    std::size_t max_connections = 256;
 };
 
 enum class log_format

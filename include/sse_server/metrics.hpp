@@ -60,6 +60,8 @@ struct metrics
     labeled_counter revalidations{"outcome", {"valid", "gone", "unavailable"}};
     labeled_counter client_refused{"status", {}};
     labeled_counter notify_refused{"status", {}};
+    // Connections to the notification or metrics port closed at once: the port held its cap.
+    labeled_counter admin_connections_refused{"port", {"notify", "metrics"}};
     bool redis_up = false;
     histogram fanout_seconds;
     // Cluster mode (SPEC §5): entries read from the Redis stream, and how far behind it this

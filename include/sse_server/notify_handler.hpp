@@ -53,9 +53,13 @@ public:
     notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready,
                    net::io_context& ioc, notify_routes routes = notify_routes::all);
 
-    /** A 401 for POST /notify without notify.token, decided from the header alone: a peer
-        without the token never has its body read. */
-    std::optional<notify_answer> check_header(http::request_header<> const& header);
+    /** What a request gets from its header alone, before a byte of its body is read: 401 for
+        POST /notify without notify.token; and when a body follows (`body_follows`:
+        Content-Length above 0, or any Transfer-Encoding), the refusal of any other request,
+        since only POST /notify takes a body (404 or 405 by its route, else 400). Nothing when
+        the request goes on: its body, if any, is then read. */
+    std::optional<notify_answer> check_header(http::request_header<> const& header,
+                                              bool body_follows);
 
     /** The answer to a complete request, when it is known at once; otherwise (readiness, a
         log that waits for Redis) nothing, and `later` gets it from the io_context.
@@ -68,8 +72,11 @@ public:
     notify_answer refuse(http::status status, std::string_view message);
     /** 413: a body above notify.max_body_bytes, also counted as a refused notification. */
     notify_answer refuse_too_large();
+    /** 503 for a connection beyond the port's cap, counted by port. */
+    notify_answer refuse_connection();
 
 private:
+    std::optional<notify_answer> refused_route(std::string_view path, http::verb method);
     std::string const& scrape();
     std::optional<notify_answer> publish(std::string_view body,
                                          std::chrono::steady_clock::time_point received_at,

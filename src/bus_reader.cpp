@@ -60,14 +60,16 @@ void bus_reader::stop()
     redis_.stop();
 }
 
-std::optional<std::string> bus_reader::not_ready() const
+std::optional<not_ready_reason> bus_reader::not_ready() const
 {
     if (!fault_.empty())
-        return fault_;
+        return not_ready_reason{not_ready_cause::bus_unavailable, fault_};
     if (!redis_.connected())
-        return "event bus unavailable: " + redis_.last_error();
+        return not_ready_reason{not_ready_cause::bus_unavailable,
+                                "event bus unavailable: " + redis_.last_error()};
     if (!position_)
-        return std::string("event bus: reading position not fixed yet");
+        return not_ready_reason{not_ready_cause::bus_not_positioned,
+                                "event bus: reading position not fixed yet"};
     return std::nullopt;
 }
 

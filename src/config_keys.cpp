@@ -225,6 +225,8 @@ constexpr key_spec key_table[] = {
      [](config& c, setting const& v) { c.notify.max_body_bytes = v.count(1); }},
     {"notify.idle_timeout",
      [](config& c, setting const& v) { c.notify.idle_timeout = v.positive_duration(); }},
+    {"notify.max_connections",
+     [](config& c, setting const& v) { c.notify.max_connections = v.count(1); }},
     {"log.level",
      [](config& c, setting const& v) {
          c.log.level = v.text_in({"trace", "debug", "info", "warn", "error"});

@@ -120,6 +120,7 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"notify.token_file", toml_string(c.notify.token_file)},
         {"notify.max_body_bytes", number(c.notify.max_body_bytes)},
         {"notify.idle_timeout", duration(c.notify.idle_timeout)},
+        {"notify.max_connections", number(c.notify.max_connections)},
         {"log.level", toml_string(c.log.level)},
         {"log.format", toml_string(formats[static_cast<int>(c.log.format)])},
         {"server.shutdown_timeout", duration(c.server.shutdown_timeout)},

@@ -78,7 +78,12 @@ std::string setting::shown(std::string const& text) const
 
 void setting::fail(std::string const& why) const
 {
-    throw config_error(where_ + ": " + why);
+    throw config_error(about(why));
+}
+
+std::string setting::about(std::string const& why) const
+{
+    return where_ + ": " + why;
 }
 
 std::string setting::text() const

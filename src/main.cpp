@@ -93,16 +93,23 @@ int main(int argc, char** argv)
         if (args.check_only) {
             std::printf("%s\n# configuration OK\n",
                         sse_server::effective_config_text(cfg).c_str());
+            for (auto const& warning : cfg.warnings)
+                (void)std::fprintf(stderr, "sse-server: warning: %s\n", warning.c_str());
+            auto const open_files = sse_server::raise_open_file_limit();
             if (auto const warning = sse_server::descriptor_warning(
-                    cfg.limits.max_connections, sse_server::raise_open_file_limit()))
+                    cfg.limits.max_connections, open_files,
+                    sse_server::descriptors_kept_from_clients(cfg, open_files)))
                 (void)std::fprintf(stderr, "sse-server: warning: %s\n", warning->c_str());
             return EXIT_SUCCESS;
         }
         sse_server::setup_logging(cfg.log);
+        for (auto const& warning : cfg.warnings)
+            spdlog::warn("{}", warning);
         auto const open_files = sse_server::raise_open_file_limit();
         spdlog::info("open file limit: {}", open_files);
-        if (auto const warning =
-                sse_server::descriptor_warning(cfg.limits.max_connections, open_files))
+        if (auto const warning = sse_server::descriptor_warning(
+                cfg.limits.max_connections, open_files,
+                sse_server::descriptors_kept_from_clients(cfg, open_files)))
             spdlog::warn("{}", *warning);
         sse_server::server daemon{std::move(cfg), true, load};
         daemon.run();

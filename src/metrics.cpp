@@ -1,7 +1,5 @@
 #include "sse_server/metrics.hpp"
 
-#include "sse_server/process_metrics.hpp"
-
 #include <fmt/format.h>
 
 namespace sse_server {
@@ -78,7 +76,7 @@ void family(std::string& out, std::string_view name, std::string_view help,
 
 } // namespace
 
-std::string metrics::render() const
+std::string metrics::render()
 {
     std::string out;
     out.reserve(4096);
@@ -103,6 +101,10 @@ std::string metrics::render() const
            "Requests refused on the clients port, by HTTP status.", client_refused);
     family(out, "sse_server_notify_requests_refused_total",
            "Requests refused on the notification port, by HTTP status.", notify_refused);
+    family(out, "sse_server_admin_connections_refused_total",
+           "Connections to the notification or metrics port closed at once: the port held "
+           "its cap (notify.max_connections).",
+           admin_connections_refused);
     header(out, "sse_server_redis_up", "gauge",
            "1 when the connections to this Redis are up, by role: sessions (and API keys), and "
            "the bus in cluster mode.");
@@ -125,7 +127,7 @@ std::string metrics::render() const
     header(out, "sse_server_build_info", "gauge", "Always 1; the version is the label.");
     fmt::format_to(std::back_inserter(out), "sse_server_build_info{{version=\"{}\"}} 1\n",
                    SSE_SERVER_VERSION);
-    render_process_metrics(sample_process(), out);
+    render_process_metrics(process.sample(), out);
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include "sse_server/metrics.hpp"
 #include "sse_server/notification.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <fmt/format.h>
 #include <iterator>
@@ -42,44 +43,45 @@ std::string error_body(std::string_view message)
 } // namespace
 
 notify_handler::notify_handler(config const& cfg, event_log& log, metrics& stats,
-                               readiness_check ready, notify_routes routes)
-    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)), routes_(routes)
+                               readiness_check ready, net::io_context& ioc, notify_routes routes)
+    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)), ioc_(ioc), routes_(routes)
 {
 }
 
-std::optional<notify_answer> notify_handler::check_header(http::request_header<> const& header)
+std::optional<notify_answer> notify_handler::check_header(http::request_header<> const& header,
+                                                          bool body_follows)
 {
-    auto const& token = cfg_.notify.token;
-    if (token.empty() || routes_ != notify_routes::all || header.method() != http::verb::post ||
-        path_of(header) != "/notify")
+    auto const path = path_of(header);
+    auto const method = header.method();
+    if (routes_ == notify_routes::all && path == "/notify" && method == http::verb::post) {
+        auto const& token = cfg_.notify.token;
+        if (token.empty())
+            return std::nullopt;
+        auto const auth = header[http::field::authorization];
+        auto const presented = bearer_token(std::string_view(auth.data(), auth.size()));
+        if (presented && constant_time_equal(*presented, token))
+            return std::nullopt;
+        stats_.notifications.inc("unauthorized");
+        return refuse(http::status::unauthorized, "missing or invalid bearer token");
+    }
+    if (!body_follows)
         return std::nullopt;
-    auto const auth = header[http::field::authorization];
-    auto const presented = bearer_token(std::string_view(auth.data(), auth.size()));
-    if (presented && constant_time_equal(*presented, token))
-        return std::nullopt;
-    stats_.notifications.inc("unauthorized");
-    return refuse(http::status::unauthorized, "missing or invalid bearer token");
+    // Only POST /notify takes a body. Any other request's answer is known from its header:
+    // reading its body would only let an unauthenticated peer make the daemon hold it.
+    if (auto refusal = refused_route(path, method))
+        return refusal;
+    return refuse(http::status::bad_request, "this request takes no body");
 }
 
-std::optional<notify_answer> notify_handler::handle(
-    http::request<http::string_body> const& req, std::chrono::steady_clock::time_point received_at,
-    bool stopping, answer_later later)
+std::optional<notify_answer> notify_handler::refused_route(std::string_view path,
+                                                           http::verb method)
 {
-    auto const path = path_of(req);
-    auto const method = req.method();
     if (path == "/notify" && routes_ == notify_routes::all) {
-        if (method != http::verb::post) {
-            auto refusal = refuse(http::status::method_not_allowed, "use POST");
-            refusal.allow = "POST";
-            return refusal;
-        }
-        if (stopping) {
-            // This daemon's streams are closing: the API should post to another one.
-            auto refusal = refuse(http::status::service_unavailable, "shutting down");
-            refusal.retry_after = 1;
-            return refusal;
-        }
-        return publish(req.body(), received_at, std::move(later));
+        if (method == http::verb::post)
+            return std::nullopt;
+        auto refusal = refuse(http::status::method_not_allowed, "use POST");
+        refusal.allow = "POST";
+        return refusal;
     }
     if (path != "/healthz" && path != "/readyz" && path != "/metrics")
         return refuse(http::status::not_found, "no such endpoint");
@@ -88,19 +90,50 @@ std::optional<notify_answer> notify_handler::handle(
         refusal.allow = "GET";
         return refusal;
     }
+    return std::nullopt;
+}
+
+std::optional<notify_answer> notify_handler::handle(
+    http::request<http::string_body> const& req, std::chrono::steady_clock::time_point received_at,
+    bool stopping, answer_later later)
+{
+    auto const path = path_of(req);
+    if (auto refusal = refused_route(path, req.method()))
+        return refusal;
+    if (path == "/notify") {
+        if (stopping) {
+            // This daemon's streams are closing: the API should post to another one.
+            auto refusal = refuse(http::status::service_unavailable, "shutting down");
+            refusal.retry_after = 1;
+            return refusal;
+        }
+        return publish(req.body(), received_at, std::move(later));
+    }
     if (path == "/healthz")
         return answer(http::status::ok, "ok", text_type);
     if (path == "/readyz") {
         if (stopping)
             return answer(http::status::service_unavailable, "shutting down", text_type);
-        ready_([later = std::move(later)](bool ready, std::string const& reason) {
-            later(readiness(ready, reason));
+        ready_([later = std::move(later)](std::optional<not_ready_reason> const& why) {
+            later(readiness(why));
         });
         return std::nullopt;
     }
-    stats_.replay_bytes = log_.history_bytes();
-    stats_.bus_redis_up = log_.bus_connected();
-    return answer(http::status::ok, stats_.render(), "text/plain; version=0.0.4; charset=utf-8");
+    return answer(http::status::ok, scrape(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+std::string const& notify_handler::scrape()
+{
+    // Scrapes in a burst (pipelined, or from many scrapers at once) share one rendering per
+    // turn of the loop: each costs a copy of the text, not a rendering, so scrapers cannot
+    // hold the loop that delivers events.
+    if (!scrape_) {
+        stats_.replay_bytes = log_.history_bytes();
+        stats_.bus_redis_up = log_.bus_connected();
+        scrape_ = stats_.render();
+        net::post(ioc_, [this] { scrape_.reset(); });
+    }
+    return *scrape_;
 }
 
 std::optional<notify_answer>
@@ -161,11 +194,13 @@ notify_answer notify_handler::published(event_log::append_result const& result,
     return answer(http::status::accepted, std::move(body));
 }
 
-notify_answer notify_handler::readiness(bool ready, std::string_view reason)
+notify_answer notify_handler::readiness(std::optional<not_ready_reason> const& why)
 {
-    if (ready)
+    if (!why)
         return answer(http::status::ok, "ready", text_type);
-    return answer(http::status::service_unavailable, std::string(reason), text_type);
+    // Whoever reaches the port reads this: the cause in generic words, the detail is logged.
+    return answer(http::status::service_unavailable, std::string(public_reason(why->cause)),
+                  text_type);
 }
 
 notify_answer notify_handler::refuse(http::status status, std::string_view message)
@@ -179,6 +214,14 @@ notify_answer notify_handler::refuse_too_large()
     stats_.notifications.inc("too_large");
     return refuse(http::status::payload_too_large,
                   "body exceeds " + std::to_string(cfg_.notify.max_body_bytes) + " bytes");
+}
+
+notify_answer notify_handler::refuse_connection()
+{
+    stats_.admin_connections_refused.inc(routes_ == notify_routes::all ? "notify" : "metrics");
+    auto refusal = answer(http::status::service_unavailable, error_body("too many connections"));
+    refusal.retry_after = 1;
+    return refusal;
 }
 
 void append_answer(std::string& out, notify_answer const& answer, unsigned version, bool keep_alive)

@@ -9,6 +9,8 @@
 #include <boost/beast/core/string.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 namespace sse_server {
 
 namespace {
@@ -16,11 +18,38 @@ namespace {
 constexpr std::size_t read_size = std::size_t{16} * 1024;
 // Answers a pipelining peer has not read yet: past this, its requests wait in its socket.
 constexpr std::size_t max_unread_answers = std::size_t{64} * 1024;
+
+// A connection beyond the port's cap gets its answer and is closed at once: no session, no
+// buffer, no timer, so that a crowd costs a descriptor for a moment each. What it already
+// sent is read first (a little, without waiting), so that the close is a FIN after the
+// answer rather than a reset that could destroy it.
+void turn_away(tcp::socket socket, notify_answer const& answer)
+{
+    error_code ec;
+    socket.non_blocking(true, ec);
+    std::array<char, 4096> discard{};
+    for (int i = 0; i < 4 && !ec; ++i)
+        socket.read_some(net::buffer(discard), ec);
+    std::string out;
+    append_answer(out, answer, 11, false);
+    socket.write_some(net::buffer(out), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.close(ec);
+}
+
 } // namespace
+
+void notify_session::start(tcp::socket&& socket, notify_services& services)
+{
+    if (services.open >= services.max_open)
+        return turn_away(std::move(socket), services.handler.refuse_connection());
+    std::make_shared<notify_session>(std::move(socket), services)->run();
+}
 
 notify_session::notify_session(tcp::socket&& socket, notify_services& services)
     : socket_(std::move(socket)), svc_(services)
 {
+    ++svc_.open;
     error_code ec;
     // A response must not wait for the ACK of the previous one (Nagle).
     socket_.set_option(tcp::no_delay(true), ec);
@@ -30,6 +59,7 @@ notify_session::notify_session(tcp::socket&& socket, notify_services& services)
 
 notify_session::~notify_session()
 {
+    --svc_.open;
     svc_.connections.remove(*this);
 }
 
@@ -70,14 +100,22 @@ void notify_session::handle_buffered()
     while (!waiting_ && keep_alive_ && !closed_ && buffer_.size() > 0 &&
            output_.size() + writing_.size() < max_unread_answers) {
         if (!reader_) {
-            reader_.emplace(svc_.cfg.notify.max_body_bytes);
+            // The body waits until the header has been checked: see refused_from_header().
+            reader_.emplace(svc_.cfg.notify.max_body_bytes, reader::body_start::when_asked);
             continue_sent_ = false;
-            token_checked_ = false;
+            header_checked_ = false;
             read_deadline_ = clock::now() + svc_.cfg.notify.idle_timeout;
         }
-        auto const ec = reader_->put(buffer_);
-        if (reader_->header_done() && refused_unauthorized())
-            break;
+        auto ec = reader_->put(buffer_);
+        // A header refused by the reader (431 and the like) is answered as such below.
+        bool const header_read = !ec || ec == http::error::need_more;
+        if (header_read && reader_->header_done() && !header_checked_) {
+            header_checked_ = true;
+            if (refused_from_header())
+                break;
+            reader_->read_body();
+            ec = reader_->put(buffer_);
+        }
         if (ec == http::error::need_more) {
             // HTTP clients such as libcurl (PHP, curl) ask before sending a body over 1 KiB
             // and wait a whole second for this answer if it never comes.
@@ -108,17 +146,16 @@ void notify_session::handle_buffered()
         do_read();
 }
 
-bool notify_session::refused_unauthorized()
+bool notify_session::refused_from_header()
 {
-    // The token is checked as soon as the header is in: a peer without it never gets its
-    // body read, let alone buffered.
-    if (token_checked_)
-        return false;
-    token_checked_ = true;
-    auto refusal = svc_.handler.check_header(reader_->parser().get());
+    // Decided as soon as the header is in, before a byte of the body is read: a peer without
+    // the token, or with a body for a request that takes none, never has it read, let alone
+    // buffered.
+    bool const body_follows = !reader_->done();
+    auto refusal = svc_.handler.check_header(reader_->parser().get(), body_follows);
     if (!refusal)
         return false;
-    // The body is left unread: the connection closes after the answer.
+    // The body, if any, is left unread: the connection closes after the answer.
     keep_alive_ = false;
     read_deadline_ = clock::time_point::max();
     reply(*refusal);

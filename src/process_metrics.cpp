@@ -1,9 +1,11 @@
 #include "sse_server/process_metrics.hpp"
 
+#include "sse_server/process_limits.hpp"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <dirent.h>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -13,19 +15,6 @@
 namespace sse_server {
 
 namespace {
-
-std::optional<std::uint64_t> count_open_fds()
-{
-    DIR* dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return std::nullopt;
-    std::uint64_t n = 0;
-    while (auto const* entry = ::readdir(dir))
-        if (entry->d_name[0] != '.')
-            ++n;
-    ::closedir(dir);
-    return n - 1; // the descriptor of the listing itself
-}
 
 std::optional<std::uint64_t> descriptor_limit()
 {
@@ -98,8 +87,30 @@ void gauge(std::string& out, std::string_view name, std::string_view type, std::
 
 process_sample sample_process()
 {
-    return {count_open_fds(), descriptor_limit(), resident_bytes(), cpu_seconds(),
+    return {open_descriptor_count(), descriptor_limit(), resident_bytes(), cpu_seconds(),
             start_time_seconds()};
+}
+
+process_sampler::process_sampler() : start_time_(start_time_seconds()) {}
+
+process_sample process_sampler::sample()
+{
+    return {open_fds(clock::now()), descriptor_limit(), resident_bytes(), cpu_seconds(),
+            start_time_};
+}
+
+std::optional<std::uint64_t> process_sampler::open_fds(clock::time_point now)
+{
+    if (auto const counted = counted_descriptors())
+        return counted;
+    if (now < next_listing_)
+        return listed_fds_;
+    // A listing of 100 000 descriptors takes tens of milliseconds on the loop that delivers
+    // events: at most one a second, and a hundred times its own duration apart.
+    listed_fds_ = listed_descriptors();
+    auto const took = clock::now() - now;
+    next_listing_ = now + std::max<clock::duration>(std::chrono::seconds(1), 100 * took);
+    return listed_fds_;
 }
 
 void render_process_metrics(process_sample const& sample, std::string& out)

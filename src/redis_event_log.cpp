@@ -65,12 +65,13 @@ void redis_event_log::stop()
         net::post(ioc_, [done = std::move(done)] { done(resume{}); });
 }
 
-std::optional<std::string> redis_event_log::not_ready() const
+std::optional<not_ready_reason> redis_event_log::not_ready() const
 {
     if (auto why = reader_.not_ready())
         return why;
     if (!writer_.connected())
-        return "event bus unavailable: " + writer_.last_error();
+        return not_ready_reason{not_ready_cause::bus_unavailable,
+                                "event bus unavailable: " + writer_.last_error()};
     return std::nullopt;
 }
 

@@ -5,8 +5,8 @@
 namespace sse_server {
 
 template <class Body>
-request_reader<Body>::request_reader(std::optional<std::uint64_t> body_limit)
-    : read_body_(body_limit.has_value())
+request_reader<Body>::request_reader(std::optional<std::uint64_t> body_limit, body_start start)
+    : read_body_(body_limit.has_value()), body_asked_(start == body_start::at_once)
 {
     parser_.header_limit(static_cast<std::uint32_t>(request_header_limit));
     parser_.body_limit(body_limit.value_or(0));
@@ -17,7 +17,7 @@ request_reader<Body>::request_reader(std::optional<std::uint64_t> body_limit)
 template <class Body> error_code request_reader<Body>::put(beast::flat_buffer& buffer)
 {
     error_code ec;
-    while (buffer.size() > 0 && !done()) {
+    while (buffer.size() > 0 && !done() && !body_waits()) {
         bool const in_header = !parser_.is_header_done();
         auto const used = parser_.put(buffer.data(), ec);
         buffer.consume(used);
@@ -40,6 +40,8 @@ template <class Body> error_code request_reader<Body>::put(beast::flat_buffer& b
     }
     if (done())
         return {};
+    if (body_waits())
+        return http::error::need_more;
     if (!parser_.is_header_done()) {
         if (header_bytes_ + buffer.size() >= request_header_limit)
             return http::error::header_limit;

@@ -34,9 +34,9 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
     : cfg_(std::move(cfg)), reload_source_(std::move(reload_source)),
       subscriptions_(cfg_.events.account),
       notify_handler_(cfg_, log_, stats_,
-                      [this](auto verdict) { check_readiness(std::move(verdict)); }),
+                      [this](auto verdict) { check_readiness(std::move(verdict)); }, ioc_),
       metrics_handler_(cfg_, log_, stats_,
-                       [this](auto verdict) { check_readiness(std::move(verdict)); },
+                       [this](auto verdict) { check_readiness(std::move(verdict)); }, ioc_,
                        notify_routes::health_only),
       client_services_{cfg_,    subscriptions_, log_,    auth_,
                        stats_,  warnings_,      connections_, flushes_,
@@ -51,9 +51,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
                },
                cfg_.listen.reuse_port),
       notify_(ioc_, cfg_.listen.notify, "notifications",
-              [this](tcp::socket&& s) {
-                  std::make_shared<notify_session>(std::move(s), notify_services_)->run();
-              },
+              [this](tcp::socket&& s) { notify_session::start(std::move(s), notify_services_); },
               cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
       revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_),
@@ -71,9 +69,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
         // The notification port's sessions, limits and shutdown, with their own routes.
         metrics_.emplace(
             ioc_, *cfg_.listen.metrics, "metrics",
-            [this](tcp::socket&& s) {
-                std::make_shared<notify_session>(std::move(s), metrics_services_)->run();
-            },
+            [this](tcp::socket&& s) { notify_session::start(std::move(s), metrics_services_); },
             cfg_.listen.reuse_port);
     }
     redis_.on_state_change([this](bool up) { on_redis_state(up); });
@@ -105,13 +101,18 @@ void server::run()
     redis_.start();
     if (redis_log_)
         redis_log_->start();
-    if (auto const limit = open_file_limit(); limit > 0) {
+    auto const limit = open_file_limit();
+    notify_services_.max_open = metrics_services_.max_open = admin_port_cap(cfg_, limit);
+    if (limit > 0) {
         // Every connection holds one descriptor; the rest (listeners, Redis, the loop's own)
-        // are about what is open now. The clients port stops short of the limit, so that
-        // health checks, notifications and Redis never starve behind a crowd of clients.
-        auto const used_by_others = open_descriptor_count() + descriptor_reserve(limit);
-        clients_.accept_while(
-            [this, limit, used_by_others] { return used_by_others + connections_.size() < limit; });
+        // are about what is open now. The clients port stops short of the limit, leaving the
+        // notification and metrics ports their caps, so that health checks, notifications and
+        // Redis never starve behind a crowd of clients, nor clients behind a crowd there.
+        auto const used_by_others =
+            open_descriptor_count().value_or(0) + descriptors_kept_from_clients(cfg_, limit);
+        clients_.accept_while([this, limit, used_by_others] {
+            return used_by_others + open_client_sessions_ < limit;
+        });
     }
     clients_.run();
     notify_.run();
@@ -169,7 +170,10 @@ void server::apply_reload()
     }
     systemd_notify("RELOADING=1");
     try {
-        auto const outcome = apply_reloadable(cfg_, reload_source_());
+        auto const fresh = reload_source_();
+        for (auto const& warning : fresh.warnings)
+            spdlog::warn("reload: {}", warning);
+        auto const outcome = apply_reloadable(cfg_, fresh);
         reconfigure_logging(cfg_.log);
         for (auto const& key : outcome.need_restart)
             spdlog::warn("reload: {} changed; it takes effect at the next restart", key);
@@ -233,16 +237,25 @@ void server::on_revalidate(error_code ec)
     do_revalidate();
 }
 
-void server::check_readiness(std::function<void(bool, std::string)> verdict)
+void server::check_readiness(std::function<void(std::optional<not_ready_reason>)> verdict)
 {
     // Ready when Redis answers (authentication needs it) and, in cluster mode, the bus is read
     // from a fixed position.
     redis_.async_ping([this, verdict = std::move(verdict)](redis_reply const& r) {
+        std::optional<not_ready_reason> why;
         if (r.type != redis_reply::kind::value)
-            return verdict(false, "redis unavailable: " + r.text);
-        if (auto const why = redis_log_ ? redis_log_->not_ready() : std::nullopt)
-            return verdict(false, *why);
-        verdict(true, {});
+            why = not_ready_reason{not_ready_cause::redis_unavailable,
+                                   "redis unavailable: " + r.text};
+        else if (redis_log_)
+            why = redis_log_->not_ready();
+        // /readyz tells the cause in generic words; the log has the detail, once a window.
+        if (why) {
+            auto const line =
+                "not ready (" + std::string(public_reason(why->cause)) + "): " + why->detail;
+            if (warnings_.admit(line, std::chrono::steady_clock::now()))
+                spdlog::warn("{}", line);
+        }
+        verdict(std::move(why));
     });
 }
 

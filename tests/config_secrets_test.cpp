@@ -103,9 +103,11 @@ TEST(config_secrets, a_bad_token_file_is_refused_naming_the_key_and_path_not_the
         EXPECT_EQ(message.find("two words"), std::string::npos) << message;
         EXPECT_EQ(message.find("second"), std::string::npos) << message;
     }
-    EXPECT_NE(refusal("[notify]\ntoken_file = \"/dev/zero\"\n").find("larger than 64 KiB"),
+    secret_file large(std::string(64 * 1024 + 1, 'x'));
+    EXPECT_NE(refusal("[notify]\ntoken_file = \"" + large.path() + "\"\n")
+                  .find("larger than 64 KiB"),
               std::string::npos)
-        << "a device that never ends is refused, not read into memory";
+        << "a file too large for a secret is refused, not read into memory";
 }
 
 TEST(config_secrets, session_secrets_come_one_per_line_from_their_file)
@@ -143,12 +145,45 @@ TEST(config_secrets, a_password_file_of_two_lines_is_refused_without_showing_eit
     EXPECT_EQ(message.find("pa55"), std::string::npos) << message;
 }
 
-TEST(config_secrets, a_directory_given_as_a_secret_file_is_refused_as_unreadable)
+TEST(config_secrets, a_secret_file_that_is_not_a_regular_file_is_refused_naming_the_key)
 {
+    // A device, a directory: reading one could block the loop at a reload (a FIFO, a terminal)
+    // or never end (/dev/zero). A FIFO is the daemon's test (secret_files_test), since the
+    // loader would wait for a writer before the fix.
     auto const directory = std::filesystem::temp_directory_path().string();
-    auto const message = refusal("[auth.session]\nsecrets_file = \"" + directory + "\"\n");
-    EXPECT_NE(message.find("auth.session.secrets_file"), std::string::npos) << message;
-    EXPECT_NE(message.find("cannot read"), std::string::npos) << message;
+    for (auto const& section : {std::pair{"[notify]", "token_file"},
+                                std::pair{"[auth.session]", "secrets_file"},
+                                std::pair{"[redis]", "password_file"}}) {
+        for (auto const& path : {directory, std::string("/dev/zero"), std::string("/dev/null")}) {
+            auto const message = refusal(std::string(section.first) + "\n" + section.second +
+                                         " = \"" + path + "\"\n");
+            EXPECT_NE(message.find(section.second), std::string::npos) << message;
+            EXPECT_NE(message.find("not a regular file"), std::string::npos) << message;
+            EXPECT_NE(message.find(path), std::string::npos) << message;
+        }
+    }
+}
+
+TEST(config_secrets, a_secret_file_others_may_read_is_loaded_with_a_warning)
+{
+    secret_file token("s3cret-token\n");
+    auto const load = [&](std::filesystem::perms mode) {
+        std::filesystem::permissions(token.path(), mode);
+        return parse_config("[notify]\ntoken_file = \"" + token.path() + "\"\n");
+    };
+    using std::filesystem::perms;
+    for (auto const mode : {perms::owner_read | perms::group_read,
+                            perms::owner_read | perms::owner_write | perms::others_read}) {
+        auto const cfg = load(mode);
+        EXPECT_EQ(cfg.notify.token, "s3cret-token");
+        ASSERT_EQ(cfg.warnings.size(), 1u);
+        EXPECT_NE(cfg.warnings[0].find("notify.token_file"), std::string::npos) << cfg.warnings[0];
+        EXPECT_NE(cfg.warnings[0].find(token.path()), std::string::npos) << cfg.warnings[0];
+        EXPECT_NE(cfg.warnings[0].find("other users"), std::string::npos) << cfg.warnings[0];
+        EXPECT_EQ(cfg.warnings[0].find("s3cret"), std::string::npos) << cfg.warnings[0];
+    }
+    EXPECT_TRUE(load(perms::owner_read | perms::owner_write).warnings.empty());
+    EXPECT_TRUE(load(perms::owner_read).warnings.empty());
 }
 
 TEST(config_secrets, a_misspelt_variable_is_refused_by_name)

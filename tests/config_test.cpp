@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 44> documented_keys = {
+constexpr std::array<std::string_view, 45> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
@@ -53,6 +53,7 @@ constexpr std::array<std::string_view, 44> documented_keys = {
     "notify.token_file",
     "notify.max_body_bytes",
     "notify.idle_timeout",
+    "notify.max_connections",
     "log.level",
     "log.format",
     "server.shutdown_timeout",
@@ -200,6 +201,7 @@ TEST(config, empty_text_gives_the_spec_defaults)
     EXPECT_EQ(c.replay.max_bytes, 67108864u);
     EXPECT_EQ(c.notify.token, "");
     EXPECT_EQ(c.notify.max_body_bytes, 1048576u);
+    EXPECT_EQ(c.notify.max_connections, 256u);
     EXPECT_EQ(c.log.level, "info");
     EXPECT_EQ(c.log.format, log_format::text);
     EXPECT_EQ(c.server.shutdown_timeout, 10s);
@@ -286,6 +288,7 @@ TEST(config, counts_below_their_minimum_are_refused)
     EXPECT_TRUE(names(refusal("[client]\nmax_pending_bytes = 1023\n"),
                       "client.max_pending_bytes: must be at least 1024"));
     EXPECT_TRUE(names(refusal("[notify]\nmax_body_bytes = 0\n"), "notify.max_body_bytes"));
+    EXPECT_TRUE(names(refusal("[notify]\nmax_connections = 0\n"), "notify.max_connections"));
     EXPECT_TRUE(
         names(refusal("[replay]\ncapacity = -1\n"), "replay.capacity: must not be negative"));
     EXPECT_EQ(parse_config("[replay]\ncapacity = 0\n").replay.capacity, 0u);

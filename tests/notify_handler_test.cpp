@@ -44,21 +44,29 @@ protected:
     metrics stats_;
     memory_event_log log_{replay_config{}, [](event const&) { return std::size_t{0}; }};
     bool ready_ = true;
-    notify_handler handler_{cfg_, log_, stats_, [this](auto verdict) {
-                                verdict(ready_, ready_ ? "" : "connection refused");
-                            }};
+    net::io_context ioc_; // run by no thread: poll() ends a turn of the loop
+    notify_handler handler_{cfg_, log_, stats_,
+                            [this](auto verdict) {
+                                if (ready_)
+                                    return verdict(std::nullopt);
+                                verdict(not_ready_reason{not_ready_cause::redis_unavailable,
+                                                         "redis unavailable: connection refused "
+                                                         "by 10.1.2.3:6379"});
+                            },
+                            ioc_};
 };
 
 TEST_F(notify_handler_test, the_token_is_checked_from_the_header_with_any_case_of_bearer)
 {
     for (auto const* good : {"Bearer s3cret", "bearer s3cret", "BEARER\ts3cret"})
-        EXPECT_FALSE(handler_.check_header(request(http::verb::post, "/notify", good))) << good;
+        EXPECT_FALSE(handler_.check_header(request(http::verb::post, "/notify", good), true))
+            << good;
     for (auto const* bad : {"", "Bearer wrong", "Basic s3cret", "Bearers3cret", "Bearer"}) {
-        auto refusal = handler_.check_header(request(http::verb::post, "/notify", bad));
+        auto refusal = handler_.check_header(request(http::verb::post, "/notify", bad), true);
         ASSERT_TRUE(refusal) << bad;
         EXPECT_EQ(refusal->status, http::status::unauthorized);
     }
-    EXPECT_FALSE(handler_.check_header(request(http::verb::get, "/metrics")))
+    EXPECT_FALSE(handler_.check_header(request(http::verb::get, "/metrics"), false))
         << "health, readiness and metrics stay open";
     EXPECT_NE(stats_.render().find(R"(sse_server_notify_requests_refused_total{status="401"} 5)"),
               std::string::npos)
@@ -77,22 +85,81 @@ TEST_F(notify_handler_test, routes_answer_404_and_405_with_the_allowed_method)
     ready_ = false;
     auto not_ready = handle(request(http::verb::get, "/readyz"));
     EXPECT_EQ(not_ready.status, http::status::service_unavailable);
-    EXPECT_NE(not_ready.body.find("connection refused"), std::string::npos) << not_ready.body;
+    EXPECT_EQ(not_ready.body, "redis unavailable") << "the detail is for the log, not the port";
+}
+
+TEST_F(notify_handler_test, only_a_notification_with_its_token_has_its_body_read)
+{
+    struct probe
+    {
+        http::verb method;
+        char const* target;
+        char const* authorization;
+        bool body_follows;
+        std::optional<unsigned> status; // empty: the request goes on, its body read
+    };
+    for (auto const& p : {
+             probe{http::verb::post, "/notify", "Bearer s3cret", true, std::nullopt},
+             probe{http::verb::post, "/notify", "", true, 401},
+             probe{http::verb::post, "/notify", "", false, 401},
+             probe{http::verb::post, "/healthz", "Bearer s3cret", true, 405},
+             probe{http::verb::put, "/notify", "Bearer s3cret", true, 405},
+             probe{http::verb::post, "/elsewhere", "", true, 404},
+             probe{http::verb::get, "/metrics", "", true, 400},
+             probe{http::verb::get, "/metrics", "", false, std::nullopt},
+             probe{http::verb::post, "/healthz", "", false, std::nullopt}, // 405, once read
+         }) {
+        auto const refusal =
+            handler_.check_header(request(p.method, p.target, p.authorization), p.body_follows);
+        ASSERT_EQ(refusal.has_value(), p.status.has_value()) << p.target;
+        if (refusal) {
+            EXPECT_EQ(static_cast<unsigned>(refusal->status), *p.status) << p.target;
+        }
+    }
+    auto const allowed =
+        handler_.check_header(request(http::verb::put, "/notify", "Bearer s3cret"), true);
+    ASSERT_TRUE(allowed);
+    EXPECT_EQ(allowed->allow, "POST");
+}
+
+TEST_F(notify_handler_test, scrapes_in_one_turn_of_the_loop_share_one_rendering)
+{
+    auto const first = handle(request(http::verb::get, "/metrics")).body;
+    stats_.events_delivered = 12345;
+    EXPECT_EQ(handle(request(http::verb::get, "/metrics")).body, first) << "the same turn";
+    ioc_.poll();
+    EXPECT_NE(handle(request(http::verb::get, "/metrics"))
+                  .body.find("\nsse_server_events_delivered_total 12345\n"),
+              std::string::npos)
+        << "the next turn renders again";
+}
+
+TEST_F(notify_handler_test, a_connection_beyond_the_cap_gets_503_counted_by_port)
+{
+    auto const refusal = handler_.refuse_connection();
+    EXPECT_EQ(refusal.status, http::status::service_unavailable);
+    EXPECT_EQ(refusal.retry_after, 1u);
+    EXPECT_EQ(stats_.admin_connections_refused.get("notify"), 1u);
+    EXPECT_EQ(stats_.admin_connections_refused.get("metrics"), 0u);
 }
 
 TEST_F(notify_handler_test, the_metrics_port_answers_health_readiness_and_metrics_only)
 {
-    notify_handler health_only{cfg_, log_, stats_, [](auto verdict) { verdict(true, ""); },
-                               notify_routes::health_only};
+    notify_handler health_only{cfg_, log_, stats_, [](auto verdict) { verdict(std::nullopt); },
+                               ioc_, notify_routes::health_only};
     auto const answer = [&](http::verb method, std::string target, std::string body = "") {
         auto const req = request(method, std::move(target), "Bearer s3cret", std::move(body));
-        EXPECT_FALSE(health_only.check_header(req)) << "no token asked where /notify is not";
+        EXPECT_FALSE(health_only.check_header(req, false)) << "no token asked where /notify is not";
         std::optional<notify_answer> later;
         auto now = health_only.handle(req, std::chrono::steady_clock::now(), false,
                                       [&](notify_answer a) { later = std::move(a); });
         return now ? *now : later.value_or(notify_answer{});
     };
     auto const before = log_.newest();
+    auto const with_body = health_only.check_header(
+        request(http::verb::post, "/notify", "Bearer s3cret", "{}"), true);
+    ASSERT_TRUE(with_body) << "a body is refused from the header: there is no /notify here";
+    EXPECT_EQ(with_body->status, http::status::not_found);
     auto posted = answer(http::verb::post, "/notify", R"({"name":"a","type":"t","id":1})");
     EXPECT_EQ(posted.status, http::status::not_found);
     EXPECT_EQ(nlohmann::json::parse(posted.body).at("error"), "no such endpoint");
@@ -139,6 +206,7 @@ TEST_F(notify_handler_test, metrics_show_the_bytes_kept_for_resumes)
               http::status::accepted);
     auto const kept = log_.history_bytes();
     EXPECT_GT(kept, 0u);
+    ioc_.poll(); // a scrape of a later turn
     EXPECT_NE(handle(request(http::verb::get, "/metrics"))
                   .body.find("\nsse_server_replay_bytes " + std::to_string(kept) + "\n"),
               std::string::npos);
@@ -177,7 +245,8 @@ TEST(notify_handler, answers_once_the_log_has_appended_and_503_when_it_cannot)
     config cfg;
     metrics stats;
     waiting_log log;
-    notify_handler handler{cfg, log, stats, nullptr};
+    net::io_context ioc;
+    notify_handler handler{cfg, log, stats, nullptr, ioc};
     http::request<http::string_body> req{http::verb::post, "/notify", 11};
     req.body() = R"([{"name":"a","type":"t","id":1},{"name":"b","type":"t","id":2}])";
 

@@ -101,6 +101,31 @@ TEST(request_reader, a_body_is_read_up_to_its_limit)
     EXPECT_EQ(fits.parser().get().body(), "hello");
 }
 
+TEST(request_reader, a_body_asked_for_is_read_only_once_asked)
+{
+    using reader_type = request_reader<http::string_body>;
+    reader_type reader{100, reader_type::body_start::when_asked};
+    beast::flat_buffer buffer;
+    append(buffer, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+    EXPECT_EQ(reader.put(buffer), http::error::need_more);
+    EXPECT_TRUE(reader.header_done());
+    EXPECT_FALSE(reader.done()) << "a body follows";
+    EXPECT_EQ(buffer.size(), 5u) << "the body stays where it was";
+    EXPECT_EQ(reader.put(buffer), http::error::need_more) << "still waiting to be asked";
+    reader.read_body();
+    EXPECT_FALSE(reader.put(buffer));
+    EXPECT_EQ(reader.parser().get().body(), "hello");
+
+    reader_type none{100, reader_type::body_start::when_asked};
+    append(buffer, "GET / HTTP/1.1\r\n\r\n");
+    EXPECT_FALSE(none.put(buffer)) << "no body: complete with its header";
+    EXPECT_TRUE(none.done());
+
+    reader_type too_large{4, reader_type::body_start::when_asked};
+    append(buffer, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n");
+    EXPECT_EQ(too_large.put(buffer), http::error::body_limit) << "known from the header";
+}
+
 TEST(request_reader, pipelined_requests_stay_in_the_buffer_for_the_next_reader)
 {
     request_reader<http::string_body> first{100};

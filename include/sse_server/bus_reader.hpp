@@ -4,6 +4,7 @@
 #include "sse_server/event_id.hpp"
 #include "sse_server/net.hpp"
 #include "sse_server/notification.hpp"
+#include "sse_server/readiness.hpp"
 #include "sse_server/redis_client.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -47,7 +48,7 @@ public:
     std::optional<event_id> position() const { return position_; }
     bool connected() const { return redis_.connected(); }
     /** Empty when reading (position fixed, connected, the key is a stream); else why not. */
-    std::optional<std::string> not_ready() const;
+    std::optional<not_ready_reason> not_ready() const;
 
 private:
     void on_state(bool up);

@@ -119,6 +119,8 @@ struct notify_config
     std::string token_file; // its contents are `token` (the path, for reports)
     std::size_t max_body_bytes = 1048576;
     milliseconds idle_timeout{60000}; // keep-alive: between requests, and for one request
+    // Connections each of the notification and metrics ports holds at once; beyond, 503.
+    std::size_t max_connections = 256;
 };
 
 enum class log_format
@@ -169,6 +171,9 @@ struct config
     log_config log;
     server_config server;
     cluster_config cluster;
+    // What the loader noticed that is no reason to refuse the configuration (a secret file
+    // other users may read); logged by whoever loaded it, never part of the settings.
+    std::vector<std::string> warnings;
 };
 
 /** Where the cluster bus connects: cluster.redis_url when set, else redis.url; with the

@@ -31,6 +31,8 @@ public:
             bool secret = false);
 
     [[noreturn]] void fail(std::string const& why) const;
+    /** `why` after the key (and variable) it is about, as fail() says it: for a warning. */
+    std::string about(std::string const& why) const;
 
     std::string text() const;
     std::string text_in(std::initializer_list<std::string_view> choices) const;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sse_server/process_metrics.hpp"
+
 #include <array>
 #include <cstdint>
 #include <map>
@@ -64,6 +66,8 @@ struct metrics
     labeled_counter client_refused{"status",
                                    {"400", "401", "404", "405", "429", "431", "503", "timeout"}};
     labeled_counter notify_refused{"status", {"400", "401", "404", "405", "413", "431", "503"}};
+    // Connections to the notification or metrics port closed at once: the port held its cap.
+    labeled_counter admin_connections_refused{"port", {"notify", "metrics"}};
     bool redis_up = false;            // the Redis of sessions and keys: role="sessions"
     std::optional<bool> bus_redis_up; // cluster mode, the bus's Redis: role="bus" (set when
                                       // rendered: both of its connections up)
@@ -74,9 +78,11 @@ struct metrics
     double cluster_lag_seconds = 0;
     std::uint64_t replay_bytes = 0; // frames kept for resumes (set when rendered)
 
+    process_sampler process; // the process_* figures, sampled when rendered
+
     /** The Prometheus text exposition (format 0.0.4), with the process_* figures of this
         process sampled now. */
-    std::string render() const;
+    std::string render();
 };
 
 } // namespace sse_server

@@ -2,6 +2,7 @@
 
 #include "sse_server/event_log.hpp"
 #include "sse_server/net.hpp"
+#include "sse_server/readiness.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -43,16 +44,22 @@ class notify_handler
 {
 public:
     using answer_later = std::function<void(notify_answer)>;
-    /** Finds out whether the daemon is ready (Redis, the bus) and calls back with the verdict
-        and, when not ready, why; never from within the call. */
-    using readiness_check = std::function<void(std::function<void(bool, std::string)>)>;
+    /** Finds out whether the daemon is ready (Redis, the bus) and calls back with nothing when
+        it is, else why not; never from within the call. */
+    using readiness_check =
+        std::function<void(std::function<void(std::optional<not_ready_reason>)>)>;
 
+    /** `ioc` runs the sessions: scrapes answered in the same turn of it share one rendering. */
     notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready,
-                   notify_routes routes = notify_routes::all);
+                   net::io_context& ioc, notify_routes routes = notify_routes::all);
 
-    /** A 401 for POST /notify without notify.token, decided from the header alone: a peer
-        without the token never has its body read. */
-    std::optional<notify_answer> check_header(http::request_header<> const& header);
+    /** What a request gets from its header alone, before a byte of its body is read: 401 for
+        POST /notify without notify.token; and when a body follows (`body_follows`:
+        Content-Length above 0, or any Transfer-Encoding), the refusal of any other request,
+        since only POST /notify takes a body (404 or 405 by its route, else 400). Nothing when
+        the request goes on: its body, if any, is then read. */
+    std::optional<notify_answer> check_header(http::request_header<> const& header,
+                                              bool body_follows);
 
     /** The answer to a complete request, when it is known at once; otherwise (readiness, a
         log that waits for Redis) nothing, and `later` gets it from the io_context.
@@ -65,20 +72,26 @@ public:
     notify_answer refuse(http::status status, std::string_view message);
     /** 413: a body above notify.max_body_bytes, also counted as a refused notification. */
     notify_answer refuse_too_large();
+    /** 503 for a connection beyond the port's cap, counted by port. */
+    notify_answer refuse_connection();
 
 private:
+    std::optional<notify_answer> refused_route(std::string_view path, http::verb method);
+    std::string const& scrape();
     std::optional<notify_answer> publish(std::string_view body,
                                          std::chrono::steady_clock::time_point received_at,
                                          answer_later later);
     notify_answer published(event_log::append_result const& result, std::size_t items,
                             std::chrono::steady_clock::time_point received_at);
-    static notify_answer readiness(bool ready, std::string_view reason);
+    static notify_answer readiness(std::optional<not_ready_reason> const& why);
 
     config const& cfg_;
     event_log& log_;
     metrics& stats_;
     readiness_check ready_;
+    net::io_context& ioc_;
     notify_routes routes_;
+    std::optional<std::string> scrape_; // the metrics text of this turn of the loop
 };
 
 /** Appends the answer's bytes (status line, headers, body) to `out`: written by hand, since

@@ -8,6 +8,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,12 +19,14 @@ struct config;
 struct notify_answer;
 class notify_handler;
 
-/** What every notification-port session uses; owned by `server`. */
+/** What every session of one port (notification or metrics) uses; owned by `server`. */
 struct notify_services
 {
     config const& cfg;
     notify_handler& handler;
     connection_manager& connections;
+    std::size_t open = 0; // sessions of this port now
+    std::size_t max_open = std::numeric_limits<std::size_t>::max(); // the port's cap
 };
 
 /** One connection of the API to the notification port: keep-alive HTTP requests for
@@ -37,6 +40,10 @@ struct notify_services
 class notify_session : public connection, public std::enable_shared_from_this<notify_session>
 {
 public:
+    /** Serves a connection just accepted, unless its port already holds its cap: then it is
+        answered 503 and closed at once, without a session. */
+    static void start(tcp::socket&& socket, notify_services& services);
+
     notify_session(tcp::socket&& socket, notify_services& services);
     ~notify_session() override;
 
@@ -53,7 +60,7 @@ private:
     void do_read();
     void on_read(error_code ec, std::size_t bytes);
     void handle_buffered();
-    bool refused_unauthorized();
+    bool refused_from_header();
     void refuse_malformed(error_code ec);
     void handle_request();
     void on_answer(notify_answer const& answer);
@@ -75,7 +82,7 @@ private:
     bool writing_now_ = false;
     bool waiting_ = false;          // the answer comes later (Redis, the bus)
     bool continue_sent_ = false;    // `100 Continue` answered for the request being read
-    bool token_checked_ = false;    // the request being read passed notify.token
+    bool header_checked_ = false;   // the request being read passed check_header()
     bool keep_alive_ = true;        // false once the connection must close after the response
     bool closed_ = false;
 };

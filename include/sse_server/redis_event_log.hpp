@@ -36,7 +36,7 @@ public:
     void start();
     void stop();
     /** Empty when ready (position fixed, bus reachable, the key is a stream); else why not. */
-    std::optional<std::string> not_ready() const;
+    std::optional<not_ready_reason> not_ready() const;
 
     std::optional<append_result> append(std::vector<notification> const& items,
                                         later<append_result> done) override;

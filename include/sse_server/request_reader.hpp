@@ -30,15 +30,28 @@ template <class Body> class request_reader
 public:
     using parser_type = http::request_parser<Body>;
 
-    /** `body_limit`: the largest body accepted; empty to stop at the end of the header
-        (the body, if any, is left unread). */
-    explicit request_reader(std::optional<std::uint64_t> body_limit);
+    /** When a reader with a body limit reads the body. */
+    enum class body_start
+    {
+        at_once,   // right after the header
+        when_asked // only after read_body(): the caller first decides from the header
+    };
+
+    /** `body_limit`: the largest body accepted (a larger Content-Length is refused with the
+        header); empty to stop at the end of the header (the body, if any, is left unread). */
+    explicit request_reader(std::optional<std::uint64_t> body_limit,
+                            body_start start = body_start::at_once);
+
+    /** With body_start::when_asked, once header_done(): put() reads the body from now on.
+        Until then it stops at the end of the header, the body's bytes left in the buffer. */
+    void read_body() { body_asked_ = true; }
 
     /** Parses what `buffer` holds and consumes what the parser used. Returns
         http::error::need_more when more bytes are needed, http::error::header_limit when the
         header block is too large, http::error::buffer_overflow when a line inside the body
         grows too long, another parser error for a malformed request, or success once the
-        request (or, without a body limit, its header) is complete. */
+        request (or, without a body limit, its header) is complete. While the body waits for
+        read_body(): need_more, with header_done() and not done(). */
     error_code put(beast::flat_buffer& buffer);
 
     /** How many bytes may be added to `buffer` before put() refuses them anyway. */
@@ -50,9 +63,12 @@ public:
     parser_type const& parser() const { return parser_; }
 
 private:
+    bool body_waits() const { return read_body_ && !body_asked_ && parser_.is_header_done(); }
+
     parser_type parser_;
     std::size_t header_bytes_ = 0; // consumed by the parser so far, while in the header
     bool read_body_;
+    bool body_asked_;
 };
 
 extern template class request_reader<http::empty_body>;

@@ -79,7 +79,7 @@ private:
     void on_shutdown_deadline(error_code ec);
     void stop_notification_ports();
     void on_redis_state(bool up);
-    void check_readiness(std::function<void(bool, std::string)> verdict);
+    void check_readiness(std::function<void(std::optional<not_ready_reason>)> verdict);
 
     config cfg_;
     config_source reload_source_;

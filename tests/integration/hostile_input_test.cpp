@@ -3,6 +3,7 @@
 // whatever an unauthenticated peer sends (SPEC §2.6, §3).
 #include "sse_server/process_limits.hpp"
 #include "support/daemon_process.hpp"
+#include "support/hostile_peer.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/test_server.hpp"
@@ -10,79 +11,12 @@
 #include <csignal>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
 #include <sstream>
 
 namespace sse_server::test {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-// ASan's allocator keeps freed memory in quarantine: resident size says nothing there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool rss_is_meaningful = false;
-#else
-constexpr bool rss_is_meaningful = true;
-#endif
-
-/** The daemon's resident size grew by less than 16 MiB since `before` (KiB). */
-void expect_bounded_growth(daemon_process const& d, long before)
-{
-    if (rss_is_meaningful) {
-        EXPECT_LT(d.rss_kib() - before, 16 * 1024) << "KiB of growth";
-    }
-}
-
-/** Sends `pattern` over and over until `total` bytes are out, the peer stops taking them for
-    half a second (it no longer reads), it closes, or `limit` passes. Returns the bytes sent. */
-std::size_t flood(tcp_connection& c, std::string_view pattern, std::size_t total,
-                  milliseconds limit = 5s)
-{
-    auto const deadline = clock::now() + limit;
-    std::size_t sent = 0;
-    while (sent < total && clock::now() < deadline) {
-        auto const n = c.send_some(pattern);
-        if (n > 0) {
-            sent += n;
-            continue;
-        }
-        pollfd p{c.fd(), POLLOUT, 0};
-        if (::poll(&p, 1, 500) <= 0 || (p.revents & (POLLERR | POLLHUP)) != 0)
-            break;
-    }
-    return sent;
-}
-
-/** Reads until the response head is complete; returns its status, 0 if none came. */
-int response_status(tcp_connection& c, milliseconds timeout = 10s)
-{
-    std::string in;
-    auto const deadline = clock::now() + timeout;
-    while (in.find("\r\n\r\n") == std::string::npos && clock::now() < deadline) {
-        if (c.read_some(in, 200ms) == 0)
-            break;
-    }
-    if (in.rfind("HTTP/1.", 0) != 0 || in.size() < 12)
-        return 0;
-    return std::stoi(in.substr(9, 3));
-}
-
-/** Opens streams for user a until one gets 200 or `limit` passes; returns the last status
-    (0 when the server closed before answering). The server frees places as it sees hang-ups,
-    so a new stream may be refused for a while. */
-int stream_status_once_admitted(std::uint16_t clients_port, milliseconds limit)
-{
-    auto const deadline = clock::now() + limit;
-    int status = 0;
-    while (status != 200 && clock::now() < deadline) {
-        try {
-            status = sse_stream(clients_port, "/events", {{"Cookie", "sid=a"}}).status();
-        } catch (std::exception const&) {
-            status = 0;
-        }
-    }
-    return status;
-}
 
 /** A request whose header block, request line and final blank line included, is `size`
     bytes long. */
@@ -208,7 +142,7 @@ TEST_F(hostile_input_test, connections_that_never_send_a_request_count_toward_th
     // Accepted in order: the four silent ones hold every place.
     EXPECT_EQ(sse_stream(server.clients_port(), "/events", {{"Cookie", "sid=a"}}).status(), 429);
     silent.clear();
-    EXPECT_EQ(stream_status_once_admitted(server.clients_port(), 10s), 200)
+    EXPECT_EQ(stream_status_once_admitted(server.clients_port(), "sid=a", 10s), 200)
         << "the places come back once the silent connections are gone";
 }
 
@@ -225,7 +159,7 @@ TEST_F(hostile_input_test, the_notify_port_answers_while_clients_take_every_desc
     EXPECT_EQ(http_request(d.notify_port(), "GET", "/readyz").status, 200);
     EXPECT_EQ(post_notify(d.notify_port(), R"({"name":"orders","type":"t","id":1})").status, 202);
     crowd.clear();
-    EXPECT_EQ(stream_status_once_admitted(d.clients_port(), 20s), 200) << d.output();
+    EXPECT_EQ(stream_status_once_admitted(d.clients_port(), "sid=a", 20s), 200) << d.output();
     EXPECT_FALSE(d.wait_exit(0ms)) << "still running";
 }
 

@@ -55,6 +55,7 @@ daemon_process::daemon_process(std::string const& toml_text, std::vector<std::st
     };
     clients_port_ = port_after("clients");
     notify_port_ = port_after("notifications");
+    metrics_port_ = port_after("metrics");
     if (!clients_port_ || !notify_port_)
         throw std::runtime_error("no listening lines in the output:\n" + text);
 }

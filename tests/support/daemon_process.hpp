@@ -38,6 +38,8 @@ public:
 
     std::uint16_t clients_port() const { return clients_port_; }
     std::uint16_t notify_port() const { return notify_port_; }
+    /** 0 unless listen.metrics is set. */
+    std::uint16_t metrics_port() const { return metrics_port_; }
     /** The config file it was started with (a reload test rewrites it). */
     std::filesystem::path config_path() const { return dir_ / "sse-server.toml"; }
 
@@ -63,6 +65,7 @@ private:
     std::optional<child_process> process_; // reset before dir_ is removed
     std::uint16_t clients_port_ = 0;
     std::uint16_t notify_port_ = 0;
+    std::uint16_t metrics_port_ = 0;
 };
 
 } // namespace sse_server::test

@@ -105,8 +105,7 @@ int main(int argc, char** argv)
                 sse_server::descriptor_warning(cfg.limits.max_connections, open_files))
             spdlog::warn("{}", *warning);
         sse_server::server daemon{std::move(cfg), true, load};
-        daemon.run();
-        return EXIT_SUCCESS;
+        return daemon.run() ? EXIT_SUCCESS : EXIT_FAILURE;
     } catch (sse_server::config_error const& e) {
         (void)std::fprintf(stderr, "sse-server: configuration error: %s\n", e.what());
     } catch (std::exception const& e) {

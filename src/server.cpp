@@ -5,6 +5,7 @@
 #include "sse_server/config_report.hpp"
 #include "sse_server/logging.hpp"
 #include "sse_server/process_limits.hpp"
+#include "sse_server/start_gate.hpp"
 #include "sse_server/systemd_notify.hpp"
 
 #include <spdlog/spdlog.h>
@@ -45,18 +46,19 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
       metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
+      // Bound now (a taken port stops the start), listening once the daemon can serve.
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {
                    std::make_shared<sse_session>(std::move(s), client_services_)->run();
                },
-               cfg_.listen.reuse_port),
+               cfg_.listen.reuse_port, listener::listen_from::first_listen),
       notify_(ioc_, cfg_.listen.notify, "notifications",
               [this](tcp::socket&& s) {
                   std::make_shared<notify_session>(std::move(s), notify_services_)->run();
               },
               cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
-      revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_),
+      revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_), start_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
 {
     if (handle_signals) {
@@ -100,7 +102,7 @@ std::optional<tcp::endpoint> server::metrics_endpoint() const
     return metrics_->local_endpoint();
 }
 
-void server::run()
+bool server::run()
 {
     redis_.start();
     if (redis_log_)
@@ -113,18 +115,75 @@ void server::run()
         clients_.accept_while(
             [this, limit, used_by_others] { return used_by_others + connections_.size() < limit; });
     }
-    clients_.run();
     notify_.run();
     if (metrics_)
         metrics_->run();
     do_sweep();
     do_revalidate();
-    systemd_notify("READY=1");
     if (auto const every = watchdog_ping_interval())
         do_watchdog(*every);
-    spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
+    started_at_ = std::chrono::steady_clock::now();
+    check_start();
     ioc_.run();
     spdlog::info("sse-server stopped");
+    return !failed_;
+}
+
+// The clients port opens once a client can be authenticated: before, the kernel would queue
+// clients for a daemon that can only refuse them, while, with SO_REUSEPORT, others sharing the
+// port could serve them. Checked when Redis connects, and every 50 ms for the rest (the bus).
+void server::check_start()
+{
+    if (serving_ || stopping_)
+        return;
+    auto const waited = std::chrono::duration_cast<milliseconds>(
+        std::chrono::steady_clock::now() - started_at_);
+    auto const limit = cfg_.server.ready_timeout;
+    auto const gate = decide_start(redis_.connected(), redis_.last_error(),
+                                   redis_log_ ? redis_log_->not_ready() : std::nullopt, waited,
+                                   limit);
+    switch (gate.action) {
+    case start_gate::verdict::open:
+        return open_clients_port();
+    case start_gate::verdict::open_anyway:
+        if (limit > milliseconds::zero())
+            spdlog::warn("clients port: Redis still not usable after server.ready_timeout "
+                         "({} ms): {}; accepting clients anyway, new streams get 503 until it "
+                         "answers",
+                         limit.count(), gate.missing);
+        return open_clients_port();
+    case start_gate::verdict::wait:
+        break;
+    }
+    // Said when something is wrong rather than still connecting, and again every 10 s.
+    if (waited >= next_wait_log_ &&
+        (waited >= std::chrono::seconds(1) || !redis_.last_error().empty())) {
+        auto const where = clients_.local_endpoint();
+        spdlog::warn("clients port {}:{} opens once Redis can be used, within {} ms at most; "
+                     "waiting for it: {}",
+                     where.address().to_string(), where.port(), limit.count(), gate.missing);
+        next_wait_log_ = waited + std::chrono::seconds(10);
+    }
+    start_timer_.expires_after(std::chrono::milliseconds(50));
+    start_timer_.async_wait([this](error_code ec) {
+        if (!ec)
+            check_start();
+    });
+}
+
+void server::open_clients_port()
+{
+    start_timer_.cancel();
+    if (!clients_.listen()) {
+        failed_ = true;
+        return begin_shutdown();
+    }
+    clients_.run();
+    serving_ = true;
+    systemd_notify("READY=1");
+    spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
+    if (on_serving_)
+        on_serving_();
 }
 
 void server::reload()
@@ -167,7 +226,9 @@ void server::apply_reload()
         spdlog::warn("reload: no configuration source; nothing changed");
         return;
     }
-    systemd_notify("RELOADING=1");
+    // Before READY=1, systemd would take a reload's READY=1 as the end of the start.
+    if (serving_)
+        systemd_notify("RELOADING=1");
     try {
         auto const outcome = apply_reloadable(cfg_, reload_source_());
         reconfigure_logging(cfg_.log);
@@ -182,7 +243,8 @@ void server::apply_reload()
         // Thrown by the loader: the running configuration was not touched.
         spdlog::error("reload refused, the running configuration stays: {}", e.what());
     }
-    systemd_notify("READY=1");
+    if (serving_)
+        systemd_notify("READY=1");
 }
 
 void server::do_sweep()
@@ -249,6 +311,8 @@ void server::check_readiness(std::function<void(bool, std::string)> verdict)
 void server::on_redis_state(bool up)
 {
     stats_.redis_up = up;
+    if (up)
+        check_start();
 }
 
 } // namespace sse_server

@@ -39,9 +39,9 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
       metrics_handler_(cfg_, log_, stats_,
                        [this](auto verdict) { check_readiness(std::move(verdict)); },
                        notify_routes::health_only),
-      client_services_{cfg_,    subscriptions_, log_,    auth_,
-                       stats_,  warnings_,      connections_, flushes_,
-                       random_, open_client_sessions_},
+      client_services_{cfg_,         subscriptions_, log_,          auth_,
+                       stats_,        warnings_,      access_log_,   connections_,
+                       flushes_,      random_,        open_client_sessions_},
       notify_services_{cfg_, notify_handler_, connections_},
       metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
@@ -262,6 +262,12 @@ void server::on_sweep(error_code ec)
     for (auto const& held : warnings_.take_expired(now))
         spdlog::warn("{} (×{} more in the last {} s)", held.kind, held.count,
                      std::chrono::duration_cast<std::chrono::seconds>(warnings_.window()).count());
+    auto const access_window =
+        std::chrono::duration_cast<std::chrono::seconds>(access_log_.window()).count();
+    for (auto const& held : access_log_.take_expired(now))
+        spdlog::info("{}: {} more in the last {} s, over the access log's budget, not logged "
+                     "one by one",
+                     held.kind, held.count, access_window);
     // A stream gets a comment once it has been quiet for a heartbeat less two sweep
     // periods: its last write is known to within one period (the sweep that saw it), and the
     // comment comes at most one period late. So an idle stream's comments come at most

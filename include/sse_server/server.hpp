@@ -93,6 +93,7 @@ private:
     config_source reload_source_;
     metrics stats_;
     log_limiter warnings_{std::chrono::seconds(10)}; // per-client warnings, summarised
+    log_limiter access_log_{std::chrono::seconds(1), 100}; // log.access: 100 lines/s per kind
     registry subscriptions_;
     // What sessions and the handler use; forwards to memory_log_ or redis_log_ (declared after
     // the io_context, since the Redis one holds Asio objects).

@@ -304,12 +304,15 @@ void server::on_revalidate(error_code ec)
 void server::check_readiness(std::function<void(bool, std::string)> verdict)
 {
     // Ready when Redis answers (authentication needs it) and, in cluster mode, the bus is read
-    // from a fixed position.
+    // from a fixed position, and the clients port is open.
     redis_.async_ping([this, verdict = std::move(verdict)](redis_reply const& r) {
         if (r.type != redis_reply::kind::value)
             return verdict(false, "redis unavailable: " + r.text);
         if (auto const why = redis_log_ ? redis_log_->not_ready() : std::nullopt)
             return verdict(false, *why);
+        // Ready means clients are taken: the clients port opens at most one check after.
+        if (!serving_)
+            return verdict(false, "starting: the clients port is not open yet");
         verdict(true, {});
     });
 }

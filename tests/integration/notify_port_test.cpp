@@ -169,6 +169,7 @@ TEST(notify_port, readyz_gives_the_reason_redis_refused_such_as_a_wrong_password
     redis_server redis{"right-password"};
     auto cfg = test_config(redis);
     cfg.redis.url.password = "wrong-password";
+    cfg.server.ready_timeout = 0ms; // readiness is the subject, not the clients port
     running_server server{cfg};
     // What the log says ("authentication failed"), not only "not connected". Readiness has
     // no push signal: polled until the first refusal is known.

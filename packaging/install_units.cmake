@@ -1,5 +1,6 @@
 # Runs at install time (after the variables set by install.cmake): installs the systemd units
-# with ExecStart= naming the binary under the prefix in force, and the sysusers.d entry.
+# with ExecStart= and ExecReload= naming the binary under the prefix in force, and the
+# sysusers.d entry.
 #
 # Debian 12's packages put their units under /lib/systemd/system, not /usr/lib/systemd/system;
 # systemd and systemd-sysusers also read /usr/local/lib/{systemd/system,sysusers.d}, so the
@@ -15,8 +16,9 @@ set(sse_server_staged_units "")
 foreach(unit IN LISTS sse_server_units)
     get_filename_component(name "${unit}" NAME)
     file(READ "${unit}" text)
-    string(REGEX REPLACE "\nExecStart=[^ \n]*/sse-server"
-        "\nExecStart=${CMAKE_INSTALL_PREFIX}/${sse_server_bindir}/sse-server" text "${text}")
+    # The units name /usr/local/bin/sse-server (ExecStart=, and ExecReload='s configuration check).
+    string(REPLACE "/usr/local/bin/sse-server"
+        "${CMAKE_INSTALL_PREFIX}/${sse_server_bindir}/sse-server" text "${text}")
     file(WRITE "${sse_server_staging}/${name}" "${text}")
     list(APPEND sse_server_staged_units "${sse_server_staging}/${name}")
 endforeach()

@@ -21,8 +21,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Redis is a service of its own, often on another host: recommended, not required.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS redis-server)
+# Redis is a service of its own, often on another host: suggested, so that apt installs no
+# Redis server (Recommends would) where the daemon uses a remote one.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS redis-server)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles
     ${PROJECT_SOURCE_DIR}/packaging/debian/postinst

@@ -147,6 +147,22 @@ std::string stream_key_in(setting const& value)
     return key;
 }
 
+std::vector<ip_network> networks_in(setting const& value)
+{
+    std::vector<ip_network> networks;
+    auto const texts = value.texts();
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        auto const network = parse_ip_network(texts[i]);
+        if (!network)
+            value.fail("item " + std::to_string(i) +
+                       R"(: expected an address or a network like "10.0.0.0/8" or )"
+                       R"("2001:db8::/32" (no bits set past the prefix), got )" +
+                       in_quotes(texts[i]));
+        networks.push_back(*network);
+    }
+    return networks;
+}
+
 // "" is the default: no metrics port.
 std::optional<host_port> optional_address_in(setting const& value)
 {
@@ -169,6 +185,8 @@ constexpr key_spec key_table[] = {
     {"listen.metrics",
      [](config& c, setting const& v) { c.listen.metrics = optional_address_in(v); }},
     {"listen.reuse_port", [](config& c, setting const& v) { c.listen.reuse_port = v.boolean(); }},
+    {"listen.trusted_proxies",
+     [](config& c, setting const& v) { c.listen.trusted_proxies = networks_in(v); }},
     {"redis.url", [](config& c, setting const& v) { c.redis.url = redis_url_in(v); }, true},
     {"redis.password_file", password_file_in},
     {"redis.timeout", [](config& c, setting const& v) { c.redis.timeout = v.positive_duration(); }},
@@ -238,10 +256,13 @@ constexpr key_spec key_table[] = {
                         : format == "journal" ? log_format::journal
                                               : log_format::text;
      }},
+    {"log.access", [](config& c, setting const& v) { c.log.access = v.boolean(); }},
     {"server.shutdown_timeout",
      [](config& c, setting const& v) { c.server.shutdown_timeout = v.positive_duration(); }},
     {"server.drain_period",
      [](config& c, setting const& v) { c.server.drain_period = v.duration(); }},
+    {"server.ready_timeout",
+     [](config& c, setting const& v) { c.server.ready_timeout = v.duration(); }},
     {"cluster.mode",
      [](config& c, setting const& v) {
          auto const redis = v.text_in({"standalone", "redis"}) == "redis";

@@ -69,6 +69,14 @@ std::string secret(std::string const& value, bool redact)
     return redact && !value.empty() ? toml_string(redacted) : toml_string(value);
 }
 
+std::string networks(std::vector<ip_network> const& items)
+{
+    std::vector<std::string> texts;
+    for (auto const& item : items)
+        texts.push_back(to_string(item));
+    return strings(texts);
+}
+
 std::string flag(bool value)
 {
     return value ? "true" : "false";
@@ -88,6 +96,7 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"listen.notify", address(c.listen.notify)},
         {"listen.metrics", c.listen.metrics ? address(*c.listen.metrics) : toml_string("")},
         {"listen.reuse_port", flag(c.listen.reuse_port)},
+        {"listen.trusted_proxies", networks(c.listen.trusted_proxies)},
         {"redis.url", url(c.redis.url, redact)},
         {"redis.password_file", toml_string(c.redis.password_file)},
         {"redis.timeout", duration(c.redis.timeout)},
@@ -123,8 +132,10 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"notify.max_connections", number(c.notify.max_connections)},
         {"log.level", toml_string(c.log.level)},
         {"log.format", toml_string(formats[static_cast<int>(c.log.format)])},
+        {"log.access", flag(c.log.access)},
         {"server.shutdown_timeout", duration(c.server.shutdown_timeout)},
         {"server.drain_period", duration(c.server.drain_period)},
+        {"server.ready_timeout", duration(c.server.ready_timeout)},
         {"cluster.mode", toml_string(c.cluster.mode == cluster_mode::redis ? "redis" : "standalone")},
         {"cluster.stream", toml_string(c.cluster.stream)},
         {"cluster.max_len", number(c.cluster.max_len)},
@@ -163,7 +174,8 @@ bool is_reloadable(std::string_view key)
 {
     return key.starts_with("log.") || key.starts_with("limits.") ||
            key == "auth.session.secrets" || key == "auth.session.secrets_file" ||
-           key == "notify.token" || key == "notify.token_file" || key == "client.cors_origins";
+           key == "notify.token" || key == "notify.token_file" || key == "client.cors_origins" ||
+           key == "listen.trusted_proxies";
 }
 
 reload_outcome apply_reloadable(config& running, config const& fresh)
@@ -181,6 +193,7 @@ reload_outcome apply_reloadable(config& running, config const& fresh)
     running.notify.token_file = fresh.notify.token_file;
     running.limits = fresh.limits;
     running.client.cors_origins = fresh.client.cors_origins;
+    running.listen.trusted_proxies = fresh.listen.trusted_proxies;
     return outcome;
 }
 

@@ -1,8 +1,8 @@
 #include "sse_server/config.hpp"
 
+#include "sse_server/ip_network.hpp"
+
 #include <algorithm>
-#include <arpa/inet.h>
-#include <array>
 #include <cctype>
 #include <charconv>
 #include <iterator>
@@ -159,19 +159,11 @@ bool is_loopback_host(std::string_view host)
     std::transform(host.begin(), host.end(), std::back_inserter(name), lower);
     if (name == "localhost")
         return true;
-    std::array<unsigned char, 16> bytes{};
-    if (inet_pton(AF_INET, name.c_str(), bytes.data()) == 1)
-        return bytes[0] == 127;
-    if (inet_pton(AF_INET6, name.c_str(), bytes.data()) != 1)
+    auto const address = parse_ip_address(name);
+    if (!address)
         return false;
-    auto const zeros = [&](std::size_t n) {
-        return std::all_of(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n),
-                           [](unsigned char b) { return b == 0; });
-    };
-    auto const ipv6_loopback = zeros(15) && bytes[15] == 1;
-    auto const mapped_ipv4_loopback =
-        zeros(10) && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127;
-    return ipv6_loopback || mapped_ipv4_loopback;
+    // 127.0.0.0/8 (also as ::ffff:127.x), or ::1.
+    return address->is_v4() ? address->bytes[12] == 127 : *address == parse_ip_address("::1");
 }
 
 } // namespace sse_server

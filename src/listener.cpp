@@ -35,7 +35,7 @@ bool is_resource_exhaustion(error_code const& ec)
 } // namespace
 
 listener::listener(net::io_context& ioc, host_port const& where, std::string name,
-                   session_factory make_session, bool reuse_port)
+                   session_factory make_session, bool reuse_port, listen_from when)
     : ioc_(ioc), acceptor_(ioc), backoff_(ioc), name_(std::move(name)),
       make_session_(std::move(make_session))
 {
@@ -50,12 +50,29 @@ listener::listener(net::io_context& ioc, host_port const& where, std::string nam
         acceptor_.set_option(share_port(true), ec);
     if (!ec)
         acceptor_.bind(endpoint, ec);
-    if (!ec)
+    if (!ec && when == listen_from::construction) {
         acceptor_.listen(net::socket_base::max_listen_connections, ec);
+        listening_ = !ec;
+    }
     if (ec)
         throw std::runtime_error(name_ + ": cannot listen on " + where.host + ":" +
                                  std::to_string(where.port) + ": " + ec.message());
     endpoint_ = acceptor_.local_endpoint();
+}
+
+bool listener::listen()
+{
+    if (listening_)
+        return true;
+    error_code ec;
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        spdlog::error("{}: cannot listen on {}:{}: {}", name_, endpoint_.address().to_string(),
+                      endpoint_.port(), ec.message());
+        return false;
+    }
+    listening_ = true;
+    return true;
 }
 
 void listener::run()

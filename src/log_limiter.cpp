@@ -4,13 +4,14 @@ namespace sse_server {
 
 bool log_limiter::admit(std::string_view kind, clock::time_point now)
 {
-    auto [it, fresh] = kinds_.try_emplace(std::string(kind), window_state{now, 0});
-    if (fresh)
-        return true;
-    auto& state = it->second;
+    auto& state = kinds_.try_emplace(std::string(kind), window_state{now, 0, 0}).first->second;
     if (now - state.opened >= window_ && state.suppressed == 0) {
         // Quiet for a whole window: this is news again.
         state.opened = now;
+        state.admitted = 0;
+    }
+    if (state.admitted < per_window_) {
+        ++state.admitted;
         return true;
     }
     ++state.suppressed;

@@ -112,8 +112,7 @@ int main(int argc, char** argv)
                 sse_server::descriptors_kept_from_clients(cfg, open_files)))
             spdlog::warn("{}", *warning);
         sse_server::server daemon{std::move(cfg), true, load};
-        daemon.run();
-        return EXIT_SUCCESS;
+        return daemon.run() ? EXIT_SUCCESS : EXIT_FAILURE;
     } catch (sse_server::config_error const& e) {
         (void)std::fprintf(stderr, "sse-server: configuration error: %s\n", e.what());
     } catch (std::exception const& e) {

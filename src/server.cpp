@@ -5,6 +5,7 @@
 #include "sse_server/config_report.hpp"
 #include "sse_server/logging.hpp"
 #include "sse_server/process_limits.hpp"
+#include "sse_server/start_gate.hpp"
 #include "sse_server/systemd_notify.hpp"
 
 #include <spdlog/spdlog.h>
@@ -38,23 +39,24 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
       metrics_handler_(cfg_, log_, stats_,
                        [this](auto verdict) { check_readiness(std::move(verdict)); }, ioc_,
                        notify_routes::health_only),
-      client_services_{cfg_,    subscriptions_, log_,    auth_,
-                       stats_,  warnings_,      connections_, flushes_,
-                       random_, open_client_sessions_},
+      client_services_{cfg_,         subscriptions_, log_,          auth_,
+                       stats_,        warnings_,      access_log_,   connections_,
+                       flushes_,      random_,        open_client_sessions_},
       notify_services_{cfg_, notify_handler_, connections_},
       metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
       auth_(redis_, cfg_.auth),
+      // Bound now (a taken port stops the start), listening once the daemon can serve.
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {
                    std::make_shared<sse_session>(std::move(s), client_services_)->run();
                },
-               cfg_.listen.reuse_port),
+               cfg_.listen.reuse_port, listener::listen_from::first_listen),
       notify_(ioc_, cfg_.listen.notify, "notifications",
               [this](tcp::socket&& s) { notify_session::start(std::move(s), notify_services_); },
               cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
-      revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_),
+      revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_), start_timer_(ioc_),
       heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
 {
     if (handle_signals) {
@@ -96,7 +98,7 @@ std::optional<tcp::endpoint> server::metrics_endpoint() const
     return metrics_->local_endpoint();
 }
 
-void server::run()
+bool server::run()
 {
     redis_.start();
     if (redis_log_)
@@ -114,18 +116,77 @@ void server::run()
             return used_by_others + open_client_sessions_ < limit;
         });
     }
-    clients_.run();
     notify_.run();
     if (metrics_)
         metrics_->run();
     do_sweep();
     do_revalidate();
-    systemd_notify("READY=1");
     if (auto const every = watchdog_ping_interval())
         do_watchdog(*every);
-    spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
+    started_at_ = std::chrono::steady_clock::now();
+    check_start();
     ioc_.run();
     spdlog::info("sse-server stopped");
+    return !failed_;
+}
+
+// The clients port opens once a client can be authenticated: before, the kernel would queue
+// clients for a daemon that can only refuse them, while, with SO_REUSEPORT, others sharing the
+// port could serve them. Checked when Redis connects, and every 50 ms for the rest (the bus).
+void server::check_start()
+{
+    if (serving_ || stopping_)
+        return;
+    auto const waited = std::chrono::duration_cast<milliseconds>(
+        std::chrono::steady_clock::now() - started_at_);
+    auto const limit = cfg_.server.ready_timeout;
+    std::optional<std::string> bus_missing;
+    if (auto const why = redis_log_ ? redis_log_->not_ready() : std::nullopt)
+        bus_missing = why->detail;
+    auto const gate =
+        decide_start(redis_.connected(), redis_.last_error(), bus_missing, waited, limit);
+    switch (gate.action) {
+    case start_gate::verdict::open:
+        return open_clients_port();
+    case start_gate::verdict::open_anyway:
+        if (limit > milliseconds::zero())
+            spdlog::warn("clients port: Redis still not usable after server.ready_timeout "
+                         "({} ms): {}; accepting clients anyway, new streams get 503 until it "
+                         "answers",
+                         limit.count(), gate.missing);
+        return open_clients_port();
+    case start_gate::verdict::wait:
+        break;
+    }
+    // Said when something is wrong rather than still connecting, and again every 10 s.
+    if (waited >= next_wait_log_ &&
+        (waited >= std::chrono::seconds(1) || !redis_.last_error().empty())) {
+        auto const where = clients_.local_endpoint();
+        spdlog::warn("clients port {}:{} opens once Redis can be used, within {} ms at most; "
+                     "waiting for it: {}",
+                     where.address().to_string(), where.port(), limit.count(), gate.missing);
+        next_wait_log_ = waited + std::chrono::seconds(10);
+    }
+    start_timer_.expires_after(std::chrono::milliseconds(50));
+    start_timer_.async_wait([this](error_code ec) {
+        if (!ec)
+            check_start();
+    });
+}
+
+void server::open_clients_port()
+{
+    start_timer_.cancel();
+    if (!clients_.listen()) {
+        failed_ = true;
+        return begin_shutdown();
+    }
+    clients_.run();
+    serving_ = true;
+    systemd_notify("READY=1");
+    spdlog::info("sse-server {} ready", SSE_SERVER_VERSION);
+    if (on_serving_)
+        on_serving_();
 }
 
 void server::reload()
@@ -168,7 +229,9 @@ void server::apply_reload()
         spdlog::warn("reload: no configuration source; nothing changed");
         return;
     }
-    systemd_notify("RELOADING=1");
+    // Before READY=1, systemd would take a reload's READY=1 as the end of the start.
+    if (serving_)
+        systemd_notify("RELOADING=1");
     try {
         auto const fresh = reload_source_();
         for (auto const& warning : fresh.warnings)
@@ -186,7 +249,8 @@ void server::apply_reload()
         // Thrown by the loader: the running configuration was not touched.
         spdlog::error("reload refused, the running configuration stays: {}", e.what());
     }
-    systemd_notify("READY=1");
+    if (serving_)
+        systemd_notify("READY=1");
 }
 
 void server::do_sweep()
@@ -204,6 +268,12 @@ void server::on_sweep(error_code ec)
     for (auto const& held : warnings_.take_expired(now))
         spdlog::warn("{} (×{} more in the last {} s)", held.kind, held.count,
                      std::chrono::duration_cast<std::chrono::seconds>(warnings_.window()).count());
+    auto const access_window =
+        std::chrono::duration_cast<std::chrono::seconds>(access_log_.window()).count();
+    for (auto const& held : access_log_.take_expired(now))
+        spdlog::info("{}: {} more in the last {} s, over the access log's budget, not logged "
+                     "one by one",
+                     held.kind, held.count, access_window);
     // A stream gets a comment once it has been quiet for a heartbeat less two sweep
     // periods: its last write is known to within one period (the sweep that saw it), and the
     // comment comes at most one period late. So an idle stream's comments come at most
@@ -240,7 +310,7 @@ void server::on_revalidate(error_code ec)
 void server::check_readiness(std::function<void(std::optional<not_ready_reason>)> verdict)
 {
     // Ready when Redis answers (authentication needs it) and, in cluster mode, the bus is read
-    // from a fixed position.
+    // from a fixed position, and the clients port is open.
     redis_.async_ping([this, verdict = std::move(verdict)](redis_reply const& r) {
         std::optional<not_ready_reason> why;
         if (r.type != redis_reply::kind::value)
@@ -248,6 +318,9 @@ void server::check_readiness(std::function<void(std::optional<not_ready_reason>)
                                    "redis unavailable: " + r.text};
         else if (redis_log_)
             why = redis_log_->not_ready();
+        // Ready means clients are taken: the clients port opens at most one check after.
+        if (!why && !serving_)
+            why = not_ready_reason{not_ready_cause::starting, "the clients port is not open yet"};
         // /readyz tells the cause in generic words; the log has the detail, once a window.
         if (why) {
             auto const line =
@@ -262,6 +335,8 @@ void server::check_readiness(std::function<void(std::optional<not_ready_reason>)
 void server::on_redis_state(bool up)
 {
     stats_.redis_up = up;
+    if (up)
+        check_start();
 }
 
 } // namespace sse_server

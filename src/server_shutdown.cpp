@@ -23,6 +23,7 @@ void server::begin_shutdown()
     systemd_notify("STOPPING=1");
     spdlog::info("stopping: {} streams open", subscriptions_.size());
     clients_.stop();
+    start_timer_.cancel();
     // The notification and metrics ports keep listening while the streams close: a load
     // balancer's readiness check, new connection or keep-alive, gets 503 rather than a refused
     // connection.

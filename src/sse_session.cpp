@@ -1,6 +1,8 @@
 #include "sse_server/sse_session.hpp"
 
+#include "sse_server/access_log.hpp"
 #include "sse_server/config.hpp"
+#include "sse_server/forwarded_client.hpp"
 #include "sse_server/lingering_close.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
@@ -29,6 +31,32 @@ namespace {
 using unsent_bytes_limit = net::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
 constexpr int unsent_bytes_in_kernel = 64 * 1024;
 
+ip_address address_of(tcp::endpoint const& endpoint)
+{
+    auto const address = endpoint.address();
+    if (address.is_v4())
+        return ip_address::v4(address.to_v4().to_bytes());
+    return ip_address{address.to_v6().to_bytes()};
+}
+
+// The client a trusted proxy forwards for (listen.trusted_proxies), from every line of
+// X-Forwarded-For and Forwarded; empty when the peer is the client. The header block is at
+// most 8 KiB, which bounds the lines.
+std::optional<ip_address> forwarded_for(http::request<http::empty_body> const& req,
+                                        ip_address const& peer,
+                                        std::vector<ip_network> const& trusted)
+{
+    if (!contains_any(trusted, peer))
+        return std::nullopt;
+    std::vector<std::string_view> x_forwarded_for;
+    std::vector<std::string_view> forwarded;
+    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it)
+        x_forwarded_for.emplace_back(it->value().data(), it->value().size());
+    for (auto [it, end] = req.equal_range(http::field::forwarded); it != end; ++it)
+        forwarded.emplace_back(it->value().data(), it->value().size());
+    return forwarded_client(peer, {x_forwarded_for, forwarded}, trusted);
+}
+
 } // namespace
 
 sse_session::sse_session(tcp::socket&& socket, client_services& services)
@@ -36,6 +64,7 @@ sse_session::sse_session(tcp::socket&& socket, client_services& services)
 {
     error_code ec;
     peer_ = socket_.remote_endpoint(ec);
+    client_address_ = address_of(peer_);
     // Events are small and must leave at once, not wait for the previous one's ACK.
     socket_.set_option(tcp::no_delay(true), ec);
     socket_.set_option(unsent_bytes_limit(unsent_bytes_in_kernel), ec);
@@ -115,6 +144,8 @@ void sse_session::on_request()
     auto const& req = request.reader->parser().get();
     version_ = static_cast<std::uint8_t>(req.version());
     queue_.set_chunked(version_ >= 11);
+    if (auto const client = forwarded_for(req, client_address_, svc_.cfg.listen.trusted_proxies))
+        client_address_ = *client;
     if (spdlog::should_log(spdlog::level::debug))
         spdlog::debug("client {}: {} {}", fmt::streamed(peer_),
                       std::string_view(req.method_string()),
@@ -219,7 +250,9 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
 
     // From here on every published frame is queued behind the greeting, in order.
     state_ = state::streaming;
-    last_write_ = clock::now();
+    last_write_ = opened_at_ = clock::now();
+    if (svc_.cfg.log.access)
+        origin_ = origin;
     svc_.subscriptions.release(user_id_);
     reserved_ = false;
     svc_.subscriptions.subscribe(*this);
@@ -240,7 +273,9 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
 
 void sse_session::refuse(http::status status, std::string reason)
 {
-    svc_.stats.client_refused.inc(std::to_string(static_cast<unsigned>(status)));
+    auto const code = std::to_string(static_cast<unsigned>(status));
+    svc_.stats.client_refused.inc(code);
+    log_refusal(code, reason);
     respond(stream_refusal(status, version_, std::move(reason), svc_.cfg.client.retry,
                            request_->cors_origin));
 }

@@ -2,6 +2,8 @@
 // sweep passes, or the server stops; and the close itself.
 #include "sse_server/sse_session.hpp"
 
+#include "sse_server/access_log.hpp"
+#include "sse_server/config.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
 #include "sse_server/stream_response.hpp"
@@ -104,6 +106,7 @@ void sse_session::check_deadline(clock::time_point now)
         svc_.stats.client_refused.inc("timeout");
         spdlog::debug("client {}: no complete request within the header timeout",
                       fmt::streamed(peer_));
+        log_refusal("timeout", "no complete request within client.header_timeout");
         return close(nullptr);
     }
     spdlog::debug("client {}: nothing written within the send timeout", fmt::streamed(peer_));
@@ -134,6 +137,33 @@ void sse_session::close(char const* reason)
         close_reason_ = reason;
     error_code ignored;
     socket_.close(ignored);
+    if (subscribed_)
+        log_end(close_reason_ ? close_reason_ : "client_gone");
+}
+
+// log.access: one line per stream ended or refused, within the access log's budget (the
+// server logs how many lines each kind went over it).
+void sse_session::log_end(char const* reason)
+{
+    if (!svc_.cfg.log.access || !spdlog::should_log(spdlog::level::info))
+        return;
+    auto const now = clock::now();
+    if (!svc_.access_log.admit(stream_end_kind, now))
+        return;
+    auto const client = to_string(client_address_);
+    auto const lasted = std::chrono::duration_cast<milliseconds>(now - opened_at_);
+    spdlog::info("{}", access_line(stream_end_entry{client, user_id_, origin_, lasted,
+                                                    events_sent_, bytes_sent_, reason}));
+}
+
+void sse_session::log_refusal(std::string_view status, std::string_view reason)
+{
+    if (!svc_.cfg.log.access || !spdlog::should_log(spdlog::level::info))
+        return;
+    if (!svc_.access_log.admit(stream_refusal_kind(status), clock::now()))
+        return;
+    auto const client = to_string(client_address_);
+    spdlog::info("{}", access_line(stream_refusal_entry{client, status, reason}));
 }
 
 void sse_session::fail(error_code ec, char const* what)

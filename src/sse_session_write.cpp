@@ -34,6 +34,7 @@ bool sse_session::send(frame_ptr const& frame)
         return false;
     }
     queue_.push(frame);
+    ++events_sent_;
     count_queued_bytes();
     request_flush();
     return true;
@@ -115,6 +116,7 @@ bool sse_session::take_replay(replay_batch batch)
     }
     cursor_ = batch.cursor;
     catching_up_ = !batch.complete;
+    events_sent_ += static_cast<std::uint32_t>(batch.frames.size());
     for (auto& frame : batch.frames)
         queue_.push(std::move(frame));
     return true;
@@ -142,6 +144,7 @@ void sse_session::do_write()
             return do_wait_writable();
         if (ec)
             return fail(ec, "write");
+        bytes_sent_ += bytes;
         if (!queue_.written(bytes))
             continue; // the rest of this batch
         response_header_ = std::string{};

@@ -1,6 +1,7 @@
 #include "sse_server/stream_request.hpp"
 
 #include "sse_server/notification.hpp"
+#include "sse_server/text_split.hpp"
 
 #include <algorithm>
 
@@ -17,15 +18,6 @@ int hex_value(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-/** Splits `text` at the first `separator`: returns the head, leaves the tail in `text`. */
-std::string_view take_until(std::string_view& text, char separator)
-{
-    auto const at = text.find(separator);
-    auto const head = text.substr(0, at);
-    text = at == std::string_view::npos ? std::string_view{} : text.substr(at + 1);
-    return head;
 }
 
 // The name goes back to the client and into a log line: keep it short and printable.

@@ -213,6 +213,7 @@ TEST(config_report, the_printed_configuration_reads_back_as_the_same_configurati
     auto const cfg = parse_config(R"(
 [listen]
 metrics = "127.0.0.1:9101"
+trusted_proxies = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
 [client]
 heartbeat = "90s"
 retry = "1500ms"
@@ -227,6 +228,9 @@ mode = "redis"
     EXPECT_NE(text.find("[client]\n"), std::string::npos) << text;
     EXPECT_NE(text.find("heartbeat = \"90s\"\n"), std::string::npos) << text;
     EXPECT_NE(text.find("max_lifetime = \"1h\"\n"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"(trusted_proxies = ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"])"),
+              std::string::npos)
+        << text;
     EXPECT_TRUE(changed_keys(cfg, parse_config(text)).empty()) << text;
 }
 
@@ -284,6 +288,20 @@ capacity = 5
     EXPECT_EQ(running.client.cors_origins, (std::vector<std::string>{"https://a.example"}));
     EXPECT_EQ(running.client.path, "/events") << "needs a restart: unchanged";
     EXPECT_EQ(running.replay.capacity, config{}.replay.capacity);
+}
+
+TEST(config_reload, the_access_log_switch_and_the_trusted_proxies_apply_at_once)
+{
+    auto running = parse_config("");
+    auto const fresh = parse_config(
+        "[listen]\ntrusted_proxies = [\"10.0.0.0/8\"]\n[log]\naccess = false\n"
+        "[server]\nready_timeout = \"5s\"\n");
+    auto const outcome = apply_reloadable(running, fresh);
+    EXPECT_EQ(outcome.applied,
+              (std::vector<std::string>{"listen.trusted_proxies", "log.access"}));
+    EXPECT_EQ(outcome.need_restart, (std::vector<std::string>{"server.ready_timeout"}));
+    EXPECT_FALSE(running.log.access);
+    ASSERT_EQ(running.listen.trusted_proxies.size(), 1u);
 }
 
 TEST(config_reload, refuses_to_drop_the_token_of_a_port_off_loopback)

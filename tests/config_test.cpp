@@ -16,11 +16,12 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 45> documented_keys = {
+constexpr std::array<std::string_view, 48> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
     "listen.reuse_port",
+    "listen.trusted_proxies",
     "redis.url",
     "redis.password_file",
     "redis.timeout",
@@ -56,8 +57,10 @@ constexpr std::array<std::string_view, 45> documented_keys = {
     "notify.max_connections",
     "log.level",
     "log.format",
+    "log.access",
     "server.shutdown_timeout",
     "server.drain_period",
+    "server.ready_timeout",
     "cluster.mode",
     "cluster.stream",
     "cluster.max_len",
@@ -170,6 +173,7 @@ TEST(config, empty_text_gives_the_spec_defaults)
     EXPECT_EQ(text_of(c.listen.clients), "0.0.0.0 8080");
     EXPECT_EQ(text_of(c.listen.notify), "127.0.0.1 8081");
     EXPECT_FALSE(c.listen.reuse_port);
+    EXPECT_TRUE(c.listen.trusted_proxies.empty());
     EXPECT_EQ(c.redis.url.host, "127.0.0.1");
     EXPECT_EQ(c.redis.url.port, 6379);
     EXPECT_EQ(c.redis.url.db, 0);
@@ -204,7 +208,9 @@ TEST(config, empty_text_gives_the_spec_defaults)
     EXPECT_EQ(c.notify.max_connections, 256u);
     EXPECT_EQ(c.log.level, "info");
     EXPECT_EQ(c.log.format, log_format::text);
+    EXPECT_TRUE(c.log.access);
     EXPECT_EQ(c.server.shutdown_timeout, 10s);
+    EXPECT_EQ(c.server.ready_timeout, 30s);
     EXPECT_EQ(c.cluster.mode, cluster_mode::standalone);
     EXPECT_EQ(c.cluster.stream, "sse:events");
     EXPECT_EQ(c.cluster.max_len, 100000u);
@@ -499,6 +505,46 @@ TEST(config, reuse_port_is_a_boolean_off_by_default)
     EXPECT_FALSE(parse_config("listen.reuse_port = false").listen.reuse_port);
     EXPECT_TRUE(names(refusal("listen.reuse_port = \"true\""),
                       "listen.reuse_port: expected a boolean (true or false)"));
+}
+
+TEST(config, trusted_proxies_are_addresses_or_cidr_networks_of_either_family)
+{
+    auto const c = parse_config(
+        R"([listen]
+trusted_proxies = ["10.0.0.0/8", "192.168.1.7", "2001:db8::/32", "::1"]
+)");
+    ASSERT_EQ(c.listen.trusted_proxies.size(), 4u);
+    EXPECT_EQ(to_string(c.listen.trusted_proxies[0]), "10.0.0.0/8");
+    EXPECT_EQ(to_string(c.listen.trusted_proxies[1]), "192.168.1.7/32");
+    EXPECT_EQ(to_string(c.listen.trusted_proxies[2]), "2001:db8::/32");
+    EXPECT_EQ(to_string(c.listen.trusted_proxies[3]), "::1/128");
+    EXPECT_EQ(parse_config("", env_of({{"SSE_SERVER_LISTEN_TRUSTED_PROXIES", R"(["127.0.0.1"])"}}))
+                  .listen.trusted_proxies.size(),
+              1u);
+}
+
+TEST(config, a_bad_trusted_proxy_is_refused_naming_the_key_and_the_item)
+{
+    auto const message = refusal(R"(listen.trusted_proxies = ["10.0.0.0/8", "10.0.0.1/8"])");
+    EXPECT_TRUE(names(message, "listen.trusted_proxies: item 1: expected an address or a network"))
+        << message;
+    EXPECT_TRUE(names(message, "\"10.0.0.1/8\"")) << message;
+    for (auto const* bad : {"10.0.0.0/33", "example.com", "", "10.0.0.0/8 ", "[::1]"})
+        EXPECT_TRUE(names(refusal(std::string(R"(listen.trusted_proxies = [")") + bad + "\"]"),
+                          "listen.trusted_proxies: item 0"))
+            << bad;
+    EXPECT_TRUE(names(refusal("listen.trusted_proxies = \"10.0.0.0/8\""),
+                      "listen.trusted_proxies: expected an array of strings"));
+}
+
+TEST(config, access_log_and_ready_timeout_are_read)
+{
+    auto const c = parse_config("log.access = false\nserver.ready_timeout = \"0s\"\n");
+    EXPECT_FALSE(c.log.access);
+    EXPECT_EQ(c.server.ready_timeout, 0ms);
+    EXPECT_TRUE(names(refusal("log.access = \"no\""), "log.access: expected a boolean"));
+    EXPECT_TRUE(names(refusal("server.ready_timeout = 30"),
+                      "server.ready_timeout: expected a duration"));
 }
 
 TEST(config, env_overrides_the_cluster_keys_reuse_port_and_max_lifetime)

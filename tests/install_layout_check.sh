@@ -2,7 +2,8 @@
 # Installs the build as the Debian package does (prefix /usr) and as `cmake --install` does by
 # default (prefix /usr/local), each into an empty directory through DESTDIR, and checks that
 # exactly the daemon, its configuration, the systemd units and the sysusers.d entry land
-# there, and that what each unit starts (ExecStart=, --config) is a file that was installed.
+# there, and that what each unit starts (ExecStart=, --config) is a file that was installed,
+# and the binary it runs (ExecStart=, ExecReload=) is that one.
 # Usage: install_layout_check.sh <cmake> <build dir>
 set -euo pipefail
 cmake=$1
@@ -42,6 +43,14 @@ check_prefix() {
         fi
         if [ -z "$config" ] || [ ! -f "$root$config" ]; then
             echo "prefix $prefix: $(basename "$unit") reads '$config', which was not installed" >&2
+            return 1
+        fi
+        # ExecReload= checks the configuration with the same binary before it signals.
+        local binaries
+        binaries=$(grep -oE "[^ '=]+/sse-server( |$)" "$unit" | sed 's/ $//' | sort -u)
+        if [ "$binaries" != "$prefix/bin/sse-server" ]; then
+            echo "prefix $prefix: $(basename "$unit") runs $(echo $binaries), not only" \
+                 "the installed binary" >&2
             return 1
         fi
     done

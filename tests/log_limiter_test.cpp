@@ -81,3 +81,21 @@ TEST(LogLimiter, AnOccurrenceAfterTheWindowWithoutASummaryYetIsCountedNotLost)
     ASSERT_EQ(due.size(), 1u);
     EXPECT_EQ(due[0].count, 2u);
 }
+
+TEST(LogLimiter, AllowsUpToItsBudgetPerWindowThenCountsAndStartsAfreshNextWindow)
+{
+    log_limiter limiter(1s, 3);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(limiter.admit("stream ended", at(std::chrono::milliseconds(i)))) << i;
+    for (int i = 3; i < 1000; ++i)
+        EXPECT_FALSE(limiter.admit("stream ended", at(std::chrono::milliseconds(i)))) << i;
+    EXPECT_TRUE(limiter.admit("stream refused 401", at(500ms))) << "another kind, its own budget";
+
+    auto const due = limiter.take_expired(at(1s));
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].kind, "stream ended");
+    EXPECT_EQ(due[0].count, 997u);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(limiter.admit("stream ended", at(1s + std::chrono::milliseconds(i)))) << i;
+    EXPECT_FALSE(limiter.admit("stream ended", at(1s + 3ms)));
+}

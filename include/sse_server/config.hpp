@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sse_server/ip_network.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +43,8 @@ struct listen_config
     std::optional<host_port> metrics;
     // SO_REUSEPORT on every port, so that several daemons on one host (same user) share them.
     bool reuse_port = false;
+    // Peers whose X-Forwarded-For / Forwarded name the client (the access log's address).
+    std::vector<ip_network> trusted_proxies;
 };
 
 struct redis_config
@@ -134,6 +138,7 @@ struct log_config
 {
     std::string level = "info"; // trace, debug, info, warn, error
     log_format format = log_format::text;
+    bool access = true; // one line per stream ended or refused
 };
 
 struct server_config
@@ -141,6 +146,9 @@ struct server_config
     milliseconds shutdown_timeout{10000};
     // Streams end spread over this after SIGTERM (at most half of shutdown_timeout); 0 = at once.
     milliseconds drain_period{2000};
+    // At start, how long the clients port (and READY=1) waits for Redis before opening anyway;
+    // 0 = at once.
+    milliseconds ready_timeout{30000};
 };
 
 enum class cluster_mode

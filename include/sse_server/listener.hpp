@@ -20,13 +20,27 @@ class listener
 public:
     using session_factory = std::function<void(tcp::socket&&)>;
 
-    /** Binds and listens at once; throws std::runtime_error naming `name` and the address on
-        failure. With `reuse_port`, the socket is bound with SO_REUSEPORT: other processes of
-        the same user that set it too may bind the same address, and the kernel spreads new
-        connections over them. */
-    listener(net::io_context& ioc, host_port const& where, std::string name,
-             session_factory make_session, bool reuse_port = false);
+    /** When the socket starts listening. Until it listens, the kernel refuses connections to
+        the port, or, when other sockets share it (SO_REUSEPORT), hands them to those only. */
+    enum class listen_from
+    {
+        construction,
+        first_listen // listen(), once the daemon can serve what comes
+    };
 
+    /** Binds, and listens unless told to wait; throws std::runtime_error naming `name` and
+        the address on failure. With `reuse_port`, the socket is bound with SO_REUSEPORT: other
+        processes of the same user that set it too may bind the same address, and the kernel
+        spreads new connections over them. */
+    listener(net::io_context& ioc, host_port const& where, std::string name,
+             session_factory make_session, bool reuse_port = false,
+             listen_from when = listen_from::construction);
+
+    /** Listens, if it does not yet; false, logged, when the socket cannot: a socket bound
+        without SO_REUSEPORT took the port meanwhile (binding does not hold a port against
+        such a socket while nothing listens on it). */
+    bool listen();
+    /** Accepts; the socket listens (listen()). */
     void run();
     void stop();
     /** Accepts only while `may_accept()` is true; checked before every accept, and again
@@ -46,6 +60,7 @@ private:
     session_factory make_session_;
     std::function<bool()> may_accept_;
     tcp::endpoint endpoint_;
+    bool listening_ = false;
     bool backing_off_ = false;
     bool paused_ = false;
 };

@@ -14,6 +14,7 @@ enum class not_ready_cause
     redis_unavailable,  // the sessions' Redis does not answer PING
     bus_unavailable,    // cluster mode: the bus's Redis cannot be used (down, a key not a stream)
     bus_not_positioned, // cluster mode: the reading position is not fixed yet
+    starting,           // all answers, but the clients port is not open yet
 };
 
 /** What /readyz says for `cause`: short, generic, the same on every daemon. */
@@ -26,6 +27,8 @@ constexpr std::string_view public_reason(not_ready_cause cause)
         return "event bus unavailable";
     case not_ready_cause::bus_not_positioned:
         return "event bus not positioned";
+    case not_ready_cause::starting:
+        return "starting";
     }
     return "not ready";
 }

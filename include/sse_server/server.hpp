@@ -51,8 +51,14 @@ public:
     server(server const&) = delete;
     server& operator=(server const&) = delete;
 
-    /** Serves until stopped; returns once every connection is closed. */
-    void run();
+    /** Serves until stopped; returns once every connection is closed: true, or false when it
+        could not serve (the clients port could not listen when its time came). The
+        notification and metrics ports serve at once; the clients port opens, and systemd hears
+        READY=1, once authentication can work (start_gate), at most server.ready_timeout later. */
+    bool run();
+    /** Calls `then` on the loop's thread once the clients port accepts. Set before run(); for
+        tests and embedders, which must not connect before. */
+    void on_serving(std::function<void()> then) { on_serving_ = std::move(then); }
     /** Graceful stop, safe from any thread: stop accepting, end every stream cleanly, and
         close whatever is left after server.shutdown_timeout. */
     void stop();
@@ -72,6 +78,8 @@ private:
     void on_sweep(error_code ec);
     void do_revalidate();
     void on_revalidate(error_code ec);
+    void check_start();
+    void open_clients_port();
     void do_wait_signal();
     void do_watchdog(std::chrono::microseconds every);
     void apply_reload();
@@ -85,6 +93,7 @@ private:
     config_source reload_source_;
     metrics stats_;
     log_limiter warnings_{std::chrono::seconds(10)}; // per-client warnings, summarised
+    log_limiter access_log_{std::chrono::seconds(1), 100}; // log.access: 100 lines/s per kind
     registry subscriptions_;
     // What sessions and the handler use; forwards to memory_log_ or redis_log_ (declared after
     // the io_context, since the Redis one holds Asio objects).
@@ -137,7 +146,13 @@ private:
     net::steady_timer revalidate_timer_;
     net::steady_timer shutdown_timer_;
     net::steady_timer watchdog_timer_;
+    net::steady_timer start_timer_; // checks whether the clients port may open yet
+    std::chrono::steady_clock::time_point started_at_;
+    std::chrono::milliseconds next_wait_log_{0};
+    std::function<void()> on_serving_;
     frame_ptr heartbeat_;
+    bool serving_ = false; // the clients port accepts, READY=1 was sent
+    bool failed_ = false;
     bool stopping_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include "sse_server/event_log.hpp"
 #include "sse_server/flush_scheduler.hpp"
 #include "sse_server/frame_queue.hpp"
+#include "sse_server/ip_network.hpp"
 #include "sse_server/log_limiter.hpp"
 #include "sse_server/net.hpp"
 #include "sse_server/registry.hpp"
@@ -37,6 +38,7 @@ struct client_services
     authenticator& auth;
     metrics& stats;
     log_limiter& warnings; // what 100 000 clients could each trigger is logged once per window
+    log_limiter& access_log; // log.access: a budget of lines per second, the rest counted
     connection_manager& connections;
     flush_scheduler& flushes;
     std::mt19937_64& random; // origins of clients that announce none
@@ -124,6 +126,8 @@ private:
     void do_watch_hangup();
     void on_hangup(error_code ec);
     void refuse(http::status status, std::string reason);
+    void log_refusal(std::string_view status, std::string_view reason);
+    void log_end(char const* reason);
     void respond(http::response<http::string_body>&& response);
     void on_responded(error_code ec, std::size_t bytes);
     void finish(char const* reason);
@@ -134,6 +138,8 @@ private:
     client_services& svc_;
     std::unique_ptr<pending_request> request_;
     tcp::endpoint peer_;
+    // Who the access log names: the peer, or the client a trusted proxy forwards for.
+    ip_address client_address_;
     clock::time_point deadline_ = clock::time_point::max();
     clock::time_point end_of_life_ = clock::time_point::max(); // client.max_lifetime
     char const* close_reason_ = nullptr; // why the stream ended, for metrics
@@ -154,6 +160,12 @@ private:
     std::vector<std::string> events_;
     credential credential_; // kept to check it again (revalidation)
     std::string user_id_;
+
+    // For the access log's line when the stream ends.
+    std::string origin_; // kept only while log.access is on when the stream opens
+    clock::time_point opened_at_{};
+    std::uint64_t bytes_sent_ = 0;
+    std::uint32_t events_sent_ = 0;
 
     // The write queue: frames shared with every other connection, bounded in bytes.
     std::string response_header_; // freed once written

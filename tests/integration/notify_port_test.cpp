@@ -171,7 +171,10 @@ TEST(notify_port, readyz_gives_whoever_asks_a_generic_reason_and_the_log_the_det
     // name, a host) are for the log.
     redis_server redis{"right-password"};
     auto const url = "redis://:wrong-password@127.0.0.1:" + std::to_string(redis.port()) + "/0";
-    daemon_process d{daemon_config(redis), {}, {{"SSE_SERVER_REDIS_URL", url}}};
+    // Readiness is the subject, not the clients port, which would wait for Redis.
+    daemon_process d{daemon_config(redis, "[server]\nready_timeout = \"0s\"\n"),
+                     {},
+                     {{"SSE_SERVER_REDIS_URL", url}}};
     ASSERT_TRUE(d.wait_for_output("authentication failed", 10s)) << d.output();
     auto const answer = http_request(d.notify_port(), "GET", "/readyz");
     EXPECT_EQ(answer.status, 503);

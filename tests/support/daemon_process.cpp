@@ -41,23 +41,31 @@ daemon_process::daemon_process(std::string const& toml_text, std::vector<std::st
     if (!wait_until_ready)
         return;
     auto const deadline = std::chrono::seconds(20);
-    if (!wait_for_output("ready", deadline))
-        throw std::runtime_error("sse-server did not become ready:\n" + output());
+    // The clients port listens last, once Redis answers; then comes READY=1.
+    auto const ready = wait_for_output("listening for clients on", deadline);
+    clients_port_ = listening_port("clients");
+    notify_port_ = listening_port("notifications");
+    metrics_port_ = listening_port("metrics");
+    if (!ready || !clients_port_ || !notify_port_) {
+        // No destructor runs for a constructor that throws: stop the daemon and the reader here.
+        auto const text = output();
+        process_.reset();
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+        throw std::runtime_error("sse-server did not become ready:\n" + text);
+    }
+}
+
+std::uint16_t daemon_process::listening_port(std::string const& what) const
+{
     // "listening for clients on 127.0.0.1:41519": the port ends the line.
     auto const text = output();
-    auto port_after = [&](std::string const& what) -> std::uint16_t {
-        auto const at = text.find("listening for " + what + " on ");
-        if (at == std::string::npos)
-            return 0;
-        auto const end = text.find('\n', at);
-        auto const colon = text.rfind(':', end);
-        return static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1, end - colon - 1)));
-    };
-    clients_port_ = port_after("clients");
-    notify_port_ = port_after("notifications");
-    metrics_port_ = port_after("metrics");
-    if (!clients_port_ || !notify_port_)
-        throw std::runtime_error("no listening lines in the output:\n" + text);
+    auto const at = text.find("listening for " + what + " on ");
+    if (at == std::string::npos)
+        return 0;
+    auto const end = text.find('\n', at);
+    auto const colon = text.rfind(':', end);
+    return static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1, end - colon - 1)));
 }
 
 daemon_process::~daemon_process()

@@ -27,7 +27,8 @@ class daemon_process
 {
 public:
     /** Starts `sse-server --config <file with toml_text>` plus `args`; with
-        `wait_until_ready`, waits for both listening lines (throws if they never come).
+        `wait_until_ready`, waits for both listening lines (throws if they never come): the
+        clients port listens once Redis answers.
         A non-zero `open_file_limit` caps the daemon's descriptors (soft and hard). */
     daemon_process(std::string const& toml_text, std::vector<std::string> args = {},
                    std::map<std::string, std::string> env = {}, bool wait_until_ready = true,
@@ -57,6 +58,8 @@ public:
     }
     std::string output() const { return process_->output(); }
     pid_t pid() const { return process_->pid(); }
+    /** The port of the output's first "listening for <what> on host:port" line; 0 if none. */
+    std::uint16_t listening_port(std::string const& what) const;
     /** Resident set size in KiB, from /proc. */
     long rss_kib() const;
 

@@ -2,6 +2,9 @@
 
 #include "sse_server/logging.hpp"
 
+#include <future>
+#include <stdexcept>
+
 namespace sse_server::test {
 
 config test_config(redis_server const& redis)
@@ -18,8 +21,17 @@ config test_config(redis_server const& redis)
 running_server::running_server(config cfg)
 {
     setup_logging(cfg.log);
+    auto const patience = cfg.server.ready_timeout + std::chrono::seconds(20);
     server_ = std::make_unique<server>(std::move(cfg));
+    // The clients port opens once Redis answers: a test connecting before would be refused.
+    auto serving = std::make_shared<std::promise<void>>();
+    auto served = serving->get_future();
+    server_->on_serving([serving] { serving->set_value(); });
     thread_ = std::thread([this] { server_->run(); });
+    if (served.wait_for(patience) != std::future_status::ready) {
+        stop();
+        throw std::runtime_error("the server never opened its clients port");
+    }
 }
 
 running_server::~running_server()

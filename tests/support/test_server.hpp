@@ -15,7 +15,8 @@ namespace sse_server::test {
 config test_config(redis_server const& redis);
 
 /** The server object in-process, its io_context run by its own thread, talked to over real
-    sockets only. Stopped gracefully and joined by the destructor. */
+    sockets only. Constructed once its clients port accepts (throws if it never does); stopped
+    gracefully and joined by the destructor. */
 class running_server
 {
 public:

@@ -62,8 +62,6 @@ std::optional<notification_reader::member_error> notification_reader::check_item
         return member_error{"id", "missing"};
     if (id_kind_ != value_kind::string && id_kind_ != value_kind::number)
         return member_error{"id", "must be a number or a string"};
-    if (id_.empty())
-        return member_error{"id", "must not be empty"};
     if (origin_kind_ != value_kind::absent && origin_kind_ != value_kind::null &&
         origin_kind_ != value_kind::string)
         return member_error{"origin", "must be a string or null"};

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace sse_server {
+
+/** What a session (or a JSON API-key value) says a user may do, besides who it is (SPEC §2.4a):
+    its own grant patterns and its groups. Read at each authentication and revalidation. */
+struct claims
+{
+    std::vector<std::string> grants; // well-formed patterns only
+    std::vector<std::string> groups; // names of the event-name grammar, at most max_groups
+    // What was wrong with the value, for a log line (once per kind): a member that is not an
+    // array of strings (then empty: fail closed), a pattern or group dropped, groups past the
+    // limit. Never the value itself.
+    std::vector<std::string> problems;
+
+    static constexpr std::size_t max_groups = 256;
+    static constexpr std::size_t max_grants = 256;
+};
+
+/** The claims of a parsed session value: the arrays at `grants_pointer` and `groups_pointer`
+    (`""`: not read; a pointer that finds nothing: none). Pure. */
+claims claims_in(nlohmann::json const& value, std::string const& grants_pointer,
+                 std::string const& groups_pointer);
+
+} // namespace sse_server

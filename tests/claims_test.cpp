@@ -1,0 +1,77 @@
+#include "sse_server/claims.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace sse_server;
+using json = nlohmann::json;
+using strings = std::vector<std::string>;
+
+namespace {
+
+claims read(std::string_view text, std::string const& grants = "/grants",
+            std::string const& groups = "/groups")
+{
+    return claims_in(json::parse(text), grants, groups);
+}
+
+} // namespace
+
+TEST(claims, arrays_of_strings_at_the_pointers_are_the_grants_and_groups)
+{
+    auto const c = read(R"({"userId":42,"grants":["orders:*","inbox:{user}"],
+                            "groups":["acme","admins"]})");
+    EXPECT_EQ(c.grants, (strings{"orders:*", "inbox:{user}"}));
+    EXPECT_EQ(c.groups, (strings{"acme", "admins"}));
+    EXPECT_TRUE(c.problems.empty());
+}
+
+TEST(claims, nested_pointers_are_followed)
+{
+    auto const c = read(R"({"sse":{"grants":["a"],"groups":["g"]}})", "/sse/grants", "/sse/groups");
+    EXPECT_EQ(c.grants, strings{"a"});
+    EXPECT_EQ(c.groups, strings{"g"});
+}
+
+TEST(claims, an_empty_pointer_reads_nothing_and_a_missing_member_is_no_claim)
+{
+    auto const c = read(R"({"grants":["a"],"groups":["g"]})", "", "");
+    EXPECT_TRUE(c.grants.empty() && c.groups.empty());
+    auto const missing = read(R"({"userId":1})");
+    EXPECT_TRUE(missing.grants.empty() && missing.groups.empty());
+    EXPECT_TRUE(missing.problems.empty()) << "a session without claims is not malformed";
+}
+
+TEST(claims, a_value_that_is_not_an_array_of_strings_counts_as_empty_and_says_so)
+{
+    for (auto const* bad : {R"("orders")", R"({"a":1})", R"(["a",1])", "null", "[[\"a\"]]"}) {
+        auto const c = read(std::string(R"({"grants":)") + bad + R"(,"groups":)" + bad + "}");
+        EXPECT_TRUE(c.grants.empty()) << bad;
+        EXPECT_TRUE(c.groups.empty()) << bad;
+        ASSERT_EQ(c.problems.size(), 2u) << bad;
+        EXPECT_EQ(c.problems[0], R"(grants at "/grants" is not an array of strings: none used)");
+    }
+}
+
+TEST(claims, malformed_patterns_and_group_names_are_dropped_the_rest_kept)
+{
+    auto const c = read(R"({"grants":["ok","b*d",""],"groups":["good","bad group",""]})");
+    EXPECT_EQ(c.grants, strings{"ok"});
+    EXPECT_EQ(c.groups, strings{"good"});
+    EXPECT_EQ(c.problems.size(), 2u);
+}
+
+TEST(claims, at_most_256_groups_are_used)
+{
+    json value{{"groups", json::array()}};
+    for (int i = 0; i < 300; ++i)
+        value["groups"].push_back("g" + std::to_string(i));
+    auto const c = claims_in(value, "", "/groups");
+    ASSERT_EQ(c.groups.size(), 256u);
+    EXPECT_EQ(c.groups.back(), "g255");
+    ASSERT_EQ(c.problems.size(), 1u);
+    EXPECT_NE(c.problems[0].find("more than 256"), std::string::npos);
+}

@@ -25,7 +25,8 @@ event make_event(event_id id, notification const& n)
     // Stream ids never hold CR/LF and "db" is constant, so formatting cannot fail here.
     return event{id, n.name, n.id,
                  std::make_shared<std::string const>(
-                     format_event(text, "db", n.body).value_or(std::string{}))};
+                     format_event(text, "db", n.body).value_or(std::string{})),
+                 nullptr};
 }
 
 } // namespace

@@ -16,12 +16,14 @@ namespace {
 class fake_subscriber : public subscriber
 {
 public:
-    fake_subscriber(std::string user, std::vector<std::string> events)
-        : user_(std::move(user)), events_(std::move(events))
+    fake_subscriber(std::string user, std::vector<std::string> events,
+                    std::vector<std::string> groups = {})
+        : user_(std::move(user)), events_(std::move(events)), groups_(std::move(groups))
     {
     }
     std::string const& user_id() const override { return user_; }
     std::vector<std::string> const& events() const override { return events_; }
+    std::vector<std::string> const& groups() const override { return groups_; }
     bool send(frame_ptr const& frame) override
     {
         frames.push_back(frame);
@@ -41,6 +43,7 @@ public:
 private:
     std::string user_;
     std::vector<std::string> events_;
+    std::vector<std::string> groups_;
 };
 
 /** The registry as the standalone daemon wires it: behind the in-memory event log, which
@@ -299,27 +302,92 @@ TEST(registry, replay_keeps_at_most_max_bytes_of_frames)
     EXPECT_TRUE(reg.resume_point(reg.newest().to_string()));
 }
 
+std::shared_ptr<audience const> make_audience(std::vector<std::string> users,
+                                              std::vector<std::string> groups)
+{
+    return std::make_shared<audience const>(audience{std::move(users), std::move(groups)});
+}
+
+TEST(registry, an_audience_narrows_delivery_to_its_users_and_groups)
+{
+    registry reg{"user"};
+    fake_subscriber alice{"1", {"orders"}, {"acme"}};
+    fake_subscriber bob{"2", {"orders"}, {"globex"}};
+    fake_subscriber carol{"3", {"orders"}};
+    fake_subscriber dave{"4", {"invoices"}, {"acme"}};
+    for (auto* s : {&alice, &bob, &carol, &dave})
+        reg.subscribe(*s);
+    auto const frame = std::make_shared<std::string const>("frame");
+    event e{event_id{1, 0}, "orders", "9", frame, make_audience({"3"}, {"acme"})};
+    EXPECT_EQ(reg.deliver(e), 2u);
+    EXPECT_EQ(alice.frames.size(), 1u) << "by its group";
+    EXPECT_EQ(carol.frames.size(), 1u) << "by its user";
+    EXPECT_TRUE(bob.frames.empty()) << "neither its user nor its group";
+    EXPECT_TRUE(dave.frames.empty()) << "in the audience, but not subscribed to the name";
+
+    event nobody{event_id{1, 1}, "orders", "9", frame, make_audience({}, {})};
+    EXPECT_EQ(reg.deliver(nobody), 0u) << "an audience whose lists are both empty";
+    for (auto* s : {&alice, &bob, &carol, &dave})
+        reg.unsubscribe(*s);
+}
+
+TEST(registry, a_stream_in_an_audience_several_times_over_gets_the_frame_once)
+{
+    registry reg{"user"};
+    std::vector<std::unique_ptr<fake_subscriber>> crowd;
+    for (int i = 0; i < 50; ++i) { // many subscribers: the audience's side is walked
+        crowd.push_back(std::make_unique<fake_subscriber>("u" + std::to_string(i),
+                                                          std::vector<std::string>{"orders"}));
+        reg.subscribe(*crowd.back());
+    }
+    fake_subscriber both{"1", {"orders", "user"}, {"acme", "admins"}};
+    reg.subscribe(both);
+    auto const frame = std::make_shared<std::string const>("frame");
+    EXPECT_EQ(reg.deliver({event_id{1, 0}, "orders", "9", frame,
+                           make_audience({"1", "1"}, {"acme", "admins"})}),
+              1u);
+    EXPECT_EQ(reg.deliver({event_id{1, 1}, "user", "1", frame, make_audience({"1"}, {"acme"})}),
+              1u)
+        << "the account event by name and by the account rule: once";
+    EXPECT_EQ(both.frames.size(), 2u);
+    for (auto& s : crowd)
+        EXPECT_TRUE(s->frames.empty());
+    reg.unsubscribe(both);
+    for (auto& s : crowd)
+        reg.unsubscribe(*s);
+}
+
 TEST(registry, delivers_to_exactly_the_subscribers_the_matching_rule_accepts)
 {
     // Live delivery finds its targets through indexes, replay asks receives(): the two must
-    // agree on every mix of names, users and account events.
-    std::mt19937 random(7);
+    // agree on every mix of names, users, groups, account events and audiences, with the
+    // audience's side walked or the name's.
+    auto const seed = std::random_device{}();
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 random(seed);
     std::vector<std::string> const names{"a", "b", "user", "c"};
-    std::vector<std::string> const users{"1", "2", "3"};
+    std::vector<std::string> const users{"1", "2", "3", "4", "5"};
+    std::vector<std::string> const groups{"g1", "g2", "g3"};
     auto pick = [&](auto const& from) { return from[random() % from.size()]; };
+    auto some = [&](auto const& from, unsigned most) {
+        std::set<std::string> chosen;
+        for (auto n = random() % (most + 1); n > 0; --n)
+            chosen.insert(pick(from));
+        return std::vector<std::string>(chosen.begin(), chosen.end());
+    };
     registry reg{"user"};
     std::vector<std::unique_ptr<fake_subscriber>> streams;
     for (int i = 0; i < 40; ++i) {
-        std::set<std::string> subscribed;
-        for (auto n = random() % 3; n > 0; --n)
-            subscribed.insert(pick(names));
-        streams.push_back(std::make_unique<fake_subscriber>(
-            pick(users), std::vector<std::string>(subscribed.begin(), subscribed.end())));
+        streams.push_back(
+            std::make_unique<fake_subscriber>(pick(users), some(names, 2), some(groups, 2)));
         reg.subscribe(*streams.back());
     }
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 400; ++i) {
+        std::shared_ptr<audience const> to;
+        if (random() % 2)
+            to = make_audience(some(users, random() % 2 ? 1 : 4), some(groups, 2));
         event const e{event_id{1, static_cast<std::uint64_t>(i)}, pick(names), pick(users),
-                      std::make_shared<std::string const>("frame")};
+                      std::make_shared<std::string const>("frame"), to};
         std::size_t expected = 0;
         for (auto& s : streams) {
             s->frames.clear();

@@ -21,7 +21,8 @@ protected:
     {
         event_id const id{ms, 0};
         buffer_.append({id, std::move(name), std::move(user),
-                        std::make_shared<std::string const>("frame " + id.to_string()), at});
+                        std::make_shared<std::string const>("frame " + id.to_string()), nullptr,
+                        at});
         return id;
     }
 
@@ -32,7 +33,7 @@ protected:
     {
         event_id const id{ms, 0};
         return {id, "orders", "1", std::make_shared<std::string const>("frame " + id.to_string()),
-                at};
+                nullptr, at};
     }
 
     replay_buffer buffer_;
@@ -75,7 +76,7 @@ TEST_F(replay_buffer_test, the_newest_id_is_no_loss_even_when_nothing_is_kept)
 {
     replay_buffer empty{0, 1 << 20, 60s, event_id{100, 0}};
     empty.append({event_id{101, 0}, "orders", "1", std::make_shared<std::string const>("x"),
-                  clock::time_point{}});
+                  nullptr, clock::time_point{}});
     EXPECT_EQ(empty.size(), 0u);
     EXPECT_TRUE(empty.resume_point("101-0"));
     EXPECT_FALSE(empty.resume_point("100-0"));
@@ -163,7 +164,7 @@ TEST_F(replay_buffer_test, a_frame_larger_than_the_bytes_bound_is_not_kept_and_i
     replay_buffer bounded{10, 15, 60s, event_id{100, 0}};
     bounded.append(entry_of(101));
     bounded.append({event_id{102, 0}, "orders", "1",
-                    std::make_shared<std::string const>(std::string(16, 'x')),
+                    std::make_shared<std::string const>(std::string(16, 'x')), nullptr,
                     clock::time_point{}});
     EXPECT_EQ(bounded.size(), 0u);
     EXPECT_EQ(bounded.bytes(), 0u);

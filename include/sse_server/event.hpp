@@ -1,8 +1,10 @@
 #pragma once
 
+#include "sse_server/audience.hpp"
 #include "sse_server/event_id.hpp"
 #include "sse_server/sse_frame.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@ struct event
     std::string name;    // the notification's name: matches subscriptions
     std::string user_id; // the notification's id: matches the account rule
     frame_ptr frame;     // `id:`, `event: db`, `data:` lines
+    std::shared_ptr<sse_server::audience const> audience; // who it is for; null: everyone
 };
 
 /** A slice of history for a resuming stream: the frames after a cursor that it wants. */

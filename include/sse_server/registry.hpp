@@ -12,13 +12,16 @@
 namespace sse_server {
 
 /** Something the registry hands frames to: an sse_session, or a fake in tests.
-    Its user id and subscriptions do not change while it is subscribed. */
+    Its user id, subscriptions and groups do not change while it is subscribed (to change its
+    groups, a stream unsubscribes, changes them, and subscribes again). */
 class subscriber
 {
 public:
     virtual ~subscriber() = default;
     virtual std::string const& user_id() const = 0;
     virtual std::vector<std::string> const& events() const = 0;
+    /** The user's groups (SPEC §2.4a), which an event's audience may name. */
+    virtual std::vector<std::string> const& groups() const = 0;
     /** Queues the frame, or closes the connection when it cannot keep up. Returns whether
         the frame was queued (not when the stream is ending, catching up or just closed).
         Must not unsubscribe or destroy anything synchronously: the registry may be iterating. */
@@ -46,13 +49,17 @@ public:
     void subscribe(subscriber& s);
     void unsubscribe(subscriber& s);
 
-    /** The one rule of SPEC §2.4, for live delivery and replay alike: `s` receives `e` when it
-        subscribed to `e.name`, or when `e.name` is the account event and `e.user_id` is its
-        user. */
+    /** The one rule of SPEC §2.4 and §2.4a, for live delivery and replay alike: `s` receives
+        `e` when it subscribed to `e.name`, or when `e.name` is the account event and
+        `e.user_id` is its user; and, when `e` has an audience, its user or one of its groups
+        is in it. */
     bool receives(subscriber const& s, event const& e) const;
 
     /** Queues `e.frame` to exactly the subscribers that receive() it, once each (found through
-        indexes by name and by user, not by asking every stream); returns how many queued it. */
+        indexes by name, user and group, not by asking every stream); returns how many queued
+        it. With an audience, it walks whichever is smaller: the name's subscribers, checked
+        against the audience in O(1) each, or the audience's users' and groups' streams,
+        checked against the name. */
     std::size_t deliver(event const& e);
 
     /** Calls `f(subscriber&)` for every subscriber; `f` must not unsubscribe. */
@@ -77,9 +84,13 @@ public:
 private:
     using subscriber_set = std::unordered_set<subscriber*>;
 
+    std::size_t deliver_to_audience(event const& e, subscriber_set const* by_name,
+                                    subscriber_set const* by_account);
+
     std::string account_event_;
     std::unordered_map<std::string, subscriber_set> by_event_;
     std::unordered_map<std::string, subscriber_set> by_user_;
+    std::unordered_map<std::string, subscriber_set> by_group_;
     std::unordered_map<std::string, std::size_t> reserved_; // by user; absent when none
     std::size_t size_ = 0;
 };

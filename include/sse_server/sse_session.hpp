@@ -74,6 +74,7 @@ public:
     // subscriber
     std::string const& user_id() const override { return user_id_; }
     std::vector<std::string> const& events() const override { return events_; }
+    std::vector<std::string> const& groups() const override { return groups_; }
     bool send(frame_ptr const& frame) override;
     void keep_alive(frame_ptr const& comment, clock::time_point now,
                     clock::duration quiet_for) override;
@@ -158,6 +159,7 @@ private:
     event_id cursor_;
 
     std::vector<std::string> events_;
+    std::vector<std::string> groups_; // from the session's claims (SPEC §2.4a)
     credential credential_; // kept to check it again (revalidation)
     std::string user_id_;
 

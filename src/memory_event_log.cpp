@@ -34,6 +34,7 @@ memory_event_log::append(std::vector<notification> const& items, later<append_re
         e.id = ids_.next();
         e.name = n.name;
         e.user_id = n.id;
+        e.audience = n.audience;
         result.ids.push_back(e.id.to_string());
         // Our ids never hold CR/LF and "db" is constant, so formatting cannot fail here.
         e.frame = std::make_shared<std::string const>(

@@ -1,5 +1,7 @@
 #include "sse_server/notification_reader.hpp"
 
+#include "sse_server/json_member.hpp"
+
 namespace sse_server {
 
 namespace {
@@ -33,7 +35,8 @@ notification_batch notification_reader::result(std::string_view body) &&
     // The API's own text goes out untouched: no re-serialisation can alter numbers or
     // escapes the application relies on.
     if (root_ == value_kind::object)
-        items_.front().body = std::string(body);
+        items_.front().body =
+            audience_seen_ ? without_member(body, "audience") : std::string(body);
     return {std::move(items_), std::nullopt};
 }
 
@@ -71,14 +74,17 @@ std::optional<notification_reader::member_error> notification_reader::check_item
 // Only the first bad item is reported; the items before it are dropped with it.
 void notification_reader::refuse_item(member_error error)
 {
+    refuse_item_with(std::string(error.where) + ": " + error.what);
+}
+
+void notification_reader::refuse_item_with(std::string message)
+{
     if (item_error_)
         return;
-    std::string message;
+    // In a batch, the item's index first: "[2].name: missing", "[2]: must be an object".
     if (root_ == value_kind::array)
-        message = '[' + std::to_string(entries_ - 1) + ']' + (*error.where ? "." : "");
-    message += error.where;
-    message += ": ";
-    message += error.what;
+        message.insert(0, '[' + std::to_string(entries_ - 1) + ']' +
+                              (message.starts_with(':') ? "" : "."));
     item_error_ = std::move(message);
     items_.clear();
     writing_ = false;

@@ -146,6 +146,18 @@ notify_handler::publish(std::string_view body, std::chrono::steady_clock::time_p
         spdlog::debug("notify: refused: {}", *batch.error);
         return refuse(http::status::bad_request, *batch.error);
     }
+    // The bus does not carry an audience yet: refused rather than delivered to everyone.
+    if (cfg_.cluster.mode != cluster_mode::standalone)
+        for (std::size_t i = 0; i < batch.items.size(); ++i)
+            if (batch.items[i].audience) {
+                stats_.notifications.inc("invalid");
+                auto const first = body.find_first_not_of(" \t\r\n");
+                auto const where = first != std::string_view::npos && body[first] == '['
+                                       ? "[" + std::to_string(i) + "].audience"
+                                       : std::string("audience");
+                return refuse(http::status::bad_request,
+                              where + ": not supported in cluster mode yet");
+            }
     auto const items = batch.items.size();
     auto appended = log_.append(
         batch.items, [this, items, received_at, later = std::move(later)](

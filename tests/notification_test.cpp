@@ -370,5 +370,46 @@ TEST(notification, event_name_grammar_accepts_letters_digits_and_four_marks)
         EXPECT_FALSE(is_valid_event_name(bad)) << bad;
 }
 
+TEST(notification, an_audience_is_read_and_never_forwarded)
+{
+    auto const single = only_item(
+        R"({"name":"orders","audience":{"users":[42,"u_7"],"groups":["acme"]},"type":"t","id":1})");
+    ASSERT_TRUE(single.audience);
+    EXPECT_EQ(single.audience->users, (std::vector<std::string>{"42", "u_7"}));
+    EXPECT_EQ(single.audience->groups, std::vector<std::string>{"acme"});
+    EXPECT_EQ(single.body, R"({"name":"orders","type":"t","id":1})")
+        << "the bytes as received less that member";
+
+    auto const batch = parse_notifications(
+        R"([{"name":"a","type":"t","audience":{"users":[1]},"id":1,"data":{"audience":2}},
+            {"name":"b","type":"t","id":2}])");
+    ASSERT_FALSE(batch.error) << *batch.error;
+    ASSERT_EQ(batch.items.size(), 2u);
+    ASSERT_TRUE(batch.items[0].audience);
+    EXPECT_EQ(batch.items[0].body, R"({"name":"a","type":"t","id":1,"data":{"audience":2}})")
+        << "compact JSON without it; a nested member of that name is data";
+    EXPECT_FALSE(batch.items[1].audience) << "no audience: everyone who subscribed";
+}
+
+TEST(notification, the_last_audience_of_an_item_counts_and_none_is_forwarded)
+{
+    auto const single =
+        only_item(R"({"audience":{"users":[1]},"name":"a","type":"t","id":1,"audience":{}})");
+    ASSERT_TRUE(single.audience);
+    EXPECT_TRUE(single.audience->users.empty());
+    EXPECT_EQ(single.body, R"({"name":"a","type":"t","id":1})");
+}
+
+TEST(notification, a_malformed_audience_is_refused_naming_it)
+{
+    EXPECT_EQ(error_of(R"({"name":"a","type":"t","id":1,"audience":["42"]})"),
+              "audience: must be an object");
+    EXPECT_EQ(error_of(R"({"name":"a","type":"t","id":1,"audience":{"users":[{}]}})"),
+              "audience.users[0]: must be a string or an integer");
+    EXPECT_EQ(error_of(R"([{"name":"a","type":"t","id":1},
+                           {"name":"a","type":"t","id":1,"audience":{"teams":[]}}])"),
+              "[1].audience.teams: unknown member (users and groups only)");
+}
+
 } // namespace
 } // namespace sse_server

@@ -85,7 +85,7 @@ private:
 notification make(std::string name, std::string id)
 {
     auto body = R"({"name":")" + name + R"(","type":"update","id":")" + id + R"("})";
-    return notification{std::move(name), std::move(id), std::move(body)};
+    return notification{std::move(name), std::move(id), std::move(body), nullptr};
 }
 
 TEST(registry, subscriber_receives_notification_of_its_subscription)

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "sse_server/audience.hpp"
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,12 +14,14 @@ namespace sse_server {
 
     `body` is what clients receive as `event.data`: the request body byte-for-byte for a single
     object, compact JSON for an item of a batch (keys in their original order, a repeated key
-    as often as it was sent, numbers as written). */
+    as often as it was sent, numbers as written); without `audience` in either case, which is
+    routing (SPEC §2.4a), read into `audience`. */
 struct notification
 {
     std::string name; // the event name (SPEC §2.1 grammar)
     std::string id;   // `id` as a string: 42 and "42" both give "42"
     std::string body;
+    std::shared_ptr<sse_server::audience const> audience; // who it is for; null: everyone
 };
 
 /** What POST /notify carried: the items, or why nothing is accepted. */

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sse_server/audience.hpp"
 #include "sse_server/json_text.hpp"
 #include "sse_server/notification.hpp"
 
@@ -8,6 +9,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,8 +69,9 @@ public:
         on_value(value_kind::string, value);
         if (writing_) {
             separate();
-            append_json_string(body_, value);
+            append_json_string(*out_, value);
         }
+        end_capture_at(depth_);
         return true;
     }
 
@@ -81,12 +84,15 @@ public:
 
     bool key(std::string_view key)
     {
-        if (in_item_ && depth_ == field_depth_)
+        if (in_item_ && depth_ == field_depth_) {
             current_ = field_named(key);
+            if (current_ == field::audience)
+                return true; // routing, not data: neither the key nor its value is forwarded
+        }
         if (writing_) {
             separate();
-            append_json_string(body_, key);
-            body_ += ':';
+            append_json_string(*out_, key);
+            *out_ += ':';
             need_comma_ = false;
         }
         return true;
@@ -115,7 +121,8 @@ private:
         name,
         type,
         id,
-        origin
+        origin,
+        audience
     };
 
     /** Why an item was refused: the member and what is wrong with it. */
@@ -147,6 +154,18 @@ private:
     bool writing_ = false;
     bool need_comma_ = false;
     std::string body_;
+    std::string* out_ = &body_; // body_, or audience_text_ while the audience is read
+
+    // The current item's `audience`, compact, and the writing state it interrupted.
+    struct writing_state
+    {
+        bool writing = false;
+        bool need_comma = false;
+    };
+    bool audience_seen_ = false;
+    bool capturing_ = false;
+    writing_state capture_;
+    std::string audience_text_;
 
     std::vector<notification> items_;
     std::optional<std::string> item_error_;
@@ -163,6 +182,8 @@ private:
             return field::id;
         if (key == "origin")
             return field::origin;
+        if (key == "audience")
+            return field::audience;
         return field::other;
     }
 
@@ -179,8 +200,9 @@ private:
         on_value(kind, text);
         if (writing_) {
             separate();
-            body_ += text;
+            *out_ += text;
         }
+        end_capture_at(depth_);
         return true;
     }
 
@@ -194,7 +216,7 @@ private:
         ++depth_;
         if (writing_) {
             separate();
-            body_ += bracket;
+            *out_ += bracket;
             need_comma_ = false;
         }
         return true;
@@ -204,9 +226,10 @@ private:
     {
         --depth_;
         if (writing_) {
-            body_ += bracket;
+            *out_ += bracket;
             need_comma_ = true;
         }
+        end_capture_at(depth_);
         if (in_item_ && depth_ + 1 == field_depth_)
             finish_item();
         return true;
@@ -215,8 +238,31 @@ private:
     void separate()
     {
         if (need_comma_)
-            body_ += ',';
+            *out_ += ',';
         need_comma_ = true;
+    }
+
+    // An item's `audience` is written, compact, to audience_text_ instead of its body: from its
+    // first event (begin_capture) to the one that completes it at the member's depth.
+    void begin_capture()
+    {
+        capture_ = {writing_, need_comma_};
+        capturing_ = true;
+        audience_seen_ = true; // the last one counts, as with JSON.parse
+        audience_text_.clear();
+        out_ = &audience_text_;
+        writing_ = true;
+        need_comma_ = false;
+    }
+
+    void end_capture_at(std::size_t depth)
+    {
+        if (!capturing_ || depth != field_depth_)
+            return;
+        capturing_ = false;
+        out_ = &body_;
+        writing_ = capture_.writing;
+        need_comma_ = capture_.need_comma;
     }
 
     // Every value passes here first: the root, a batch entry, an item's member, or deeper.
@@ -235,6 +281,8 @@ private:
                 refuse_item({"", "must be an object"});
         } else if (in_item_ && depth_ == field_depth_) {
             record_member(kind, text);
+            if (current_ == field::audience)
+                begin_capture();
         }
     }
 
@@ -254,6 +302,7 @@ private:
             id_.assign(text);
             break;
         case field::origin: origin_kind_ = kind; break;
+        case field::audience:
         case field::other: break;
         }
     }
@@ -265,6 +314,7 @@ private:
         in_item_ = true;
         current_ = field::other;
         name_kind_ = type_kind_ = id_kind_ = origin_kind_ = value_kind::absent;
+        audience_seen_ = false;
         writing_ = root_ == value_kind::array;
         need_comma_ = false;
         body_.clear();
@@ -277,11 +327,20 @@ private:
         writing_ = false;
         if (auto const error = check_item())
             return refuse_item(*error);
-        items_.push_back(notification{std::move(name_), std::move(id_), std::move(body_)});
+        std::shared_ptr<audience const> to;
+        if (audience_seen_) {
+            auto parsed = parse_audience(audience_text_);
+            if (!parsed.value)
+                return refuse_item_with(std::move(parsed.error));
+            to = std::make_shared<audience const>(std::move(*parsed.value));
+        }
+        items_.push_back(
+            notification{std::move(name_), std::move(id_), std::move(body_), std::move(to)});
     }
 
     std::optional<member_error> check_item() const;
     void refuse_item(member_error error);
+    void refuse_item_with(std::string message); // `message` names the member and what is wrong
 };
 
 } // namespace sse_server

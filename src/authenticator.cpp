@@ -60,10 +60,12 @@ std::string_view trim(std::string_view text)
 
 auth_result unauthorized(std::string reason)
 {
-    return {auth_result::outcome::unauthorized, {}, std::move(reason)};
+    return {auth_result::outcome::unauthorized, {}, std::move(reason), {}};
 }
 
-auth_result interpret(redis_reply const& reply, credential_kind kind, std::string const& pointer)
+} // namespace
+
+auth_result authenticator::interpret(redis_reply const& reply, credential_kind kind)
 {
     bool const session = kind == credential_kind::session;
     switch (reply.type) {
@@ -71,25 +73,30 @@ auth_result interpret(redis_reply const& reply, credential_kind kind, std::strin
     case redis_reply::kind::array: // GET never answers one; whatever it is, not a credential
         return unauthorized(session ? "unknown session" : "unknown API key");
     case redis_reply::kind::value: {
-        auto id = session ? user_id_from_session(reply.text, pointer)
-                          : user_id_from_api_key(reply.text, pointer);
-        if (!id)
+        auto who = session ? identity_from_session(reply.text, cfg_.session)
+                           : identity_from_api_key(reply.text, cfg_.api_key);
+        if (!who)
             return unauthorized(session ? "no user id in session" : "no user id in API key");
-        return {auth_result::outcome::ok, std::move(*id), {}};
+        // A malformed claim is the application's bug, the same for every user: said once.
+        for (auto const& problem : who->claims.problems)
+            if (logged_problems_.size() < max_logged_problems &&
+                logged_problems_.insert(problem).second)
+                spdlog::warn("{}: {} (logged once)", session ? "session" : "API key", problem);
+        who->claims.problems.clear();
+        return {auth_result::outcome::ok, std::move(who->user_id), {}, std::move(who->claims)};
     }
     case redis_reply::kind::error:
         // The key holds a list or a hash: whatever it is, it is not a credential.
         if (reply.text.starts_with("WRONGTYPE"))
             return unauthorized(session ? "unknown session" : "unknown API key");
         spdlog::warn("redis lookup failed: {}", reply.text);
-        return {auth_result::outcome::unavailable, {}, "redis error"};
+        return {auth_result::outcome::unavailable, {}, "redis error", {}};
     case redis_reply::kind::unavailable:
         break;
     }
-    return {auth_result::outcome::unavailable, {}, reply.text};
+    return {auth_result::outcome::unavailable, {}, reply.text, {}};
 }
 
-} // namespace
 
 authenticator::authenticator(redis_client& redis, auth_config const& cfg) : redis_(redis), cfg_(cfg)
 {
@@ -99,38 +106,66 @@ void authenticator::async_authenticate(credential const& cred,
                                        std::function<void(auth_result)> done)
 {
     auto const kind = cred.kind;
-    auto const& pointer = kind == credential_kind::session ? cfg_.session.user_id_pointer
-                                                           : cfg_.api_key.user_id_pointer;
-    // redis_client never completes inline, so neither do we.
+    // redis_client never completes inline, so neither do we. The authenticator outlives every
+    // lookup: it is owned by the server, whose client fails pending commands when it stops.
     redis_.async_get(redis_key_for(cred, cfg_),
-                     [kind, pointer, done = std::move(done)](redis_reply reply) {
-                         done(interpret(reply, kind, pointer));
+                     [this, kind, done = std::move(done)](redis_reply reply) {
+                         done(interpret(reply, kind));
                      });
 }
 
-std::optional<std::string> user_id_from_session(std::string_view value, std::string const& pointer)
+std::optional<identity> identity_from_session(std::string_view value,
+                                              session_auth_config const& cfg)
 {
     auto const doc = json::parse(value.begin(), value.end(), nullptr, false);
     if (doc.is_discarded())
         return std::nullopt;
-    return id_at(doc, pointer);
+    auto id = id_at(doc, cfg.user_id_pointer);
+    if (!id)
+        return std::nullopt;
+    return identity{std::move(*id), claims_in(doc, cfg.grants_pointer, cfg.groups_pointer)};
 }
 
-std::optional<std::string> user_id_from_api_key(std::string_view value, std::string const& pointer)
+std::optional<identity> identity_from_api_key(std::string_view value,
+                                              api_key_auth_config const& cfg)
 {
     auto const text = trim(value);
     if (text.empty())
         return std::nullopt;
     auto const doc = json::parse(text.begin(), text.end(), nullptr, false);
+    std::optional<std::string> id;
     if (doc.is_discarded()) {
         // A bare id such as u_42; broken JSON is not one.
         if (text.front() == '{' || text.front() == '[' || text.front() == '"')
             return std::nullopt;
-        return usable_id(std::string(text));
+        id = usable_id(std::string(text));
+    } else if (doc.is_object()) {
+        id = id_at(doc, cfg.user_id_pointer);
+        if (id)
+            return identity{std::move(*id),
+                            claims_in(doc, cfg.grants_pointer, cfg.groups_pointer)};
+    } else {
+        id = id_from(doc); // 42 or "u_42"; true, null, 1.5 or [..] are no id
     }
-    if (doc.is_object())
-        return id_at(doc, pointer);
-    return id_from(doc); // 42 or "u_42"; true, null, 1.5 or [..] are no id
+    if (!id)
+        return std::nullopt;
+    return identity{std::move(*id), {}};
+}
+
+std::optional<std::string> user_id_from_session(std::string_view value, std::string const& pointer)
+{
+    session_auth_config cfg;
+    cfg.user_id_pointer = pointer;
+    auto who = identity_from_session(value, cfg);
+    return who ? std::optional<std::string>(std::move(who->user_id)) : std::nullopt;
+}
+
+std::optional<std::string> user_id_from_api_key(std::string_view value, std::string const& pointer)
+{
+    api_key_auth_config cfg;
+    cfg.user_id_pointer = pointer;
+    auto who = identity_from_api_key(value, cfg);
+    return who ? std::optional<std::string>(std::move(who->user_id)) : std::nullopt;
 }
 
 } // namespace sse_server

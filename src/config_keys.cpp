@@ -1,6 +1,7 @@
 #include "sse_server/config_keys.hpp"
 
 #include "sse_server/config_secret_files.hpp"
+#include "sse_server/grants.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -64,6 +65,18 @@ std::string json_pointer_in(setting const& value)
         value.fail(R"(expected a JSON pointer like "/userId" or "/passport/user", got )" +
                    in_quotes(pointer));
     return pointer;
+}
+
+std::vector<std::string> grants_in(setting const& value)
+{
+    auto patterns = value.texts();
+    for (std::size_t i = 0; i < patterns.size(); ++i)
+        if (!is_valid_grant_pattern(patterns[i]))
+            value.fail("item " + std::to_string(i) +
+                       R"(: expected an event name, a prefix ending in "*", with {user} or )"
+                       "one {group} in it, got " +
+                       in_quotes(patterns[i]));
+    return patterns;
 }
 
 std::string event_name_in(setting const& value)
@@ -201,10 +214,18 @@ constexpr key_spec key_table[] = {
      [](config& c, setting const& v) { c.auth.session.key_prefix = v.text(); }},
     {"auth.session.user_id_pointer",
      [](config& c, setting const& v) { c.auth.session.user_id_pointer = json_pointer_in(v); }},
+    {"auth.session.grants_pointer",
+     [](config& c, setting const& v) { c.auth.session.grants_pointer = json_pointer_in(v); }},
+    {"auth.session.groups_pointer",
+     [](config& c, setting const& v) { c.auth.session.groups_pointer = json_pointer_in(v); }},
     {"auth.api_key.key_prefix",
      [](config& c, setting const& v) { c.auth.api_key.key_prefix = v.text(); }},
     {"auth.api_key.user_id_pointer",
      [](config& c, setting const& v) { c.auth.api_key.user_id_pointer = json_pointer_in(v); }},
+    {"auth.api_key.grants_pointer",
+     [](config& c, setting const& v) { c.auth.api_key.grants_pointer = json_pointer_in(v); }},
+    {"auth.api_key.groups_pointer",
+     [](config& c, setting const& v) { c.auth.api_key.groups_pointer = json_pointer_in(v); }},
     {"auth.api_key.allow_query",
      [](config& c, setting const& v) { c.auth.api_key.allow_query = v.boolean(); }},
     {"auth.api_key.hash",
@@ -213,6 +234,7 @@ constexpr key_spec key_table[] = {
          c.auth.api_key.hash = sha256 ? key_hash::sha256 : key_hash::none;
      }},
     {"events.account", [](config& c, setting const& v) { c.events.account = event_name_in(v); }},
+    {"events.grants", [](config& c, setting const& v) { c.events.grants = grants_in(v); }},
     {"client.path", [](config& c, setting const& v) { c.client.path = request_path_in(v); }},
     {"client.max_lifetime",
      [](config& c, setting const& v) { c.client.max_lifetime = v.duration(); }},

@@ -7,6 +7,7 @@
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
 #include "sse_server/stream_admission.hpp"
+#include "sse_server/stream_opening.hpp"
 #include "sse_server/stream_response.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -182,30 +183,40 @@ void sse_session::on_authenticated(auth_result result)
 {
     if (state_ != state::authenticating)
         return;
-    if (svc_.connections.stopping())
-        return refuse(http::status::service_unavailable, "server shutting down");
+    auto const user_streams = result.result == auth_result::outcome::ok
+                                  ? svc_.subscriptions.connections_of(result.user_id)
+                                  : 0;
+    auto opening = decide_opening(result, request_->target.events, svc_.cfg, user_streams,
+                                  svc_.connections.stopping());
+    if (opening.counts_login)
+        count_login(result);
+    if (opening.refuse)
+        return refuse(*opening.refuse, std::move(opening.reason));
+    user_id_ = std::move(result.user_id);
+    groups_ = std::move(result.claims.groups);
+    // Counted from now on, even while the resume point is looked up.
+    svc_.subscriptions.reserve(user_id_);
+    reserved_ = true;
+    start_stream();
+}
+
+void sse_session::count_login(auth_result const& result)
+{
     switch (result.result) {
+    case auth_result::outcome::ok:
+        svc_.stats.auth.inc("ok");
+        break;
+    case auth_result::outcome::unauthorized:
+        svc_.stats.auth.inc("unauthorized");
+        spdlog::debug("client {}: unauthorized: {}", fmt::streamed(peer_), result.reason);
+        break;
     case auth_result::outcome::unavailable:
         svc_.stats.auth.inc("unavailable");
         if (svc_.warnings.admit("streams refused: authentication unavailable", clock::now()))
             spdlog::warn("client {}: authentication unavailable: {}", fmt::streamed(peer_),
                          result.reason);
-        return refuse(http::status::service_unavailable, "authentication unavailable");
-    case auth_result::outcome::unauthorized:
-        svc_.stats.auth.inc("unauthorized");
-        spdlog::debug("client {}: unauthorized: {}", fmt::streamed(peer_), result.reason);
-        return refuse(http::status::unauthorized, unauthorized_reason);
-    case auth_result::outcome::ok:
         break;
     }
-    svc_.stats.auth.inc("ok");
-    user_id_ = std::move(result.user_id);
-    if (svc_.subscriptions.connections_of(user_id_) >= svc_.cfg.limits.max_connections_per_user)
-        return refuse(http::status::too_many_requests, "too many connections for this user");
-    // Counted from now on, even while the resume point is looked up.
-    svc_.subscriptions.reserve(user_id_);
-    reserved_ = true;
-    start_stream();
 }
 
 void sse_session::start_stream()

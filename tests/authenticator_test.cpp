@@ -112,7 +112,7 @@ struct rig
                 ioc.restart();
             ioc.run_for(10ms);
         }
-        return result.value_or(auth_result{outcome::unavailable, {}, "<never completed>"});
+        return result.value_or(auth_result{outcome::unavailable, {}, "<never completed>", {}});
     }
 
     test::redis_server server;

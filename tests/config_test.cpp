@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 48> documented_keys = {
+constexpr std::array<std::string_view, 53> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
@@ -31,11 +31,16 @@ constexpr std::array<std::string_view, 48> documented_keys = {
     "auth.session.secrets_file",
     "auth.session.key_prefix",
     "auth.session.user_id_pointer",
+    "auth.session.grants_pointer",
+    "auth.session.groups_pointer",
     "auth.api_key.key_prefix",
     "auth.api_key.user_id_pointer",
+    "auth.api_key.grants_pointer",
+    "auth.api_key.groups_pointer",
     "auth.api_key.allow_query",
     "auth.api_key.hash",
     "events.account",
+    "events.grants",
     "client.path",
     "client.max_lifetime",
     "client.retry",
@@ -189,6 +194,11 @@ TEST(config, empty_text_gives_the_spec_defaults)
     EXPECT_FALSE(c.auth.api_key.allow_query);
     EXPECT_EQ(c.auth.api_key.hash, key_hash::none);
     EXPECT_EQ(c.events.account, "user");
+    EXPECT_EQ(text_of(c.events.grants), "[*]") << "every name, as the seed";
+    EXPECT_EQ(c.auth.session.grants_pointer, "");
+    EXPECT_EQ(c.auth.session.groups_pointer, "");
+    EXPECT_EQ(c.auth.api_key.grants_pointer, "");
+    EXPECT_EQ(c.auth.api_key.groups_pointer, "");
     EXPECT_EQ(c.client.path, "/events");
     EXPECT_EQ(c.client.max_lifetime, 0ms);
     EXPECT_EQ(c.client.retry, 3s);
@@ -220,6 +230,26 @@ TEST(config, empty_text_gives_the_spec_defaults)
 TEST(config, shipped_file_parses_to_the_defaults)
 {
     EXPECT_EQ(dump(load_config(shipped_config())), dump(config{}));
+}
+
+TEST(config, rights_keys_are_read)
+{
+    auto const c = parse_config(R"(
+        [auth.session]
+        grants_pointer = "/sse/grants"
+        groups_pointer = "/sse/groups"
+        [auth.api_key]
+        groups_pointer = "/teams"
+        [events]
+        grants = ["announcements", "team:{group}:*", "inbox:{user}"]
+    )");
+    EXPECT_EQ(c.auth.session.grants_pointer, "/sse/grants");
+    EXPECT_EQ(c.auth.session.groups_pointer, "/sse/groups");
+    EXPECT_EQ(c.auth.api_key.grants_pointer, "");
+    EXPECT_EQ(c.auth.api_key.groups_pointer, "/teams");
+    EXPECT_EQ(text_of(c.events.grants), "[announcements][team:{group}:*][inbox:{user}]");
+    EXPECT_TRUE(parse_config("events.grants = []").events.grants.empty())
+        << "none for everyone: only each user's own grants";
 }
 
 TEST(config, shipped_file_lists_every_key_and_nothing_else)
@@ -353,6 +383,11 @@ TEST(config, text_values_outside_their_grammar_are_refused)
     EXPECT_TRUE(names(refusal("client.cors_origins = [\"https://a.example\", \"\"]"),
                       "client.cors_origins: item 1"));
     EXPECT_TRUE(names(refusal("client.cors_origins = [\"null\"]"), "client.cors_origins"));
+    EXPECT_TRUE(names(refusal("events.grants = [\"orders:*\", \"or*ders\"]"),
+                      "events.grants: item 1"));
+    EXPECT_TRUE(names(refusal("events.grants = [\"t:{group}:{group}\"]"), "events.grants"));
+    EXPECT_TRUE(names(refusal("auth.session.groups_pointer = \"groups\""),
+                      "auth.session.groups_pointer"));
     EXPECT_TRUE(names(refusal("auth.session.secrets = [\"\"]"), "auth.session.secrets: item 0"));
     EXPECT_TRUE(names(refusal("listen.clients = \"0.0.0.0\""), "listen.clients"));
     EXPECT_TRUE(names(refusal("redis.url = \"http://127.0.0.1\""), "redis.url"));

@@ -120,7 +120,8 @@ value_set declared(labeled_counter const& counter)
 TEST(metrics, every_status_each_port_refuses_with_is_declared_from_the_start)
 {
     metrics const fresh;
-    auto clients_port = refused_statuses(sources({"sse_session", "stream_admission"}));
+    auto clients_port =
+        refused_statuses(sources({"sse_session", "stream_admission", "stream_opening"}));
     clients_port.merge(counted_into(sources({"sse_session"}), "client_refused"));
     EXPECT_EQ(clients_port, declared(fresh.client_refused))
         << "the statuses the clients port's code refuses with, and those declared";

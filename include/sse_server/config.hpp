@@ -61,6 +61,8 @@ struct session_auth_config
     std::string secrets_file;         // its lines are `secrets` (the path, for reports)
     std::string key_prefix = "sess:";
     std::string user_id_pointer = "/userId";
+    std::string grants_pointer; // the user's grant patterns (SPEC §2.4a); empty: not read
+    std::string groups_pointer; // the user's groups; empty: not read
 };
 
 enum class key_hash
@@ -73,6 +75,8 @@ struct api_key_auth_config
 {
     std::string key_prefix = "apikey:";
     std::string user_id_pointer = "/userId";
+    std::string grants_pointer; // in a JSON key value (SPEC §2.4a); empty: not read
+    std::string groups_pointer;
     bool allow_query = false;
     key_hash hash = key_hash::none;
 };
@@ -87,6 +91,7 @@ struct auth_config
 struct events_config
 {
     std::string account = "user";
+    std::vector<std::string> grants{"*"}; // grant patterns of every user (SPEC §2.4a)
 };
 
 struct client_config

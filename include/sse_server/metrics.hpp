@@ -64,7 +64,7 @@ struct metrics
     // notify_handler, notify_session), and `timeout`: a request cut at client.header_timeout.
     // metrics_test finds each one the sources count declared here.
     labeled_counter client_refused{"status",
-                                   {"400", "401", "404", "405", "429", "431", "503", "timeout"}};
+                                   {"400", "401", "403", "404", "405", "429", "431", "503", "timeout"}};
     labeled_counter notify_refused{"status", {"400", "401", "404", "405", "413", "431", "503"}};
     // Connections to the notification or metrics port closed at once: the port held its cap.
     labeled_counter admin_connections_refused{"port", {"notify", "metrics"}};

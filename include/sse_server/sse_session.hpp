@@ -113,6 +113,7 @@ private:
     void on_readable(error_code ec);
     void on_request();
     void on_authenticated(auth_result result);
+    void count_login(auth_result const& result);
     void start_stream();
     void on_resume_point(event_log::resume resume);
     void open_stream(std::optional<event_log::resume> resume);

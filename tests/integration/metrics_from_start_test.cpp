@@ -37,7 +37,7 @@ std::vector<family> const labeled_families{
     {"sse_server_revalidations_total", "outcome", {"valid", "gone", "unavailable"}},
     {"sse_server_client_requests_refused_total",
      "status",
-     {"400", "401", "404", "405", "429", "431", "503", "timeout"}},
+     {"400", "401", "403", "404", "405", "429", "431", "503", "timeout"}},
     {"sse_server_notify_requests_refused_total",
      "status",
      {"400", "401", "404", "405", "413", "431", "503"}},

@@ -98,6 +98,7 @@ std::optional<notify_answer> notify_handler::handle(
         });
         return std::nullopt;
     }
+    stats_.cluster_lag_seconds = log_.lag_seconds();
     stats_.replay_bytes = log_.history_bytes();
     return answer(http::status::ok, stats_.render(), "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 
@@ -220,19 +221,42 @@ http_response post_notify(std::uint16_t port, std::string_view json,
     return http_request(port, "POST", "/notify", headers, json);
 }
 
-bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
-                    milliseconds timeout)
+std::optional<double> metric_value(std::uint16_t port, std::string const& series)
+{
+    auto const body = http_request(port, "GET", "/metrics").body;
+    auto const at = body.find("\n" + series + " ");
+    if (at == std::string::npos)
+        return std::nullopt;
+    return std::stod(body.substr(at + series.size() + 2));
+}
+
+namespace {
+
+bool metric_until(std::uint16_t port, std::string const& series, milliseconds timeout,
+                  std::function<bool(double)> const& good)
 {
     auto const deadline = clock::now() + timeout;
     for (;;) {
-        auto const body = http_request(port, "GET", "/metrics").body;
-        auto const at = body.find("\n" + series + " ");
-        if (at != std::string::npos && std::stod(body.substr(at + series.size() + 2)) >= at_least)
+        if (auto const value = metric_value(port, series); value && good(*value))
             return true;
         if (clock::now() >= deadline)
             return false;
         std::this_thread::sleep_for(20ms); // pace the polling
     }
+}
+
+} // namespace
+
+bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
+                    milliseconds timeout)
+{
+    return metric_until(port, series, timeout, [&](double v) { return v >= at_least; });
+}
+
+bool metric_becomes(std::uint16_t port, std::string const& series, double value,
+                    milliseconds timeout)
+{
+    return metric_until(port, series, timeout, [&](double v) { return v == value; });
 }
 
 bool readyz_becomes(std::uint16_t port, int status, milliseconds timeout)

@@ -65,6 +65,13 @@ http_response post_notify(std::uint16_t port, std::string_view json,
 bool metric_reaches(std::uint16_t port, std::string const& series, double at_least,
                     milliseconds timeout = 10s);
 
+/** The value of the sample `series` in one GET /metrics; empty when it is not there. */
+std::optional<double> metric_value(std::uint16_t port, std::string const& series);
+
+/** Polls GET /metrics until the sample `series` equals `value` (a gauge going down, say). */
+bool metric_becomes(std::uint16_t port, std::string const& series, double value,
+                    milliseconds timeout = 10s);
+
 /** Polls GET /readyz until it answers `status` (readiness has no push signal either). */
 bool readyz_becomes(std::uint16_t port, int status, milliseconds timeout = 10s);
 

@@ -30,7 +30,8 @@ TEST_F(cluster_bus_test, a_bus_emptied_by_max_age_trimming_while_idle_lost_nothi
     for (auto* s : {&on_a, &on_b})
         ASSERT_EQ(ids_in(next_events(*s, 1)), first);
     ASSERT_TRUE(bus_length_becomes(0)) << "the one entry outlived replay.max_age";
-    // The bus stays idle a while, as in production: longer than a blocking read waits.
+    // The bus stays idle a while, as in production (not a wait for an event: the idle time is
+    // the scenario), longer than the reader's once-a-second check while idle.
     std::this_thread::sleep_for(1500ms);
 
     // The position was the newest id: nothing was lost.
@@ -48,7 +49,8 @@ TEST_F(cluster_bus_test, deleting_the_newest_entry_loses_nothing_after_it)
     auto const first = ids_of(post_notify(d.notify_port(), note("orders", 1, 0)));
     ASSERT_EQ(ids_in(next_events(s, 1)), first);
     EXPECT_EQ(redis_.command({"XDEL", "sse:events", first.at(0)}), "1");
-    // The bus stays idle a while, as in production: longer than a blocking read waits.
+    // The bus stays idle a while, as in production (not a wait for an event: the idle time is
+    // the scenario), longer than the reader's once-a-second check while idle.
     std::this_thread::sleep_for(1500ms);
 
     expect_next_is(s, ids_of(post_notify(d.notify_port(), note("orders", 1, 1))).at(0));

@@ -1,5 +1,8 @@
 #include "sse_server/bus_page.hpp"
 
+#include <openssl/evp.h>
+
+#include <array>
 #include <charconv>
 #include <string_view>
 
@@ -166,13 +169,33 @@ bool read_entries(redis_reply const& r, std::vector<bus_page_entry>& out)
 
 } // namespace
 
-std::vector<std::string> bus_page_command(bus_page_request const& request)
+std::string bus_page_digest()
+{
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    EVP_Digest(page_script.data(), page_script.size(), digest.data(), &size, EVP_sha1(), nullptr);
+    constexpr std::string_view hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0xf];
+    }
+    return out;
+}
+
+bool script_not_cached(redis_reply const& reply)
+{
+    return reply.type == kind::error && reply.text.starts_with("NOSCRIPT");
+}
+
+std::vector<std::string> bus_page_command(bus_page_request const& request,
+                                          std::string const& digest)
 {
     auto text = [](std::optional<event_id> const& id) {
         return id ? id->to_string() : std::string();
     };
-    return {"EVAL",
-            std::string(page_script),
+    return {digest.empty() ? "EVAL" : "EVALSHA",
+            digest.empty() ? std::string(page_script) : digest,
             "1",
             request.key,
             text(request.after),

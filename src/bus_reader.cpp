@@ -31,7 +31,7 @@ bus_reader::bus_reader(net::io_context& ioc, config const& cfg, redis_config con
       wakeup_(ioc, bus_,
               {[this](std::optional<std::string> const& id) { on_wakeup_ready(id); },
                [this] { on_changed(); }}),
-      timer_(ioc), skipped_log_(std::chrono::seconds(10))
+      timer_(ioc), page_digest_(bus_page_digest()), skipped_log_(std::chrono::seconds(10))
 {
     redis_.on_state_change([this](bool up) { on_state(up); });
 }
@@ -153,8 +153,8 @@ void bus_reader::do_read()
     request.byte_budget = page_bytes;
     request.max_entries = page_entries;
     request.max_body_bytes = cfg_.notify.max_body_bytes;
-    redis_.async_command(bus_page_command(request),
-                         [this, generation](redis_reply const& r) { on_page(generation, r); });
+    async_bus_page(redis_, request, page_digest_,
+                   [this, generation](redis_reply const& r) { on_page(generation, r); });
 }
 
 void bus_reader::on_page(std::uint64_t generation, redis_reply const& reply)

@@ -1,5 +1,6 @@
 #include "sse_server/redis_event_log.hpp"
 
+#include "sse_server/bus_page.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
 #include "sse_server/trim_settings.hpp"
@@ -34,6 +35,7 @@ redis_event_log::redis_event_log(net::io_context& ioc, config const& cfg,
                                  broadcast to_all)
     : ioc_(ioc), cfg_(cfg), bus_(bus), stats_(stats), deliver_(std::move(deliver)),
       to_all_(std::move(to_all)), writer_(ioc, bus_), back_reader_(ioc, bus_),
+      page_digest_(bus_page_digest()),
       reader_(ioc, cfg, bus_, stats,
               {[this](event_id start) { forget_before(start); },
                [this](event_id id, notification const& n) { on_entry(id, n); },

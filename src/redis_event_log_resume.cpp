@@ -38,8 +38,9 @@ std::optional<event_log::resume> redis_event_log::resume_point(std::string_view 
     bus_page_request check;
     check.key = cfg_.cluster.stream;
     check.anchor = *id;
-    back_reader_.async_command(
-        bus_page_command(check), [this, id = *id, done = std::move(done)](redis_reply const& r) {
+    async_bus_page(
+        back_reader_, check, page_digest_,
+        [this, id = *id, done = std::move(done)](redis_reply const& r) {
             auto const page = read_bus_page(r);
             if (stopped_ || !page || page->wrong_type ||
                 judge_continuity(id, page->facts, std::nullopt) != continuity::intact)
@@ -77,9 +78,10 @@ void redis_event_log::read_back(event_id cursor, filter wanted, std::size_t max_
     request.byte_budget = max_bytes;
     request.max_entries = page_entries;
     request.max_body_bytes = cfg_.notify.max_body_bytes;
-    back_reader_.async_command(
-        bus_page_command(request), [this, cursor, origin, wanted = std::move(wanted),
-                                    done = std::move(done)](redis_reply const& reply) {
+    async_bus_page(
+        back_reader_, request, page_digest_,
+        [this, cursor, origin, wanted = std::move(wanted),
+         done = std::move(done)](redis_reply const& reply) {
             replay_batch batch;
             batch.cursor = cursor;
             auto const page = read_bus_page(reply);

@@ -107,6 +107,17 @@ TEST(bus_page, the_command_passes_everything_as_arguments_of_one_script)
     EXPECT_EQ(std::vector<std::string>(command.begin() + 4, command.end()),
               (std::vector<std::string>{"5-1", "", "9-0", "1024", "10", "512"}));
     EXPECT_EQ(bus_page_command({"k", {}, event_id{5, 1}, {}, 0, 0, 0})[6], "+");
+
+    // By digest: the same arguments, the script named instead of sent.
+    auto const digest = bus_page_digest();
+    EXPECT_EQ(digest.size(), 40u);
+    auto const by_digest = bus_page_command(r, digest);
+    EXPECT_EQ(by_digest[0], "EVALSHA");
+    EXPECT_EQ(by_digest[1], digest);
+    EXPECT_EQ(std::vector<std::string>(by_digest.begin() + 2, by_digest.end()),
+              std::vector<std::string>(command.begin() + 2, command.end()));
+    EXPECT_TRUE(script_not_cached({kind::error, "NOSCRIPT No matching script.", {}}));
+    EXPECT_FALSE(script_not_cached({kind::error, "ERR unknown command", {}}));
 }
 
 stream_facts counters(event_id last, std::uint64_t added, std::uint64_t length,

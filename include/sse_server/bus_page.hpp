@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sse_server/event_id.hpp"
+#include "sse_server/redis_client.hpp"
 #include "sse_server/redis_reply.hpp"
 
 #include <cstddef>
@@ -41,8 +42,23 @@ struct bus_page_request
     std::size_t max_body_bytes = 0;
 };
 
-/** The EVAL command of a page request (the script and its arguments). */
-std::vector<std::string> bus_page_command(bus_page_request const& request);
+/** The SHA-1 of the page script (hex): the name Redis gives it in its script cache. */
+std::string bus_page_digest();
+
+/** The command of a page request: EVALSHA `digest` (the script as Redis cached it), or EVAL
+    with the script itself when `digest` is empty; then its arguments. */
+std::vector<std::string> bus_page_command(bus_page_request const& request,
+                                          std::string const& digest = {});
+
+/** Whether a reply says that Redis does not hold the script (never sent to it, flushed, or a
+    restart or failover since). */
+bool script_not_cached(redis_reply const& reply);
+
+/** Runs one page request on `redis`: by `digest`, so that a read does not send (nor Redis
+    hash) the script each time; when Redis does not hold it, once more with the script itself,
+    which caches it. `done` gets the reply. */
+void async_bus_page(redis_client& redis, bus_page_request const& request,
+                    std::string const& digest, redis_client::callback done);
 
 /** An entry as a page holds it, not validated yet. */
 struct bus_page_entry

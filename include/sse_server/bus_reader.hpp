@@ -87,6 +87,7 @@ private:
     redis_client redis_;
     bus_wakeup wakeup_;
     net::steady_timer timer_; // the wait between pages, or the retry after a fault
+    std::string const page_digest_; // the page script's name in Redis's script cache
     std::optional<event_id> position_;
     std::optional<event_id> anchor_; // the last entry read whose size is known to be small
     std::optional<std::uint64_t> ordinal_; // entries ever appended up to the position

@@ -72,6 +72,7 @@ private:
     broadcast to_all_;
     redis_client writer_;      // XADD, XTRIM, the trim settings
     redis_client back_reader_; // resumes: their checks and read-back pages
+    std::string const page_digest_; // the page script's name in Redis's script cache
     bus_reader reader_;    // following the stream, on a connection of its own
     net::steady_timer trim_timer_;
     std::string settings_field_;             // this daemon's trim settings, as published

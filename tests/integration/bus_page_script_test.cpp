@@ -110,5 +110,24 @@ TEST_F(bus_page_script_test, no_key_and_a_key_of_another_type_are_told_apart)
     EXPECT_EQ(read(std::nullopt, std::nullopt, 0, 0).wrong_type, "string");
 }
 
+TEST_F(bus_page_script_test, a_read_by_digest_is_refused_until_redis_holds_the_script_then_runs_it)
+{
+    auto const id = add("n", 10);
+    bus_page_request r;
+    r.key = "s";
+    r.after = event_id{};
+    r.byte_budget = 1000;
+    r.max_entries = 10;
+    r.max_body_bytes = 100;
+    auto const digest = bus_page_digest();
+    EXPECT_TRUE(script_not_cached(redis_.reply(bus_page_command(r, digest))));
+    // EVAL caches the script under the digest the daemon computed.
+    ASSERT_TRUE(read_bus_page(redis_.reply(bus_page_command(r))));
+    EXPECT_EQ(redis_.command({"SCRIPT", "EXISTS", digest}), "1");
+    auto const page = read_bus_page(redis_.reply(bus_page_command(r, digest)));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(ids(*page), std::vector<std::string>{id});
+}
+
 } // namespace
 } // namespace sse_server::test

@@ -66,6 +66,16 @@ TEST_F(cluster_large_entries_test, a_burst_of_large_posts_is_accepted_delivered_
     EXPECT_TRUE(metric_reaches(b.notify_port(),
                                R"(sse_server_cluster_entries_total{result="delivered"})", count + 1));
     EXPECT_EQ(metric_value(b.notify_port(), "sse_server_cluster_lag_seconds"), 0.0);
+
+    // The read script is sent to Redis at most once per daemon (Redis caches it), then named.
+    auto const calls = [&](std::string const& command) {
+        auto const stats = redis_.command({"INFO", "commandstats"});
+        auto const at = stats.find("cmdstat_" + command + ":calls=");
+        return at == std::string::npos ? 0ull
+                                       : std::stoull(stats.substr(at + command.size() + 15));
+    };
+    EXPECT_LE(calls("eval"), 2u);
+    EXPECT_GE(calls("evalsha"), static_cast<unsigned long long>(count));
 }
 
 TEST_F(cluster_large_entries_test, health_answers_within_a_second_while_a_backlog_is_validated_and_the_lag_shows_it)

@@ -95,6 +95,9 @@ std::string metrics::render()
     scalar(out, "sse_server_slow_consumer_closes_total", "counter",
            "Streams closed because they could not keep up.", slow_consumer_closes);
     family(out, "sse_server_replay_total", "Resume requests (Last-Event-ID), by result.", replay);
+    family(out, "sse_server_resyncs_total",
+           "resync events sent (one per stream), by cause: resume, bus_trimmed, bus_recreated.",
+           resyncs);
     family(out, "sse_server_revalidations_total",
            "Periodic credential checks of open streams, by outcome.", revalidations);
     family(out, "sse_server_client_requests_refused_total",
@@ -122,6 +125,9 @@ std::string metrics::render()
            "Age of the newest stream entry known minus that of the last one delivered "
            "(cluster mode; 0 when caught up).",
            cluster_lag_seconds);
+    scalar(out, "sse_server_cluster_trim_settings_mismatch", "gauge",
+           "1 when another daemon on the stream trims it with other settings (cluster mode).",
+           cluster_trim_settings_mismatch ? 1 : 0);
     scalar(out, "sse_server_replay_bytes", "gauge",
            "Bytes of frames kept for resumes (the replay buffer).", replay_bytes);
     header(out, "sse_server_build_info", "gauge", "Always 1; the version is the label.");

@@ -128,6 +128,7 @@ std::string const& notify_handler::scrape()
     // turn of the loop: each costs a copy of the text, not a rendering, so scrapers cannot
     // hold the loop that delivers events.
     if (!scrape_) {
+        stats_.cluster_lag_seconds = log_.lag_seconds();
         stats_.replay_bytes = log_.history_bytes();
         stats_.bus_redis_up = log_.bus_connected();
         scrape_ = stats_.render();

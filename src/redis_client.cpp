@@ -37,6 +37,7 @@ struct redis_client::pending
 
     callback cb;
     net::steady_timer deadline;
+    bool repeating = false; // a subscription: completes with each message until unavailable
 };
 
 redis_client::redis_client(net::io_context& ioc, redis_config const& cfg, redis_role role)
@@ -72,6 +73,17 @@ void redis_client::async_command(std::vector<std::string> const& args, callback 
 void redis_client::async_command(std::vector<std::string> const& args, callback cb,
                                  milliseconds timeout)
 {
+    issue(args, std::move(cb), timeout);
+}
+
+void redis_client::async_subscribe(std::string const& channel, callback on_message)
+{
+    issue({"SUBSCRIBE", channel}, std::move(on_message), std::nullopt);
+}
+
+void redis_client::issue(std::vector<std::string> const& args, callback cb,
+                         std::optional<milliseconds> timeout)
+{
     auto fail_soon = [&](redis_reply reply) {
         net::post(ioc_, [cb = std::move(cb), reply = std::move(reply)]() mutable {
             cb(std::move(reply));
@@ -95,7 +107,11 @@ void redis_client::async_command(std::vector<std::string> const& args, callback 
         return fail_soon(unavailable_reply("redis not connected"));
 
     auto& p = *pending_.emplace(id, std::make_unique<pending>(ioc_, std::move(cb))).first->second;
-    p.deadline.expires_after(timeout);
+    if (!timeout) {
+        p.repeating = true;
+        return;
+    }
+    p.deadline.expires_after(*timeout);
     p.deadline.async_wait(while_alive([this, id](error_code ec) {
         if (!ec)
             on_timeout(id);
@@ -158,6 +174,12 @@ void redis_client::complete(std::uint64_t id, redis_reply reply)
     auto it = pending_.find(id);
     if (it == pending_.end())
         return; // timed out or failed already: a late reply is ignored
+    if (it->second->repeating && reply.type != redis_reply::kind::unavailable) {
+        net::post(ioc_, [cb = it->second->cb, reply = std::move(reply)]() mutable {
+            cb(std::move(reply));
+        });
+        return;
+    }
     bool const demoted = is_readonly_error(reply);
     // Posted, never run from inside hiredis: the caller may issue commands or stop the client.
     net::post(ioc_, [cb = std::move(it->second->cb), reply = std::move(reply)]() mutable {

@@ -1,8 +1,9 @@
 #include "sse_server/redis_event_log.hpp"
 
-#include "sse_server/bus_entry.hpp"
+#include "sse_server/bus_page.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
+#include "sse_server/trim_settings.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -17,16 +18,14 @@ namespace {
 
 using kind = redis_reply::kind;
 
-constexpr std::size_t page_count = 64; // entries per XRANGE page of a read-back
+void ignore(redis_reply const&) {}
 
-event make_event(event_id id, notification const& n)
+/** How often the stream is trimmed to replay.max_age and the trim settings are published: the
+    memory's expiry period, at least once a minute. */
+milliseconds trim_period(config const& cfg)
 {
-    auto const text = id.to_string();
-    // Stream ids never hold CR/LF and "db" is constant, so formatting cannot fail here.
-    return event{id, n.name, n.id,
-                 std::make_shared<std::string const>(
-                     format_event(text, "db", n.body).value_or(std::string{})),
-                 nullptr};
+    return std::clamp<milliseconds>(cfg.replay.max_age / 4, milliseconds(1000),
+                                    milliseconds(60000));
 }
 
 } // namespace
@@ -36,20 +35,27 @@ redis_event_log::redis_event_log(net::io_context& ioc, config const& cfg,
                                  broadcast to_all)
     : ioc_(ioc), cfg_(cfg), bus_(bus), stats_(stats), deliver_(std::move(deliver)),
       to_all_(std::move(to_all)), writer_(ioc, bus_, {"bus", true}),
+      back_reader_(ioc, bus_, {"bus read-back", false}), page_digest_(bus_page_digest()),
       reader_(ioc, cfg, bus_, stats,
               {[this](event_id start) { forget_before(start); },
                [this](event_id id, notification const& n) { on_entry(id, n); },
                [this] { settle_waiting_resumes(); },
-               [this](std::string_view) { on_lost(); }}),
+               [this](continuity why) { on_lost(why); }}),
       trim_timer_(ioc),
+      settings_field_(settings_field({cfg.cluster.max_len, cfg.replay.max_age})),
       history_(cfg.replay.capacity, cfg.replay.max_bytes, cfg.replay.max_age, event_id{})
 {
+    writer_.on_state_change([this](bool up) {
+        if (up && !stopped_)
+            publish_settings(); // at once, not one period after the start
+    });
 }
 
 void redis_event_log::start()
 {
     stopped_ = false;
     writer_.start();
+    back_reader_.start();
     reader_.start();
     do_trim();
 }
@@ -59,6 +65,7 @@ void redis_event_log::stop()
     stopped_ = true;
     trim_timer_.cancel();
     reader_.stop();
+    back_reader_.stop();
     writer_.stop();
     // Streams waiting to resume get resync; while stopping, they are refused anyway.
     auto waiting = std::move(waiting_resumes_);
@@ -74,6 +81,16 @@ std::optional<not_ready_reason> redis_event_log::not_ready() const
         return not_ready_reason{not_ready_cause::bus_unavailable,
                                 "event bus unavailable: " + writer_.last_error()};
     return std::nullopt;
+}
+
+event redis_event_log::make_event(event_id id, notification const& n)
+{
+    auto const text = id.to_string();
+    // Stream ids never hold CR/LF and "db" is constant, so formatting cannot fail here.
+    return event{id, n.name, n.id,
+                 std::make_shared<std::string const>(
+                     format_event(text, "db", n.body).value_or(std::string{})),
+                 n.audience};
 }
 
 // --- what the reader reads -------------------------------------------------------------------
@@ -96,12 +113,13 @@ void redis_event_log::on_entry(event_id id, notification const& n)
         std::chrono::duration<double>(std::chrono::steady_clock::now() - read_at).count());
 }
 
-void redis_event_log::on_lost()
+void redis_event_log::on_lost(continuity why)
 {
     // What this daemon remembers no longer joins up with what follows.
     forget_before(*reader_.position());
-    to_all_(std::make_shared<std::string const>(
+    auto const streams = to_all_(std::make_shared<std::string const>(
         *format_event("", "resync", R"({"reason":"history-lost"})")));
+    stats_.resyncs.inc(why == continuity::recreated ? "bus_recreated" : "bus_trimmed", streams);
 }
 
 // --- appending ---------------------------------------------------------------------------
@@ -121,8 +139,8 @@ redis_event_log::append(std::vector<notification> const& items, later<append_res
         return {"XADD", key, "MAXLEN", "~", max_len, "*", "n", n.body};
     };
     auto const count = items.size();
-    auto finish = [done = std::move(done)](std::vector<redis_reply> const& ids,
-                                           std::string const& error) {
+    auto finish = [this, done = std::move(done)](std::vector<redis_reply> const& ids,
+                                                 std::string const& error) {
         append_result result;
         for (auto const& id : ids) {
             if (id.type != kind::value) {
@@ -131,6 +149,9 @@ redis_event_log::append(std::vector<notification> const& items, later<append_res
                 break;
             }
             result.ids.push_back(id.text);
+            // The stream holds at least this much: the lag counts from it until it is read.
+            if (auto const appended = event_id::parse(id.text))
+                reader_.note_appended(*appended);
         }
         if (ids.empty())
             result.unavailable = error.empty() ? "the transaction was discarded" : error;
@@ -157,92 +178,6 @@ redis_event_log::append(std::vector<notification> const& items, later<append_res
     return std::nullopt;
 }
 
-// --- resuming ------------------------------------------------------------------------------
-
-void redis_event_log::settle_waiting_resumes()
-{
-    auto const position = reader_.position();
-    while (!waiting_resumes_.empty() && position && waiting_resumes_.begin()->first <= *position) {
-        auto node = waiting_resumes_.extract(waiting_resumes_.begin());
-        node.mapped()(resume{node.key()});
-    }
-}
-
-std::optional<event_log::resume> redis_event_log::resume_point(std::string_view last_event_id,
-                                                               later<resume> done)
-{
-    auto const id = event_id::parse(last_event_id);
-    if (!id || !reader_.position())
-        return resume{};
-    if (auto const here = history_.resume_point(last_event_id))
-        return resume{here};
-    // Older than what this daemon read (it started later, or forgot), or newer than what it
-    // has read so far: the stream decides.
-    auto const text = id->to_string();
-    writer_.async_command({"XRANGE", cfg_.cluster.stream, text, text, "COUNT", "1"},
-                          [this, id = *id, done = std::move(done)](redis_reply const& r) {
-                              if (r.type != kind::array || r.elements.empty() || stopped_)
-                                  return done(resume{});
-                              auto const position = reader_.position();
-                              if (position && id <= *position)
-                                  return done(resume{id});
-                              // Appended by another daemon, not read here yet: wait for it.
-                              waiting_resumes_.emplace(id, done);
-                          });
-    return std::nullopt;
-}
-
-std::optional<replay_batch> redis_event_log::read_after(event_id cursor, filter const& wanted,
-                                                        std::size_t max_bytes,
-                                                        later<replay_batch> done)
-{
-    if (history_.covers(cursor))
-        return history_.read_after(cursor, wanted, max_bytes);
-    read_back(cursor, wanted, max_bytes, std::move(done));
-    return std::nullopt;
-}
-
-void redis_event_log::read_back(event_id cursor, filter wanted, std::size_t max_bytes,
-                                later<replay_batch> done)
-{
-    // One page, from the cursor itself up to where this daemon's memory begins: finding the
-    // cursor first proves nothing after it was trimmed meanwhile.
-    auto const origin = history_.origin();
-    writer_.async_command(
-        {"XRANGE", cfg_.cluster.stream, cursor.to_string(), origin.to_string(), "COUNT",
-         std::to_string(page_count + 1)},
-        [this, cursor, origin, wanted = std::move(wanted), max_bytes,
-         done = std::move(done)](redis_reply const& reply) {
-            replay_batch batch;
-            batch.cursor = cursor;
-            auto const entries = read_bus_entries(reply, cfg_.notify.max_body_bytes);
-            if (reply.type != kind::array || entries.empty() || entries.front().id != cursor) {
-                batch.lost = true;
-                return done(std::move(batch));
-            }
-            std::size_t bytes = 0;
-            std::size_t looked_at = 1;
-            for (auto it = entries.begin() + 1; it != entries.end(); ++it, ++looked_at) {
-                if (bytes >= max_bytes && !batch.frames.empty())
-                    break;
-                if (!it->id)
-                    continue;
-                batch.cursor = *it->id;
-                if (!it->item)
-                    continue;
-                auto e = make_event(*it->id, *it->item);
-                if (!wanted(e))
-                    continue;
-                bytes += e.frame->size();
-                batch.frames.push_back(std::move(e.frame));
-            }
-            // The whole range up to the origin was read: memory takes over from there.
-            if (looked_at == entries.size() && entries.size() <= page_count)
-                batch.cursor = std::max(batch.cursor, origin);
-            done(std::move(batch));
-        });
-}
-
 void redis_event_log::expire()
 {
     history_.expire(replay_buffer::clock::now());
@@ -251,10 +186,8 @@ void redis_event_log::expire()
 void redis_event_log::do_trim()
 {
     // Entries older than replay.max_age go from the stream too; any daemon may do it, and doing
-    // it twice is harmless. The same period as the memory's expiry, at least once a minute.
-    auto const period = std::clamp<milliseconds>(cfg_.replay.max_age / 4, milliseconds(1000),
-                                                 milliseconds(60000));
-    trim_timer_.expires_after(period);
+    // it twice is harmless.
+    trim_timer_.expires_after(trim_period(cfg_));
     trim_timer_.async_wait([this](error_code ec) {
         if (ec || stopped_)
             return;
@@ -263,8 +196,44 @@ void redis_event_log::do_trim()
         if (writer_.connected() && now > age)
             writer_.async_command({"XTRIM", cfg_.cluster.stream, "MINID", "~",
                                    std::to_string(now - age) + "-0"},
-                                  [](redis_reply const&) {});
+                                  ignore);
+        if (writer_.connected())
+            publish_settings();
         do_trim();
+    });
+}
+
+void redis_event_log::publish_settings()
+{
+    // Kept for three periods: a daemon that stops (or trims no more) drops out by itself.
+    auto const key = cfg_.cluster.stream + ":settings";
+    auto const keep = 3 * trim_period(cfg_);
+    auto const now = event_id_generator::now_ms();
+    writer_.async_command(
+        {"HSET", key, settings_field_,
+         std::to_string(now + static_cast<std::uint64_t>(keep.count()))},
+        ignore);
+    writer_.async_command({"PEXPIRE", key, std::to_string(keep.count())}, ignore);
+    writer_.async_command({"HGETALL", key}, [this, key, now](redis_reply const& all) {
+        if (stopped_ || all.type != kind::array)
+            return;
+        auto seen = read_settings(all, settings_field_, now);
+        if (!seen.expired.empty()) {
+            std::vector<std::string> hdel{"HDEL", key};
+            hdel.insert(hdel.end(), seen.expired.begin(), seen.expired.end());
+            writer_.async_command(hdel, ignore);
+        }
+        if (seen.others == other_settings_)
+            return;
+        if (seen.others.empty())
+            spdlog::info("event bus: every daemon trims {} alike again ({})", cfg_.cluster.stream,
+                         settings_field_);
+        else
+            spdlog::warn("event bus: trim settings differ between the daemons on {}: this one "
+                         "has {}, others {}; every daemon trims for all, so the smallest wins",
+                         cfg_.cluster.stream, settings_field_, fmt::join(seen.others, ", "));
+        stats_.cluster_trim_settings_mismatch = !seen.others.empty();
+        other_settings_ = std::move(seen.others);
     });
 }
 

@@ -20,7 +20,7 @@ void replay_buffer::append(entry e)
     if (capacity_ == 0 || size > max_bytes_) {
         while (!entries_.empty())
             evict_front();
-        newest_evicted_ = e.id;
+        origin_ = e.id;
         return;
     }
     while (entries_.size() >= capacity_ || bytes_ + size > max_bytes_)
@@ -37,7 +37,7 @@ void replay_buffer::expire(clock::time_point now)
 
 void replay_buffer::evict_front()
 {
-    newest_evicted_ = entries_.front().id;
+    origin_ = entries_.front().id;
     bytes_ -= entries_.front().frame->size();
     entries_.pop_front();
 }
@@ -45,11 +45,9 @@ void replay_buffer::evict_front()
 std::optional<event_id> replay_buffer::resume_point(std::string_view last) const
 {
     auto const id = event_id::parse(last);
-    // Before this run began, or never issued: we cannot know what the client missed.
+    // Before this run began, never issued, or something newer than it has been evicted (it
+    // may have been for the client): we cannot know what the client missed.
     if (!id || *id < origin_ || *id > newest_)
-        return std::nullopt;
-    // Something newer than the client's id has been evicted: it may have been for it.
-    if (newest_evicted_ && *id < *newest_evicted_)
         return std::nullopt;
     return id;
 }
@@ -60,7 +58,7 @@ replay_buffer::batch replay_buffer::read_after(event_id cursor,
 {
     batch out;
     out.cursor = cursor;
-    if (newest_evicted_ && cursor < *newest_evicted_) {
+    if (cursor < origin_) {
         out.lost = true;
         return out;
     }

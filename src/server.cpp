@@ -80,7 +80,10 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
     if (cfg_.cluster.mode == cluster_mode::redis) {
         redis_log_.emplace(ioc_, cfg_, bus_redis_config(cfg_), stats_, deliver,
                            [this](frame_ptr const& frame) {
-                               subscriptions_.for_each([&](subscriber& s) { s.send(frame); });
+                               std::size_t took = 0;
+                               subscriptions_.for_each(
+                                   [&](subscriber& s) { took += s.send(frame) ? 1 : 0; });
+                               return took;
                            });
         log_.target = &*redis_log_;
     } else {

@@ -247,8 +247,11 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
     response_header_ = stream_response_head(version_, request->cors_origin);
     events_ = std::move(request->target.events);
 
-    if (resume)
+    if (resume) {
         svc_.stats.replay.inc(resume->from ? "replayed" : "resync");
+        if (!resume->from)
+            svc_.stats.resyncs.inc("resume");
+    }
     // The greeting carries the position the stream is complete from, so that a client that
     // drops before its first event still resumes without a gap.
     auto const newest = svc_.log.newest();

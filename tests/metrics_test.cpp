@@ -145,7 +145,8 @@ TEST(metrics, every_reason_outcome_and_result_the_sources_count_is_declared_from
         {"client_refused", &fresh.client_refused},
         {"notify_refused", &fresh.notify_refused},
         {"cluster_entries", &fresh.cluster_entries},
-        {"admin_connections_refused", &fresh.admin_connections_refused}};
+        {"admin_connections_refused", &fresh.admin_connections_refused},
+        {"resyncs", &fresh.resyncs}};
     auto const all = sources({""});
     // A family counted in the sources but unknown here would escape this test.
     for (auto const& member : matches(all, std::regex(R"(\.(\w+)\.inc\()")))

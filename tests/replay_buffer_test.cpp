@@ -72,6 +72,19 @@ TEST_F(replay_buffer_test, an_id_older_than_the_evicted_ones_is_a_loss)
     EXPECT_TRUE(buffer_.resume_point(second.to_string()));
 }
 
+TEST_F(replay_buffer_test, the_origin_moves_to_the_last_id_evicted)
+{
+    EXPECT_EQ(buffer_.origin(), (event_id{100, 0}));
+    add(101);
+    auto const second = add(102);
+    add(103);
+    add(104);
+    add(105); // evicts 101 and 102 (capacity 3)
+    EXPECT_EQ(buffer_.origin(), second) << "where history kept elsewhere has to take over";
+    EXPECT_TRUE(buffer_.covers(second));
+    EXPECT_FALSE(buffer_.covers(event_id{101, 0}));
+}
+
 TEST_F(replay_buffer_test, the_newest_id_is_no_loss_even_when_nothing_is_kept)
 {
     replay_buffer empty{0, 1 << 20, 60s, event_id{100, 0}};

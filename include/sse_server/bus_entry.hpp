@@ -2,12 +2,10 @@
 
 #include "sse_server/event_id.hpp"
 #include "sse_server/notification.hpp"
-#include "sse_server/redis_client.hpp"
 
 #include <cstddef>
 #include <optional>
 #include <string_view>
-#include <vector>
 
 namespace sse_server {
 
@@ -16,18 +14,18 @@ namespace sse_server {
     every entry is validated like a POST before it becomes an event. */
 struct bus_entry
 {
-    std::optional<event_id> id;        // empty: the reply was not an entry at all
-    std::optional<notification> item;  // set when the entry is a valid notification
-    std::string_view problem;          // otherwise the kind of fault, for logs and metrics
+    event_id id;
+    std::optional<notification> item; // set when the entry is a valid notification
+    std::string_view problem;         // otherwise the kind of fault, for logs and metrics
+    std::size_t n_bytes = 0;          // the size of `n`
 };
 
-/** The entries of an XRANGE reply, or of the one stream an XREAD reply holds
-    (`[[key, entries]]`; nil when a blocking read timed out), in stream order. An `n` longer
-    than `max_body_bytes`, missing, not one JSON object, or not a valid notification gives an
-    entry with a `problem` and no item. */
-std::vector<bus_entry> read_bus_entries(redis_reply const& reply, std::size_t max_body_bytes);
+inline constexpr std::string_view oversized_problem = "n larger than notify.max_body_bytes";
 
-/** The entry list inside an XREAD reply for one stream; empty for nil or a foreign shape. */
-redis_reply const* xread_entries(redis_reply const& reply);
+/** The entry `id` with the field `n` (empty: none, or one of `n_bytes` bytes that was not
+    read): its notification when `n` is one notification object of at most `max_body_bytes`
+    (exactly as a POST of it would be), else the problem. */
+bus_entry check_bus_entry(event_id id, std::optional<std::string_view> n, std::size_t n_bytes,
+                          std::size_t max_body_bytes);
 
 } // namespace sse_server

@@ -72,6 +72,10 @@ public:
                                                    std::size_t max_bytes,
                                                    later<replay_batch> done) = 0;
 
+    /** How far behind the shared history this daemon delivers, in seconds (0 when it is the
+        history itself, standalone). */
+    virtual double lag_seconds() const { return 0; }
+
     /** Forgets history older than replay.max_age; called by the periodic sweep. */
     virtual void expire() = 0;
 

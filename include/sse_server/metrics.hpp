@@ -59,6 +59,9 @@ struct metrics
     std::uint64_t events_delivered = 0;
     std::uint64_t slow_consumer_closes = 0;
     labeled_counter replay{"result", {"replayed", "resync"}};
+    // Every `resync` sent, per stream: a resume whose history is gone, entries trimmed before
+    // this daemon read them, the bus stream re-created behind its position.
+    labeled_counter resyncs{"cause", {"resume", "bus_trimmed", "bus_recreated"}};
     labeled_counter revalidations{"outcome", {"valid", "gone", "unavailable"}};
     // Every status each port refuses a request with (sse_session, stream_admission;
     // notify_handler, notify_session), and `timeout`: a request cut at client.header_timeout.
@@ -74,8 +77,9 @@ struct metrics
     histogram fanout_seconds;
     // Cluster mode (SPEC §5): entries read from the Redis stream, and how far behind it this
     // daemon delivers.
-    labeled_counter cluster_entries{"result", {"delivered", "invalid"}};
-    double cluster_lag_seconds = 0;
+    labeled_counter cluster_entries{"result", {"delivered", "invalid", "oversized"}};
+    double cluster_lag_seconds = 0; // set when rendered
+    bool cluster_trim_settings_mismatch = false; // another daemon trims the stream differently
     std::uint64_t replay_bytes = 0; // frames kept for resumes (set when rendered)
 
     process_sampler process; // the process_* figures, sampled when rendered

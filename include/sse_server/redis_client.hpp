@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,6 +70,11 @@ public:
         it must exceed the blocking time, or the connection is dropped as silent. */
     void async_command(std::vector<std::string> const& args, callback cb, milliseconds timeout);
 
+    /** `SUBSCRIBE channel`: `on_message` gets every reply on it (the confirmation first, then
+        each message) and, when the connection ends, one `unavailable`. No deadline: a
+        subscription waits on purpose. Only (P)SUBSCRIBE may follow on this connection. */
+    void async_subscribe(std::string const& channel, callback on_message);
+
     /** Connected, and the handshake (AUTH/SELECT as the URL says, then PING) answered. */
     bool connected() const { return connected_; }
     /** What this connection is for ("sessions", "bus", …). */
@@ -95,6 +101,8 @@ private:
     std::shared_ptr<redis_connection> detach(std::string const& reason);
     void back_off();
     void schedule_reconnect(milliseconds delay);
+    void issue(std::vector<std::string> const& args, callback cb,
+               std::optional<milliseconds> timeout);
     void complete(std::uint64_t id, redis_reply reply);
     void set_state(bool up, std::string error);
     static void on_reply(redisAsyncContext* ctx, void* reply, void* privdata);

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sse_server {
 
@@ -20,14 +21,16 @@ struct metrics;
 /** The cluster event log (SPEC §5): a Redis stream shared by every daemon. Appending is one
     XADD per item (a batch in one MULTI/EXEC); the stream's entry ids are the event ids. The
     `bus_reader` follows the whole stream; each entry it reads goes to the sink and stays in a
-    bounded replay buffer, and a resume from further back is read from the stream in pages.
-    When the reader reports entries trimmed before it read them, every open stream gets
-    `resync`. Owned by `server`; single-threaded. */
+    bounded replay buffer, and a resume from further back is read from the stream in pages
+    bounded in bytes, on a connection of their own so that posts never wait behind them.
+    When the reader reports entries trimmed before it read them, or the stream re-created,
+    every open stream gets `resync`. Each trim period it publishes its trim settings beside
+    the stream and says when another daemon's differ. Owned by `server`; single-threaded. */
 class redis_event_log final : public event_log
 {
 public:
-    /** Sends one frame to every open stream (the `resync` after a loss). */
-    using broadcast = std::function<void(frame_ptr const&)>;
+    /** Sends one frame to every open stream (the `resync` after a loss); how many took it. */
+    using broadcast = std::function<std::size_t(frame_ptr const&)>;
 
     redis_event_log(net::io_context& ioc, config const& cfg, redis_config const& bus,
                     metrics& stats, sink deliver, broadcast to_all);
@@ -46,6 +49,7 @@ public:
     std::optional<replay_batch> read_after(event_id cursor, filter const& wanted,
                                            std::size_t max_bytes,
                                            later<replay_batch> done) override;
+    double lag_seconds() const override { return reader_.lag_seconds(); }
     void expire() override;
     std::size_t history_bytes() const override { return history_.bytes(); }
     /** Both connections: the one that appends and the reader's. */
@@ -55,13 +59,15 @@ public:
     }
 
 private:
+    static event make_event(event_id id, notification const& n);
     void forget_before(event_id position);
     void on_entry(event_id id, notification const& n);
-    void on_lost();
+    void on_lost(continuity why);
     void read_back(event_id cursor, filter wanted, std::size_t max_bytes,
                    later<replay_batch> done);
     void settle_waiting_resumes();
     void do_trim();
+    void publish_settings();
 
     net::io_context& ioc_;
     config const& cfg_;
@@ -69,9 +75,13 @@ private:
     metrics& stats_;
     sink deliver_;
     broadcast to_all_;
-    redis_client writer_; // XADD, XRANGE, XTRIM
-    bus_reader reader_;   // the blocking XREADs, on a connection of its own
+    redis_client writer_;      // XADD, XTRIM, the trim settings
+    redis_client back_reader_; // resumes: their checks and read-back pages
+    std::string const page_digest_; // the page script's name in Redis's script cache
+    bus_reader reader_;    // following the stream, on a connection of its own
     net::steady_timer trim_timer_;
+    std::string settings_field_;             // this daemon's trim settings, as published
+    std::vector<std::string> other_settings_; // the others' differing ones, as last logged
     replay_buffer history_; // what the reader read, for resumes
     bool stopped_ = true;
     // Resumes from an id the stream holds but the reader has not reached yet.

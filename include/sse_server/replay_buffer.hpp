@@ -17,8 +17,9 @@ namespace sse_server {
     any body. Owned by the in-memory event log; single-threaded like it.
 
     Bounded by `capacity` entries, `max_bytes` of frames and `max_age`; the oldest go first,
-    whichever bound is reached. Remembers the newest id it ever evicted, so that it can tell
-    "nothing after this id was lost" from "history after this id is gone". */
+    whichever bound is reached. Its origin moves with each eviction to the id evicted, so that
+    it tells "nothing after this id was lost" from "history after this id is gone", and says
+    where history kept elsewhere (the cluster's stream) has to take over. */
 class replay_buffer
 {
 public:
@@ -52,14 +53,12 @@ public:
 
     /** The newest id issued (appended), or the origin when none yet. */
     event_id newest() const { return newest_; }
-    /** The position before the first event kept: nothing at or before it was ever here. */
+    /** The position before the first event kept: the start, or the last one evicted. Nothing
+        after it is missing; what is at or before it is not here. */
     event_id origin() const { return origin_; }
     /** Whether the events after `cursor` are all here (or were never issued): false for a
-        cursor before the origin or overtaken by eviction. */
-    bool covers(event_id cursor) const
-    {
-        return cursor >= origin_ && !(newest_evicted_ && cursor < *newest_evicted_);
-    }
+        cursor before the origin (an earlier run, or overtaken by eviction). */
+    bool covers(event_id cursor) const { return cursor >= origin_; }
     std::size_t size() const { return entries_.size(); }
     /** The bytes of the frames kept. */
     std::size_t bytes() const { return bytes_; }
@@ -73,7 +72,6 @@ private:
     std::chrono::milliseconds max_age_;
     event_id origin_;
     event_id newest_;
-    std::optional<event_id> newest_evicted_;
     std::deque<entry> entries_;
 };
 

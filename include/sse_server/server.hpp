@@ -117,6 +117,7 @@ private:
         {
             return target->read_after(cursor, wanted, max_bytes, std::move(done));
         }
+        double lag_seconds() const override { return target->lag_seconds(); }
         void expire() override { target->expire(); }
         std::size_t history_bytes() const override { return target->history_bytes(); }
         std::optional<bool> bus_connected() const override { return target->bus_connected(); }

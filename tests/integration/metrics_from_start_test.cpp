@@ -41,7 +41,9 @@ std::vector<family> const labeled_families{
     {"sse_server_notify_requests_refused_total",
      "status",
      {"400", "401", "404", "405", "413", "431", "503"}},
-    {"sse_server_cluster_entries_total", "result", {"delivered", "invalid"}},
+    {"sse_server_resyncs_total", "cause", {"resume", "bus_trimmed", "bus_recreated"}},
+    {"sse_server_admin_connections_refused_total", "port", {"notify", "metrics"}},
+    {"sse_server_cluster_entries_total", "result", {"delivered", "invalid", "oversized"}},
 };
 
 /** The samples of a Prometheus text exposition: series (name and labels) → value as text. */

@@ -158,6 +158,8 @@ TEST_F(resume_test, unknown_or_malformed_ids_get_resync)
     auto const metrics = http_request(server_->notify_port(), "GET", "/metrics").body;
     EXPECT_NE(metrics.find("sse_server_replay_total{result=\"resync\"} 3"), std::string::npos)
         << metrics;
+    EXPECT_NE(metrics.find("sse_server_resyncs_total{cause=\"resume\"} 3"), std::string::npos)
+        << metrics;
 }
 
 TEST_F(resume_test, a_long_replay_arrives_whole_and_in_order_behind_a_small_queue)

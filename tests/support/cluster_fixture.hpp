@@ -9,9 +9,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -32,6 +35,14 @@ inline std::string batch_of(int first_seq, int count)
     for (int i = 0; i < count; ++i)
         body += (i ? "," : "") + note("orders", 1, first_seq + i);
     return body + "]";
+}
+
+/** A notification of `bytes` bytes or a little more: `note()` padded. */
+inline std::string large_note(std::string const& name, int seq, std::size_t bytes)
+{
+    auto const head = R"({"name":")" + name + R"(","type":"update","id":1,"seq":)" +
+                      std::to_string(seq) + R"(,"pad":")";
+    return head + std::string(bytes > head.size() + 2 ? bytes - head.size() - 2 : 0, 'p') + "\"}";
 }
 
 /** The event ids a 202 listed, in order. */
@@ -58,6 +69,15 @@ inline std::vector<sse_event> next_events(sse_stream& s, std::size_t count)
         out.push_back(std::move(*e));
     }
     return out;
+}
+
+/** Expects the next event of `s` to be the notification `id`: no resync, nothing before it. */
+inline void expect_next_is(sse_stream& s, std::string const& id)
+{
+    auto const e = s.next_event();
+    ASSERT_TRUE(e) << "no event, waiting for " << id;
+    EXPECT_EQ(e->event, "db") << e->data;
+    EXPECT_EQ(e->id, id);
 }
 
 inline std::vector<std::string> ids_in(std::vector<sse_event> const& events)
@@ -104,6 +124,27 @@ protected:
         EXPECT_EQ(s.status(), 200);
         EXPECT_TRUE(s.next_event_named("connected"));
         return s;
+    }
+
+    /** Bytes Redis has sent to its clients so far (INFO stats): what reading the bus costs. */
+    std::uint64_t bytes_sent_by_redis()
+    {
+        auto const info = redis_.command({"INFO", "stats"});
+        auto const at = info.find("total_net_output_bytes:");
+        EXPECT_NE(at, std::string::npos) << info;
+        return at == std::string::npos ? 0 : std::stoull(info.substr(at + 23));
+    }
+
+    /** Polls the bus's XLEN until it is `n` (trimming has no push signal). */
+    bool bus_length_becomes(std::size_t n, milliseconds timeout = 10s)
+    {
+        auto const deadline = std::chrono::steady_clock::now() + timeout;
+        while (redis_.command({"XLEN", "sse:events"}) != std::to_string(n)) {
+            if (std::chrono::steady_clock::now() >= deadline)
+                return false;
+            std::this_thread::sleep_for(20ms); // pace the polling
+        }
+        return true;
     }
 
     redis_server redis_;

@@ -103,6 +103,23 @@ void reap(pid_t pid, int options)
     }
 }
 
+reply_ptr run_once(std::uint16_t port, std::string const& requirepass,
+                   std::vector<std::string> const& args)
+{
+    auto c = connect(port, std::chrono::milliseconds(5000));
+    if (!c)
+        throw std::runtime_error("cannot connect to redis-server on port " + std::to_string(port));
+    if (!requirepass.empty()) {
+        auto const auth = run(*c, {"AUTH", requirepass});
+        if (!auth || auth->type == REDIS_REPLY_ERROR)
+            throw std::runtime_error("AUTH failed on the test redis-server");
+    }
+    auto reply = run(*c, args);
+    if (!reply)
+        throw std::runtime_error("redis-server did not answer: " + std::string(c->errstr));
+    return reply;
+}
+
 } // namespace
 
 redis_server::redis_server(durability kept) : kept_(kept)
@@ -268,18 +285,12 @@ void redis_server::del(std::string const& key)
 
 std::string redis_server::command(std::vector<std::string> const& args)
 {
-    auto c = connect(port_, std::chrono::milliseconds(5000));
-    if (!c)
-        throw std::runtime_error("cannot connect to redis-server on port " + std::to_string(port_));
-    if (!requirepass_.empty()) {
-        auto const auth = run(*c, {"AUTH", requirepass_});
-        if (!auth || auth->type == REDIS_REPLY_ERROR)
-            throw std::runtime_error("AUTH failed on the test redis-server");
-    }
-    auto const reply = run(*c, args);
-    if (!reply)
-        throw std::runtime_error("redis-server did not answer: " + std::string(c->errstr));
-    return reply_text(*reply);
+    return reply_text(*run_once(port_, requirepass_, args));
+}
+
+sse_server::redis_reply redis_server::reply(std::vector<std::string> const& args)
+{
+    return to_redis_reply(*run_once(port_, requirepass_, args));
 }
 
 std::string redis_server::log_tail() const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sse_server/redis_reply.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -53,6 +55,8 @@ public:
     /** The reply as text: a string, status or number as is, nil as "(nil)", an error as
         "(error) <text>", an array's elements one per line. */
     std::string command(std::vector<std::string> const& args);
+    /** The reply as the daemon sees it (nested arrays kept). */
+    sse_server::redis_reply reply(std::vector<std::string> const& args);
 
 private:
     void start_first(); // picks a port and starts; throws, cleaning up, when it cannot

@@ -20,7 +20,7 @@ constexpr milliseconds retry_after_fault{1000}; // a key of the wrong type, an e
 constexpr milliseconds idle_check{1000};
 constexpr milliseconds poll_period{100};
 // A page: what one read may bring (at least one entry, whatever its size).
-constexpr std::size_t page_bytes = 1024 * 1024;
+constexpr std::size_t page_bytes = std::size_t{1024} * 1024;
 constexpr std::size_t page_entries = 1000;
 
 } // namespace

@@ -13,7 +13,7 @@ namespace sse_server {
 namespace {
 
 // A slice: what one loop turn validates and delivers before it lets others run.
-constexpr std::size_t slice_bytes = 256 * 1024;
+constexpr std::size_t slice_bytes = std::size_t{256} * 1024;
 constexpr std::size_t slice_entries = 256;
 
 } // namespace

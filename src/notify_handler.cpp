@@ -153,9 +153,8 @@ notify_handler::publish(std::string_view body, std::chrono::steady_clock::time_p
             if (batch.items[i].audience) {
                 stats_.notifications.inc("invalid");
                 auto const first = body.find_first_not_of(" \t\r\n");
-                auto const where = first != std::string_view::npos && body[first] == '['
-                                       ? "[" + std::to_string(i) + "].audience"
-                                       : std::string("audience");
+                bool const in_batch = first != std::string_view::npos && body[first] == '[';
+                auto const where = in_batch ? fmt::format("[{}].audience", i) : "audience";
                 return refuse(http::status::bad_request,
                               where + ": not supported in cluster mode yet");
             }

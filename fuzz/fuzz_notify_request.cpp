@@ -56,7 +56,7 @@ public:
                     std::chrono::steady_clock::duration) override
     {
     }
-    void revalidate() override {}
+    void revalidate(std::function<void()>) override {}
 
     std::size_t received = 0;
 
@@ -88,7 +88,12 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     registry subscriptions{cfg.events.account};
     memory_event_log log{cfg.replay, [&](event const& e) { return subscriptions.deliver(e); }};
     net::io_context ioc; // never run: what the handler posts is dropped with it
-    notify_handler handler{cfg, log, stats, [](auto verdict) { verdict(std::nullopt); }, ioc};
+    notify_handler handler{cfg,
+                           log,
+                           stats,
+                           [](auto verdict) { verdict(std::nullopt); },
+                           [](auto, auto) {}, // a revalidation checks nothing here
+                           ioc};
     counting_subscriber listener;
     subscriptions.subscribe(listener);
 

@@ -17,6 +17,13 @@ class audience_reader
 public:
     using json = nlohmann::json;
 
+    /** `prefix` names the value in errors ("audience." or ""); a revalidation's list of users
+        takes no `groups`. */
+    audience_reader(std::string_view prefix, bool groups_allowed)
+        : prefix_(prefix), groups_allowed_(groups_allowed)
+    {
+    }
+
     audience result;
     std::string error;
 
@@ -54,10 +61,12 @@ public:
     {
         if (name == "users")
             list_ = list::users;
-        else if (name == "groups")
+        else if (name == "groups" && groups_allowed_)
             list_ = list::groups;
         else
-            return fail("audience." + name + ": unknown member (users and groups only)");
+            return fail(prefix_ + name +
+                        (groups_allowed_ ? ": unknown member (users and groups only)"
+                                         : ": unknown member (users only)"));
         return true;
     }
 
@@ -87,7 +96,7 @@ public:
     bool parse_error(std::size_t, std::string const&, nlohmann::detail::exception const&)
     {
         if (error.empty())
-            error = "audience: invalid JSON";
+            error = subject() + ": invalid JSON";
         return false;
     }
 
@@ -100,7 +109,7 @@ private:
 
     std::string where() const
     {
-        return std::string("audience.") + (list_ == list::users ? "users" : "groups") + "[" +
+        return prefix_ + (list_ == list::users ? "users" : "groups") + "[" +
                std::to_string(index_) + "]";
     }
 
@@ -117,9 +126,9 @@ private:
     {
         switch (depth_) {
         case 0:
-            return fail("audience: must be an object");
+            return fail(subject() + ": must be an object");
         case 1:
-            return fail(std::string("audience.") + (list_ == list::users ? "users" : "groups") +
+            return fail(prefix_ + (list_ == list::users ? "users" : "groups") +
                         ": must be an array");
         default:
             return fail(where() + (list_ == list::users ? ": must be a string or an integer"
@@ -133,6 +142,13 @@ private:
         return false;
     }
 
+    std::string subject() const
+    {
+        return prefix_.empty() ? std::string("body") : prefix_.substr(0, prefix_.size() - 1);
+    }
+
+    std::string prefix_;
+    bool groups_allowed_;
     int depth_ = 0;
     list list_ = list::users;
     std::size_t index_ = 0;
@@ -169,11 +185,32 @@ std::string audience::json() const
 
 audience_result parse_audience(std::string_view text)
 {
-    audience_reader reader;
+    audience_reader reader("audience.", true);
     bool const ok = nlohmann::json::sax_parse(text.begin(), text.end(), &reader);
     if (!ok || !reader.error.empty())
         return {std::nullopt, reader.error.empty() ? "audience: invalid JSON" : reader.error};
     return {std::move(reader.result), {}};
+}
+
+user_list_result parse_user_list(std::string_view text)
+{
+    audience_reader reader("", false);
+    bool const ok = nlohmann::json::sax_parse(text.begin(), text.end(), &reader);
+    if (!ok || !reader.error.empty())
+        return {std::nullopt, reader.error.empty() ? "body: invalid JSON" : reader.error};
+    return {std::move(reader.result.users), {}};
+}
+
+std::string user_list_json(std::span<std::string const> users)
+{
+    std::string out = "{\"users\":[";
+    for (std::size_t i = 0; i < users.size(); ++i) {
+        if (i)
+            out += ',';
+        append_json_string(out, users[i]);
+    }
+    out += "]}";
+    return out;
 }
 
 } // namespace sse_server

@@ -19,8 +19,9 @@ using kind = redis_reply::kind;
 // whether it is still there and brings the first entries after it.
 // Reply: {type} when the key holds no stream; else
 // {'stream', anchor found, facts, entries, more} with facts {} or
-// {last-generated-id, entries-added or '', length, first id or ''} and entries flat
-// {id, 'n', body | id, 'big', size | id, 'none', ''}.
+// {last-generated-id, entries-added or '', length, first id or ''} and entries flat, four
+// elements each: {id, 'n' | 'r', body, {} | {a}}, {id, 'big', size, {}} or {id, 'none', '', {}}
+// ('r': a revalidation, whose body is the field r; a: the field a, an audience).
 constexpr std::string_view page_script = R"lua(
 local key = KEYS[1]
 local after, anchor, last = ARGV[1], ARGV[2], ARGV[3]
@@ -68,36 +69,41 @@ if after ~= '' then
     for i = 1, #batch do
       local e = batch[i]
       local fields = e[2]
-      local body
+      local body, what, aud
       if fields[1] == 'n' and #fields == 2 then
-        body = fields[2]
+        body, what = fields[2], 'n'
       else
         for j = 1, #fields, 2 do
-          if fields[j] == 'n' then body = fields[j + 1] end
+          local f = fields[j]
+          if f == 'n' then body, what = fields[j + 1], 'n'
+          elseif f == 'r' and not body then body, what = fields[j + 1], 'r'
+          elseif f == 'a' then aud = fields[j + 1] end
         end
       end
       local size, cost = 0, 0
       if body then size = #body end
+      if aud then size = size + #aud end
       cost = size
       if size > max_body then cost = 32 end
       if taken > 0 and (taken >= max_entries or used + cost > budget) then
         more = 1
         break
       end
-      out[n + 1] = e[1]
+      out[n + 1], out[n + 4] = e[1], {}
       if not body then
         out[n + 2], out[n + 3] = 'none', ''
       elseif size > max_body then
         out[n + 2], out[n + 3] = 'big', tostring(size)
       else
-        out[n + 2], out[n + 3] = 'n', body
+        out[n + 2], out[n + 3] = what, body
+        if aud then out[n + 4] = {aud} end
       end
-      n, taken, used, seen_bytes = n + 3, taken + 1, used + cost, seen_bytes + size
+      n, taken, used, seen_bytes = n + 4, taken + 1, used + cost, seen_bytes + size
     end
     if more == 0 then
       if #batch < asked then break end
       if taken >= max_entries or used >= budget then more = 1 end
-      from = '(' .. out[n - 2]
+      from = '(' .. out[n - 3]
     end
     batch = nil
   end
@@ -142,27 +148,36 @@ bool read_facts(redis_reply const& r, stream_facts& out)
 
 bool read_entries(redis_reply const& r, std::vector<bus_page_entry>& out)
 {
-    if (r.type != kind::array || r.elements.size() % 3 != 0)
+    if (r.type != kind::array || r.elements.size() % 4 != 0)
         return false;
-    out.reserve(r.elements.size() / 3);
-    for (std::size_t i = 0; i < r.elements.size(); i += 3) {
+    out.reserve(r.elements.size() / 4);
+    for (std::size_t i = 0; i < r.elements.size(); i += 4) {
         auto const id = id_in(r.elements[i]);
         auto const& what = r.elements[i + 1].text;
         auto const& value = r.elements[i + 2];
-        if (!id || value.type != kind::value)
+        auto const& aud = r.elements[i + 3];
+        if (!id || value.type != kind::value || aud.type != kind::array ||
+            aud.elements.size() > 1)
             return false;
-        if (what == "n") {
-            out.push_back({*id, value.text, value.text.size()});
+        bus_page_entry e{*id, std::nullopt, 0, std::nullopt, std::nullopt};
+        if (what == "n" || what == "r") {
+            e.n_bytes = value.text.size();
+            (what == "n" ? e.n : e.r) = value.text;
+            if (!aud.elements.empty()) {
+                if (aud.elements[0].type != kind::value)
+                    return false;
+                e.a = aud.elements[0].text;
+                e.n_bytes += e.a->size();
+            }
         } else if (what == "big") {
             auto const size = number_in(value);
             if (!size)
                 return false;
-            out.push_back({*id, std::nullopt, *size});
-        } else if (what == "none") {
-            out.push_back({*id, std::nullopt, 0});
-        } else {
+            e.n_bytes = *size;
+        } else if (what != "none") {
             return false;
         }
+        out.push_back(std::move(e));
     }
     return true;
 }

@@ -29,20 +29,28 @@ void bus_reader::deliver(std::uint64_t generation)
         if (raw.id <= *position_)
             continue; // never twice
         ++entries;
-        bytes += raw.n ? raw.n->size() : 0;
-        auto const entry =
-            check_bus_entry(raw.id, raw.n, raw.n_bytes, cfg_.notify.max_body_bytes);
+        bytes += raw.n || raw.r ? raw.n_bytes : 0;
+        auto const entry = check_bus_entry(raw, cfg_.notify.max_body_bytes);
         position_ = raw.id;
         if (ordinal_)
             ++*ordinal_;
         // Its presence proves nothing after it was trimmed, and checking it is cheap.
-        if (raw.n)
+        if (raw.n || raw.r)
             anchor_ = raw.id;
-        raw.n.reset();
-        if (entry.item)
+        raw = bus_page_entry{raw.id, std::nullopt, 0, std::nullopt, std::nullopt};
+        if (entry.item) {
             on_.entry(entry.id, *entry.item);
-        else
+        } else if (entry.revalidate) {
+            // Nothing after it reaches a stream before that stream was checked again: the rest
+            // waits until every check is answered.
+            on_.read_done();
+            on_.revalidate(*entry.revalidate, [this, generation] {
+                net::post(ioc_, [this, generation] { deliver(generation); });
+            });
+            return;
+        } else {
             skip(entry);
+        }
     }
     on_.read_done();
     if (page_next_ < page_.size()) {

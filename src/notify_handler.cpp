@@ -1,5 +1,6 @@
 #include "sse_server/notify_handler.hpp"
 
+#include "sse_server/audience.hpp"
 #include "sse_server/config.hpp"
 #include "sse_server/credentials.hpp"
 #include "sse_server/metrics.hpp"
@@ -8,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <fmt/format.h>
+#include <algorithm>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -17,6 +19,18 @@ namespace sse_server {
 namespace {
 
 constexpr std::string_view text_type = "text/plain; charset=utf-8";
+
+// The requests that carry or reveal user data: notify.token guards them (SPEC §3).
+bool guarded(std::string_view path)
+{
+    return path == "/notify" || path == "/revalidate";
+}
+
+// The requests that take a body.
+bool posted(std::string_view path)
+{
+    return path == "/notify" || path == "/revalidate";
+}
 
 std::string_view path_of(http::request_header<> const& header)
 {
@@ -43,8 +57,10 @@ std::string error_body(std::string_view message)
 } // namespace
 
 notify_handler::notify_handler(config const& cfg, event_log& log, metrics& stats,
-                               readiness_check ready, net::io_context& ioc, notify_routes routes)
-    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)), ioc_(ioc), routes_(routes)
+                               readiness_check ready, revalidation revalidate,
+                               net::io_context& ioc, notify_routes routes)
+    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)),
+      revalidate_(std::move(revalidate)), ioc_(ioc), routes_(routes)
 {
 }
 
@@ -53,7 +69,7 @@ std::optional<notify_answer> notify_handler::check_header(http::request_header<>
 {
     auto const path = path_of(header);
     auto const method = header.method();
-    if (routes_ == notify_routes::all && path == "/notify" && method == http::verb::post) {
+    if (routes_ == notify_routes::all && guarded(path) && method == http::verb::post) {
         auto const& token = cfg_.notify.token;
         if (token.empty())
             return std::nullopt;
@@ -61,12 +77,13 @@ std::optional<notify_answer> notify_handler::check_header(http::request_header<>
         auto const presented = bearer_token(std::string_view(auth.data(), auth.size()));
         if (presented && constant_time_equal(*presented, token))
             return std::nullopt;
-        stats_.notifications.inc("unauthorized");
+        if (path == "/notify")
+            stats_.notifications.inc("unauthorized");
         return refuse(http::status::unauthorized, "missing or invalid bearer token");
     }
     if (!body_follows)
         return std::nullopt;
-    // Only POST /notify takes a body. Any other request's answer is known from its header:
+    // Only POSTs take a body. Any other request's answer is known from its header:
     // reading its body would only let an unauthenticated peer make the daemon hold it.
     if (auto refusal = refused_route(path, method))
         return refusal;
@@ -76,7 +93,7 @@ std::optional<notify_answer> notify_handler::check_header(http::request_header<>
 std::optional<notify_answer> notify_handler::refused_route(std::string_view path,
                                                            http::verb method)
 {
-    if (path == "/notify" && routes_ == notify_routes::all) {
+    if (posted(path) && routes_ == notify_routes::all) {
         if (method == http::verb::post)
             return std::nullopt;
         auto refusal = refuse(http::status::method_not_allowed, "use POST");
@@ -108,6 +125,14 @@ std::optional<notify_answer> notify_handler::handle(
             return refusal;
         }
         return publish(req.body(), received_at, std::move(later));
+    }
+    if (path == "/revalidate") {
+        if (stopping) {
+            auto refusal = refuse(http::status::service_unavailable, "shutting down");
+            refusal.retry_after = 1;
+            return refusal;
+        }
+        return revalidate(req.body(), std::move(later));
     }
     if (path == "/healthz")
         return answer(http::status::ok, "ok", text_type);
@@ -147,17 +172,6 @@ notify_handler::publish(std::string_view body, std::chrono::steady_clock::time_p
         spdlog::debug("notify: refused: {}", *batch.error);
         return refuse(http::status::bad_request, *batch.error);
     }
-    // The bus does not carry an audience yet: refused rather than delivered to everyone.
-    if (cfg_.cluster.mode != cluster_mode::standalone)
-        for (std::size_t i = 0; i < batch.items.size(); ++i)
-            if (batch.items[i].audience) {
-                stats_.notifications.inc("invalid");
-                auto const first = body.find_first_not_of(" \t\r\n");
-                bool const in_batch = first != std::string_view::npos && body[first] == '[';
-                auto const where = in_batch ? fmt::format("[{}].audience", i) : "audience";
-                return refuse(http::status::bad_request,
-                              where + ": not supported in cluster mode yet");
-            }
     auto const items = batch.items.size();
     auto appended = log_.append(
         batch.items, [this, items, received_at, later = std::move(later)](
@@ -204,6 +218,31 @@ notify_answer notify_handler::published(event_log::append_result const& result,
     }
     body += "]}";
     return answer(http::status::accepted, std::move(body));
+}
+
+std::optional<notify_answer> notify_handler::revalidate(std::string_view body,
+                                                       answer_later later)
+{
+    auto parsed = parse_user_list(body);
+    if (!parsed.users) {
+        spdlog::debug("revalidate: refused: {}", parsed.error);
+        return refuse(http::status::bad_request, parsed.error);
+    }
+    auto& users = *parsed.users;
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    auto const count = users.size();
+    revalidate_(std::move(users), [this, count, later = std::move(later)](
+                                      std::optional<std::string> const& unavailable) {
+        if (!unavailable)
+            return later(answer(http::status::accepted, fmt::format(R"({{"users":{}}})", count)));
+        spdlog::debug("revalidate: refused: {}", *unavailable);
+        auto refusal =
+            refuse(http::status::service_unavailable, "event bus unavailable: " + *unavailable);
+        refusal.retry_after = 1;
+        later(std::move(refusal));
+    });
+    return std::nullopt;
 }
 
 notify_answer notify_handler::readiness(std::optional<not_ready_reason> const& why)

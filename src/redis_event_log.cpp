@@ -1,5 +1,6 @@
 #include "sse_server/redis_event_log.hpp"
 
+#include "sse_server/audience.hpp"
 #include "sse_server/bus_page.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
@@ -32,15 +33,19 @@ milliseconds trim_period(config const& cfg)
 
 redis_event_log::redis_event_log(net::io_context& ioc, config const& cfg,
                                  redis_config const& bus, metrics& stats, sink deliver,
-                                 broadcast to_all)
+                                 broadcast to_all, recheck check_users)
     : ioc_(ioc), cfg_(cfg), bus_(bus), stats_(stats), deliver_(std::move(deliver)),
-      to_all_(std::move(to_all)), writer_(ioc, bus_, {"bus", true}),
+      to_all_(std::move(to_all)), check_users_(std::move(check_users)),
+      writer_(ioc, bus_, {"bus", true}),
       back_reader_(ioc, bus_, {"bus read-back", false}), page_digest_(bus_page_digest()),
       reader_(ioc, cfg, bus_, stats,
               {[this](event_id start) { forget_before(start); },
                [this](event_id id, notification const& n) { on_entry(id, n); },
                [this] { settle_waiting_resumes(); },
-               [this](continuity why) { on_lost(why); }}),
+               [this](continuity why) { on_lost(why); },
+               [this](std::vector<std::string> const& users, std::function<void()> done) {
+                   check_users_(users, std::move(done));
+               }}),
       trim_timer_(ioc),
       settings_field_(settings_field({cfg.cluster.max_len, cfg.replay.max_age})),
       history_(cfg.replay.capacity, cfg.replay.max_bytes, cfg.replay.max_age, event_id{})
@@ -136,6 +141,8 @@ redis_event_log::append(std::vector<notification> const& items, later<append_res
     auto const max_len = std::to_string(cfg_.cluster.max_len);
     auto const& key = cfg_.cluster.stream;
     auto xadd = [&](notification const& n) -> std::vector<std::string> {
+        if (n.audience)
+            return {"XADD", key, "MAXLEN", "~", max_len, "*", "n", n.body, "a", n.audience->json()};
         return {"XADD", key, "MAXLEN", "~", max_len, "*", "n", n.body};
     };
     auto const count = items.size();
@@ -176,6 +183,27 @@ redis_event_log::append(std::vector<notification> const& items, later<append_res
         finish(whole ? reply.elements : std::vector<redis_reply>{}, reply.text);
     });
     return std::nullopt;
+}
+
+void redis_event_log::append_revalidation(std::vector<std::string> const& users,
+                                          later<std::optional<std::string>> done)
+{
+    if (!writer_.connected()) {
+        auto const& why = writer_.last_error();
+        net::post(ioc_, [done = std::move(done), why = why.empty() ? "not connected" : why] {
+            done(why);
+        });
+        return;
+    }
+    writer_.async_command({"XADD", cfg_.cluster.stream, "MAXLEN", "~",
+                           std::to_string(cfg_.cluster.max_len), "*", "r", user_list_json(users)},
+                          [this, done = std::move(done)](redis_reply const& reply) {
+                              if (reply.type != kind::value)
+                                  return done(reply.text);
+                              if (auto const appended = event_id::parse(reply.text))
+                                  reader_.note_appended(*appended);
+                              done(std::nullopt);
+                          });
 }
 
 void redis_event_log::expire()

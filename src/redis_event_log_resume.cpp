@@ -92,7 +92,7 @@ void redis_event_log::read_back(event_id cursor, filter wanted, std::size_t max_
             }
             for (auto const& raw : page->entries) {
                 batch.cursor = raw.id;
-                auto entry = check_bus_entry(raw.id, raw.n, raw.n_bytes, cfg_.notify.max_body_bytes);
+                auto entry = check_bus_entry(raw, cfg_.notify.max_body_bytes);
                 if (!entry.item)
                     continue;
                 auto e = make_event(raw.id, *entry.item);

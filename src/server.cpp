@@ -8,6 +8,7 @@
 #include "sse_server/start_gate.hpp"
 #include "sse_server/systemd_notify.hpp"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -35,9 +36,13 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
     : cfg_(std::move(cfg)), reload_source_(std::move(reload_source)),
       subscriptions_(cfg_.events.account),
       notify_handler_(cfg_, log_, stats_,
-                      [this](auto verdict) { check_readiness(std::move(verdict)); }, ioc_),
+                      [this](auto verdict) { check_readiness(std::move(verdict)); },
+                      [this](auto users, auto done) {
+                          revalidate_users(std::move(users), std::move(done));
+                      },
+                      ioc_),
       metrics_handler_(cfg_, log_, stats_,
-                       [this](auto verdict) { check_readiness(std::move(verdict)); }, ioc_,
+                       [this](auto verdict) { check_readiness(std::move(verdict)); }, {}, ioc_,
                        notify_routes::health_only),
       client_services_{cfg_,         subscriptions_, log_,          auth_,
                        stats_,        warnings_,      access_log_,   connections_,
@@ -84,6 +89,9 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
                                subscriptions_.for_each(
                                    [&](subscriber& s) { took += s.send(frame) ? 1 : 0; });
                                return took;
+                           },
+                           [this](auto const& users, auto done) {
+                               check_streams_of(users, std::move(done));
                            });
         log_.target = &*redis_log_;
     } else {
@@ -306,8 +314,41 @@ void server::on_revalidate(error_code ec)
     if (ec || stopping_)
         return;
     // One lookup per stream, all issued now: they go to Redis as one pipelined batch.
-    subscriptions_.for_each([](subscriber& s) { s.revalidate(); });
+    subscriptions_.for_each([](subscriber& s) { s.revalidate({}); });
     do_revalidate();
+}
+
+// POST /revalidate: checked here now (standalone), or on every daemon when its reader reaches
+// the request in the bus (cluster), so that nothing posted after it reaches a stream that lost
+// the right.
+void server::revalidate_users(std::vector<std::string> users,
+                              std::function<void(std::optional<std::string>)> done)
+{
+    if (redis_log_)
+        return redis_log_->append_revalidation(users, std::move(done));
+    check_streams_of(users, [done = std::move(done)] { done(std::nullopt); });
+}
+
+void server::check_streams_of(std::vector<std::string> const& users, std::function<void()> done)
+{
+    // `done` runs from the loop once the last check is answered, never from within this call:
+    // the count starts at one, which this call gives back after issuing every check.
+    struct pending
+    {
+        std::size_t left = 1;
+        std::function<void()> done;
+    };
+    auto wait = std::make_shared<pending>(pending{1, std::move(done)});
+    auto answered = [this, wait] {
+        if (--wait->left == 0)
+            net::post(ioc_, std::move(wait->done));
+    };
+    for (auto const& user : users)
+        subscriptions_.for_each_of(user, [&](subscriber& s) {
+            ++wait->left;
+            s.revalidate(answered);
+        });
+    answered();
 }
 
 void server::check_readiness(std::function<void(std::optional<not_ready_reason>)> verdict)

@@ -7,6 +7,7 @@
 #include "sse_server/metrics.hpp"
 #include "sse_server/sse_frame.hpp"
 #include "sse_server/stream_response.hpp"
+#include "sse_server/stream_revalidation.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -16,26 +17,52 @@
 
 namespace sse_server {
 
-void sse_session::revalidate()
+void sse_session::revalidate(std::function<void()> answered)
 {
-    if (state_ != state::streaming)
+    if (state_ != state::streaming) {
+        if (answered)
+            answered();
         return;
-    svc_.auth.async_authenticate(credential_, [weak = weak_from_this()](auth_result r) {
-        auto self = weak.lock();
-        if (!self || self->state_ != state::streaming)
-            return;
-        // Redis unavailable proves nothing: keep the stream. Gone, or someone else's: end it,
-        // the browser reconnects and gets 401.
-        bool const gone = r.result == auth_result::outcome::unauthorized ||
-                          (r.result == auth_result::outcome::ok && r.user_id != self->user_id_);
-        bool const unknown = r.result == auth_result::outcome::unavailable;
-        self->svc_.stats.revalidations.inc(gone ? "gone" : unknown ? "unavailable" : "valid");
-        if (!gone)
-            return;
-        spdlog::debug("client {}: credentials gone, closing the stream",
-                      fmt::streamed(self->peer_));
-        self->finish("revalidation");
+    }
+    svc_.auth.async_authenticate(credential_, [weak = weak_from_this(),
+                                               answered = std::move(answered)](auth_result r) {
+        if (auto self = weak.lock(); self && self->state_ == state::streaming)
+            self->on_revalidated(std::move(r));
+        if (answered)
+            answered();
     });
+}
+
+void sse_session::on_revalidated(auth_result result)
+{
+    using verdict = stream_revalidation::verdict;
+    auto checked = decide_revalidation(std::move(result), user_id_, events_, svc_.cfg);
+    switch (checked.result) {
+    case verdict::unavailable: // proves nothing: the stream stays as it is
+        svc_.stats.revalidations.inc("unavailable");
+        return;
+    case verdict::gone: // its reconnect gets 401
+        svc_.stats.revalidations.inc("gone");
+        spdlog::debug("client {}: credentials gone, closing the stream", fmt::streamed(peer_));
+        return finish("revalidation");
+    case verdict::revoked: // its reconnect gets 403
+        svc_.stats.revalidations.inc("revoked");
+        spdlog::debug("client {}: a subscription is no longer granted, closing the stream",
+                      fmt::streamed(peer_));
+        return finish("revoked");
+    case verdict::valid:
+        svc_.stats.revalidations.inc("valid");
+        break;
+    }
+    if (checked.groups == groups_)
+        return;
+    // The registry indexes a stream by its groups: they change while it is not subscribed.
+    bool const subscribed = subscribed_;
+    if (subscribed)
+        svc_.subscriptions.unsubscribe(*this);
+    groups_ = std::move(checked.groups);
+    if (subscribed)
+        svc_.subscriptions.subscribe(*this);
 }
 
 void sse_session::do_watch_hangup()

@@ -25,31 +25,56 @@ redis_reply texts(std::vector<std::string> values)
     return array(std::move(items));
 }
 
-/** The page script's reply for a stream. */
+/** The page script's reply for a stream; `entries` flat, as the script gives them. */
 redis_reply page_reply(bool anchor_found, std::vector<std::string> facts,
-                       std::vector<std::string> entries, bool more)
+                       std::vector<redis_reply> entries, bool more)
 {
     return array({text("stream"), text(anchor_found ? "1" : "0"), texts(std::move(facts)),
-                  texts(std::move(entries)), text(more ? "1" : "0")});
+                  array(std::move(entries)), text(more ? "1" : "0")});
+}
+
+/** Entries as the script gives them: id, kind, value, and {} or {a}. */
+std::vector<redis_reply> entries(std::vector<std::vector<std::string>> list)
+{
+    std::vector<redis_reply> out;
+    for (auto& e : list) {
+        out.push_back(text(e.at(0)));
+        out.push_back(text(e.at(1)));
+        out.push_back(text(e.at(2)));
+        out.push_back(e.size() > 3 ? texts({e[3]}) : array({}));
+    }
+    return out;
 }
 
 TEST(bus_page, entries_come_with_their_body_or_as_the_size_left_in_redis)
 {
-    auto const page = read_bus_page(page_reply(
-        true, {}, {"5-1", "n", "{}", "5-2", "big", "4194304", "5-3", "none", ""}, true));
+    auto const page = read_bus_page(page_reply(true, {},
+                                               entries({{"5-1", "n", "{}"},
+                                                        {"5-2", "big", "4194304"},
+                                                        {"5-3", "none", ""},
+                                                        {"5-4", "n", "{}", R"({"users":[1]})"},
+                                                        {"5-5", "r", R"({"users":[1]})"}}),
+                                               true));
     ASSERT_TRUE(page);
     EXPECT_FALSE(page->wrong_type);
     EXPECT_TRUE(page->facts.exists);
     EXPECT_TRUE(page->facts.anchor_found);
     EXPECT_FALSE(page->facts.last_generated) << "no facts asked for when the anchor is found";
     EXPECT_TRUE(page->more);
-    ASSERT_EQ(page->entries.size(), 3u);
+    ASSERT_EQ(page->entries.size(), 5u);
     EXPECT_EQ(page->entries[0].id, (event_id{5, 1}));
     EXPECT_EQ(page->entries[0].n, "{}");
     EXPECT_EQ(page->entries[1].n, std::nullopt);
     EXPECT_EQ(page->entries[1].n_bytes, 4194304u);
     EXPECT_EQ(page->entries[2].n, std::nullopt);
     EXPECT_EQ(page->entries[2].n_bytes, 0u);
+    EXPECT_EQ(page->entries[3].n, "{}");
+    EXPECT_EQ(page->entries[3].a, R"({"users":[1]})");
+    EXPECT_EQ(page->entries[3].n_bytes, 2u + 13u) << "both fields count toward the limit";
+    EXPECT_EQ(page->entries[4].n, std::nullopt);
+    EXPECT_EQ(page->entries[4].r, R"({"users":[1]})");
+    EXPECT_EQ(page->entries[0].a, std::nullopt);
+    EXPECT_EQ(page->entries[0].r, std::nullopt);
 }
 
 TEST(bus_page, the_facts_are_the_streams_counters)
@@ -83,10 +108,13 @@ TEST(bus_page, replies_of_another_shape_are_refused)
 {
     EXPECT_FALSE(read_bus_page({kind::error, "NOSCRIPT", {}}));
     EXPECT_FALSE(read_bus_page(array({})));
-    EXPECT_FALSE(read_bus_page(page_reply(true, {}, {"5-1", "n"}, false)));
-    EXPECT_FALSE(read_bus_page(page_reply(true, {}, {"x", "n", "{}"}, false)));
-    EXPECT_FALSE(read_bus_page(page_reply(true, {}, {"5-1", "what", "{}"}, false)));
-    EXPECT_FALSE(read_bus_page(page_reply(true, {}, {"5-1", "big", "many"}, false)));
+    EXPECT_FALSE(read_bus_page(page_reply(true, {}, {text("5-1"), text("n")}, false)));
+    EXPECT_FALSE(read_bus_page(
+        page_reply(true, {}, {text("5-1"), text("n"), text("{}"), text("")}, false)))
+        << "the fourth element is a list";
+    EXPECT_FALSE(read_bus_page(page_reply(true, {}, entries({{"x", "n", "{}"}}), false)));
+    EXPECT_FALSE(read_bus_page(page_reply(true, {}, entries({{"5-1", "what", "{}"}}), false)));
+    EXPECT_FALSE(read_bus_page(page_reply(true, {}, entries({{"5-1", "big", "many"}}), false)));
     EXPECT_FALSE(read_bus_page(page_reply(false, {"9-0"}, {}, false)));
 }
 

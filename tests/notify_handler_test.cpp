@@ -35,7 +35,12 @@ protected:
             EXPECT_FALSE(later) << "answered twice";
             return *now;
         }
-        // Readiness is checked by the callback below, which answers from within.
+        // Readiness is checked by the callback below, which answers from within; a revalidation
+        // answers from the loop.
+        if (!later) {
+            ioc_.restart();
+            ioc_.poll();
+        }
         EXPECT_TRUE(later) << "no answer";
         return later.value_or(notify_answer{});
     }
@@ -53,7 +58,13 @@ protected:
                                                          "redis unavailable: connection refused "
                                                          "by 10.1.2.3:6379"});
                             },
+                            [this](auto users, auto done) {
+                                revalidated_.push_back(users);
+                                net::post(ioc_, [this, done] { done(bus_fault_); });
+                            },
                             ioc_};
+    std::vector<std::vector<std::string>> revalidated_; // what each revalidation asked for
+    std::optional<std::string> bus_fault_;             // what the revalidations answer
 };
 
 TEST_F(notify_handler_test, the_token_is_checked_from_the_header_with_any_case_of_bearer)
@@ -145,8 +156,13 @@ TEST_F(notify_handler_test, a_connection_beyond_the_cap_gets_503_counted_by_port
 
 TEST_F(notify_handler_test, the_metrics_port_answers_health_readiness_and_metrics_only)
 {
-    notify_handler health_only{cfg_, log_, stats_, [](auto verdict) { verdict(std::nullopt); },
-                               ioc_, notify_routes::health_only};
+    notify_handler health_only{cfg_,
+                               log_,
+                               stats_,
+                               [](auto verdict) { verdict(std::nullopt); },
+                               {},
+                               ioc_,
+                               notify_routes::health_only};
     auto const answer = [&](http::verb method, std::string target, std::string body = "") {
         auto const req = request(method, std::move(target), "Bearer s3cret", std::move(body));
         EXPECT_FALSE(health_only.check_header(req, false)) << "no token asked where /notify is not";
@@ -165,9 +181,63 @@ TEST_F(notify_handler_test, the_metrics_port_answers_health_readiness_and_metric
     EXPECT_EQ(nlohmann::json::parse(posted.body).at("error"), "no such endpoint");
     EXPECT_EQ(log_.newest(), before) << "nothing is published";
     EXPECT_EQ(answer(http::verb::get, "/notify").status, http::status::not_found);
+    EXPECT_EQ(answer(http::verb::post, "/revalidate", R"({"users":["7"]})").status,
+              http::status::not_found);
     EXPECT_EQ(answer(http::verb::get, "/healthz").body, "ok");
     EXPECT_EQ(answer(http::verb::get, "/readyz").body, "ready");
     EXPECT_EQ(answer(http::verb::get, "/metrics").status, http::status::ok);
+}
+
+TEST_F(notify_handler_test, a_revalidation_names_each_user_once_and_answers_how_many)
+{
+    auto const accepted = handle(request(http::verb::post, "/revalidate", "Bearer s3cret",
+                                         R"({"users":["7",7,"alice","7"]})"));
+    EXPECT_EQ(accepted.status, http::status::accepted);
+    EXPECT_EQ(accepted.body, R"({"users":2})");
+    ASSERT_EQ(revalidated_.size(), 1u);
+    EXPECT_EQ(revalidated_[0], (std::vector<std::string>{"7", "alice"}));
+
+    EXPECT_EQ(handle(request(http::verb::post, "/revalidate", "Bearer s3cret", "{}")).body,
+              R"({"users":0})")
+        << "no users: nothing to check";
+    bus_fault_ = "connection refused";
+    auto const unavailable = handle(
+        request(http::verb::post, "/revalidate", "Bearer s3cret", R"({"users":["7"]})"));
+    EXPECT_EQ(unavailable.status, http::status::service_unavailable);
+    EXPECT_EQ(unavailable.retry_after, 1u);
+}
+
+TEST_F(notify_handler_test, a_malformed_revalidation_is_a_400_naming_the_fault_and_checks_nobody)
+{
+    std::vector<std::pair<std::string, std::string>> const cases{
+        {"not json", "body: invalid JSON"},
+        {"[]", "body: must be an object"},
+        {R"({"users":"7"})", "users: must be an array"},
+        {R"({"users":[{"id":7}]})", "users[0]: must be a string or an integer"},
+        {R"({"users":["7",null]})", "users[1]: must be a string or an integer"},
+        {R"({"users":["7"],"groups":["a"]})", "groups: unknown member (users only)"}};
+    for (auto const& [body, error] : cases) {
+        auto const refused =
+            handle(request(http::verb::post, "/revalidate", "Bearer s3cret", body));
+        EXPECT_EQ(refused.status, http::status::bad_request) << body;
+        EXPECT_EQ(nlohmann::json::parse(refused.body).at("error"), error) << body;
+    }
+    EXPECT_TRUE(revalidated_.empty());
+    EXPECT_NE(stats_.render().find(R"(sse_server_notify_requests_refused_total{status="400"} 6)"),
+              std::string::npos);
+}
+
+TEST_F(notify_handler_test, a_revalidation_needs_the_token_and_a_post)
+{
+    auto refusal = handler_.check_header(request(http::verb::post, "/revalidate", ""), true);
+    ASSERT_TRUE(refusal) << "refused before its body is read";
+    EXPECT_EQ(refusal->status, http::status::unauthorized);
+    EXPECT_FALSE(handler_.check_header(
+        request(http::verb::post, "/revalidate", "Bearer s3cret"), true));
+    auto get = handle(request(http::verb::get, "/revalidate", "Bearer s3cret"));
+    EXPECT_EQ(get.status, http::status::method_not_allowed);
+    EXPECT_EQ(get.allow, "POST");
+    EXPECT_TRUE(revalidated_.empty());
 }
 
 TEST_F(notify_handler_test, a_valid_batch_is_published_and_an_invalid_one_changes_nothing)
@@ -246,7 +316,7 @@ TEST(notify_handler, answers_once_the_log_has_appended_and_503_when_it_cannot)
     metrics stats;
     waiting_log log;
     net::io_context ioc;
-    notify_handler handler{cfg, log, stats, nullptr, ioc};
+    notify_handler handler{cfg, log, stats, nullptr, nullptr, ioc};
     http::request<http::string_body> req{http::verb::post, "/notify", 11};
     req.body() = R"([{"name":"a","type":"t","id":1},{"name":"b","type":"t","id":2}])";
 

@@ -34,7 +34,11 @@ public:
     {
         comments.push_back(comment);
     }
-    void revalidate() override {}
+    void revalidate(std::function<void()> answered) override
+    {
+        if (answered)
+            answered();
+    }
 
     std::vector<frame_ptr> frames;
     std::vector<frame_ptr> comments;

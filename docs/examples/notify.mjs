@@ -27,9 +27,26 @@ export async function notify(notifications, {
   token = process.env.SSE_NOTIFY_TOKEN ?? '',
   attempts = 3,
 } = {}) {
+  return post(url, token, attempts, notifications);
+}
+
+/**
+ * POST /revalidate: the daemon checks those users' open streams now (at logout, or when their
+ * rights changed) and closes those that lost the right; resolves to {users}. Same URL as
+ * notify() but for its path, same token, same retries.
+ */
+export async function revalidate(userIds, {
+  url = (process.env.SSE_NOTIFY_URL ?? 'http://127.0.0.1:8081/notify').replace(/\/notify$/, '/revalidate'),
+  token = process.env.SSE_NOTIFY_TOKEN ?? '',
+  attempts = 3,
+} = {}) {
+  return post(url, token, attempts, { users: userIds });
+}
+
+async function post(url, token, attempts, payload) {
   const headers = { 'Content-Type': 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const body = JSON.stringify(notifications);
+  const body = JSON.stringify(payload);
   for (let attempt = 1; ; attempt++) {
     let res;
     try {

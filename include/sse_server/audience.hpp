@@ -35,4 +35,18 @@ struct audience_result
     nothing nested deeper than its two lists is accepted, linear in the text. */
 audience_result parse_audience(std::string_view text);
 
+/** A list of users, or why it is refused: `users[2]: must be a string or an integer`. */
+struct user_list_result
+{
+    std::optional<std::vector<std::string>> users;
+    std::string error;
+};
+
+/** Reads `{"users":[…]}` (strings or integers; absent: none), the body of POST /revalidate and
+    the bus field `r` (SPEC §3, §2.4a), as strictly as an audience. */
+user_list_result parse_user_list(std::string_view text);
+
+/** `{"users":[…]}`, compact: what parse_user_list() reads back. */
+std::string user_list_json(std::span<std::string const> users);
+
 } // namespace sse_server

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sse_server/bus_entry.hpp"
 #include "sse_server/event_id.hpp"
 #include "sse_server/redis_client.hpp"
 #include "sse_server/redis_reply.hpp"
@@ -27,10 +28,10 @@ struct stream_facts
 /** One read of the bus stream (SPEC §5), done by a Lua script inside Redis so that nothing
     leaves Redis but what was asked for: the entries after `after` (exclusive) up to `last`,
     at most `max_entries` of them and about `byte_budget` bytes of bodies (at least one entry,
-    whatever its size); an entry whose `n` is larger than `max_body_bytes` comes back as its
-    size only. Whether `anchor` is still in the stream is checked in the same step, and when it
-    is not, the stream's counters are read (XINFO STREAM, whose entries stay in Redis). Without
-    `after`, only the facts are read. */
+    whatever its size); an entry whose `n` (or `r`) and `a` together are larger than
+    `max_body_bytes` comes back as its size only. Whether `anchor` is still in the stream is
+    checked in the same step, and when it is not, the stream's counters are read (XINFO STREAM,
+    whose entries stay in Redis). Without `after`, only the facts are read. */
 struct bus_page_request
 {
     std::string key;
@@ -59,14 +60,6 @@ bool script_not_cached(redis_reply const& reply);
     which caches it. `done` gets the reply. */
 void async_bus_page(redis_client& redis, bus_page_request const& request,
                     std::string const& digest, redis_client::callback done);
-
-/** An entry as a page holds it, not validated yet. */
-struct bus_page_entry
-{
-    event_id id;
-    std::optional<std::string> n; // empty: no field `n`, or one of `n_bytes` left in Redis
-    std::size_t n_bytes = 0;
-};
 
 /** What one read returned. */
 struct bus_page

@@ -47,6 +47,10 @@ public:
         std::function<void(event_id id, notification const& n)> entry; // valid entries, in order
         std::function<void()> read_done; // after each slice of entries
         std::function<void(continuity why)> lost; // `trimmed` or `recreated`
+        // A revalidation entry: the users' streams are checked again; reading goes on once
+        // `done` is called.
+        std::function<void(std::vector<std::string> const& users, std::function<void()> done)>
+            revalidate;
     };
 
     bus_reader(net::io_context& ioc, config const& cfg, redis_config const& bus, metrics& stats,

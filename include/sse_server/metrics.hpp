@@ -52,7 +52,7 @@ struct metrics
     std::int64_t queued_bytes = 0; // frames queued to streams and not yet written
     labeled_counter connections_closed{"reason",
                                        {"client_gone", "slow_consumer", "send_timeout",
-                                        "revalidation", "shutdown", "max_lifetime"}};
+                                        "revalidation", "revoked", "shutdown", "max_lifetime"}};
     labeled_counter auth{"outcome", {"ok", "unauthorized", "unavailable"}};
     labeled_counter notifications{
         "result", {"accepted", "invalid", "too_large", "unauthorized", "unavailable"}};
@@ -62,7 +62,7 @@ struct metrics
     // Every `resync` sent, per stream: a resume whose history is gone, entries trimmed before
     // this daemon read them, the bus stream re-created behind its position.
     labeled_counter resyncs{"cause", {"resume", "bus_trimmed", "bus_recreated"}};
-    labeled_counter revalidations{"outcome", {"valid", "gone", "unavailable"}};
+    labeled_counter revalidations{"outcome", {"valid", "gone", "revoked", "unavailable"}};
     // Every status each port refuses a request with (sse_session, stream_admission;
     // notify_handler, notify_session), and `timeout`: a request cut at client.header_timeout.
     // metrics_test finds each one the sources count declared here.

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sse_server {
 
@@ -48,10 +49,17 @@ public:
         it is, else why not; never from within the call. */
     using readiness_check =
         std::function<void(std::function<void(std::optional<not_ready_reason>)>)>;
+    /** Has the users' streams checked again (POST /revalidate) and calls back once that is
+        done (standalone) or durable on the bus (cluster), else with why the bus could not be
+        reached; never from within the call. */
+    using revalidation = std::function<void(
+        std::vector<std::string> users, std::function<void(std::optional<std::string>)> done)>;
 
-    /** `ioc` runs the sessions: scrapes answered in the same turn of it share one rendering. */
+    /** `ioc` runs the sessions: scrapes answered in the same turn of it share one rendering.
+        `revalidate` may be empty where the routes do not include /revalidate. */
     notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready,
-                   net::io_context& ioc, notify_routes routes = notify_routes::all);
+                   revalidation revalidate, net::io_context& ioc,
+                   notify_routes routes = notify_routes::all);
 
     /** What a request gets from its header alone, before a byte of its body is read: 401 for
         POST /notify without notify.token; and when a body follows (`body_follows`:
@@ -84,11 +92,13 @@ private:
     notify_answer published(event_log::append_result const& result, std::size_t items,
                             std::chrono::steady_clock::time_point received_at);
     static notify_answer readiness(std::optional<not_ready_reason> const& why);
+    std::optional<notify_answer> revalidate(std::string_view body, answer_later later);
 
     config const& cfg_;
     event_log& log_;
     metrics& stats_;
     readiness_check ready_;
+    revalidation revalidate_;
     net::io_context& ioc_;
     notify_routes routes_;
     std::optional<std::string> scrape_; // the metrics text of this turn of the loop

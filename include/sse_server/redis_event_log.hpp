@@ -31,9 +31,13 @@ class redis_event_log final : public event_log
 public:
     /** Sends one frame to every open stream (the `resync` after a loss); how many took it. */
     using broadcast = std::function<std::size_t(frame_ptr const&)>;
+    /** Checks the users' streams of this daemon again (a revalidation entry); calls `done`
+        once every check is answered. */
+    using recheck =
+        std::function<void(std::vector<std::string> const& users, std::function<void()> done)>;
 
     redis_event_log(net::io_context& ioc, config const& cfg, redis_config const& bus,
-                    metrics& stats, sink deliver, broadcast to_all);
+                    metrics& stats, sink deliver, broadcast to_all, recheck check_users);
 
     /** Connects both connections, fixes the reading position, then reads until stop(). */
     void start();
@@ -43,6 +47,11 @@ public:
 
     std::optional<append_result> append(std::vector<notification> const& items,
                                         later<append_result> done) override;
+    /** Appends a revalidation of `users` (field `r`): every daemon checks their streams when
+        its reader reaches it, before it delivers anything appended later. `done` gets nothing
+        once Redis holds it, else why not; never from within the call. */
+    void append_revalidation(std::vector<std::string> const& users,
+                             later<std::optional<std::string>> done);
     event_id newest() const override { return history_.newest(); }
     std::optional<resume> resume_point(std::string_view last_event_id,
                                        later<resume> done) override;
@@ -75,6 +84,7 @@ private:
     metrics& stats_;
     sink deliver_;
     broadcast to_all_;
+    recheck check_users_;
     redis_client writer_;      // XADD, XTRIM, the trim settings
     redis_client back_reader_; // resumes: their checks and read-back pages
     std::string const page_digest_; // the page script's name in Redis's script cache

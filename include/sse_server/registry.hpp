@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -31,8 +32,12 @@ public:
         at `now`. */
     virtual void keep_alive(frame_ptr const& comment, std::chrono::steady_clock::time_point now,
                             std::chrono::steady_clock::duration quiet_for) = 0;
-    /** Checks its credentials again; ends the stream when they are gone. */
-    virtual void revalidate() = 0;
+    /** Checks its credential and claims again (SPEC §2.4a, §2.6): ends the stream when the
+        credential is gone or a subscription is no longer granted, else takes the user's groups
+        as they are now. `answered`, when set, is called once the check is answered (or at once
+        when there is nothing to check), possibly from within the call; not when the daemon
+        stops first. */
+    virtual void revalidate(std::function<void()> answered) = 0;
 };
 
 /** Who listens to what: matches each event to the streams that want it and hands them its
@@ -68,6 +73,15 @@ public:
     {
         for (auto& [user, set] : by_user_)
             for (auto* s : set)
+                f(*s);
+    }
+
+    /** Calls `f(subscriber&)` for every subscriber of `user_id`; `f` must not unsubscribe. */
+    template <class F>
+    void for_each_of(std::string const& user_id, F&& f)
+    {
+        if (auto it = by_user_.find(user_id); it != by_user_.end())
+            for (auto* s : it->second)
                 f(*s);
     }
 

@@ -88,6 +88,9 @@ private:
     void stop_notification_ports();
     void on_redis_state(bool up);
     void check_readiness(std::function<void(std::optional<not_ready_reason>)> verdict);
+    void revalidate_users(std::vector<std::string> users,
+                          std::function<void(std::optional<std::string>)> done);
+    void check_streams_of(std::vector<std::string> const& users, std::function<void()> done);
 
     config cfg_;
     config_source reload_source_;

@@ -78,7 +78,7 @@ public:
     bool send(frame_ptr const& frame) override;
     void keep_alive(frame_ptr const& comment, clock::time_point now,
                     clock::duration quiet_for) override;
-    void revalidate() override;
+    void revalidate(std::function<void()> answered) override;
 
     // connection
     void shut_down() override;
@@ -113,6 +113,7 @@ private:
     void on_readable(error_code ec);
     void on_request();
     void on_authenticated(auth_result result);
+    void on_revalidated(auth_result result);
     void count_login(auth_result const& result);
     void start_stream();
     void on_resume_point(event_log::resume resume);

@@ -82,6 +82,31 @@ TEST_F(bus_page_script_test, pages_stop_at_their_entry_and_byte_bounds_and_large
     EXPECT_EQ(last.entries[2].n->size(), 100u);
 }
 
+TEST_F(bus_page_script_test, an_audience_and_a_revalidation_come_with_their_entry)
+{
+    auto const audience = std::string(R"({"users":["7"],"groups":[]})");
+    auto const with_audience = redis_.command({"XADD", "s", "*", "n", "{}", "a", audience});
+    auto const audience_first = redis_.command({"XADD", "s", "*", "a", audience, "n", "{}"});
+    auto const revalidation = redis_.command({"XADD", "s", "*", "r", R"({"users":["7"]})"});
+    // Together over the limit of 100 000: measured and left in Redis, like a large body.
+    auto const too_large =
+        redis_.command({"XADD", "s", "*", "n", std::string(60'000, 'x'), "a",
+                        std::string(60'000, 'y')});
+    auto const page = read("0-0", std::nullopt, 1'000'000, 10);
+    ASSERT_EQ(ids(page), (std::vector<std::string>{with_audience, audience_first, revalidation,
+                                                   too_large}));
+    EXPECT_EQ(page.entries[0].n, "{}");
+    EXPECT_EQ(page.entries[0].a, audience);
+    EXPECT_EQ(page.entries[1].a, audience) << "whatever the order of the fields";
+    EXPECT_EQ(page.entries[1].n, "{}");
+    EXPECT_FALSE(page.entries[2].n);
+    EXPECT_EQ(page.entries[2].r, R"({"users":["7"]})");
+    EXPECT_FALSE(page.entries[2].a);
+    EXPECT_FALSE(page.entries[3].n);
+    EXPECT_FALSE(page.entries[3].a);
+    EXPECT_EQ(page.entries[3].n_bytes, 120'000u);
+}
+
 TEST_F(bus_page_script_test, a_missing_anchor_brings_the_streams_counters)
 {
     auto const a = add("n", 10);

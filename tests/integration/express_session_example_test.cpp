@@ -130,12 +130,10 @@ protected:
         ASSERT_TRUE(example.failure.empty()) << example.failure;
 
         redis_.emplace();
-        // The daemon exactly as the example configures it; a short revalidation interval
-        // makes a logout reach open streams within the test.
+        // The daemon exactly as the example configures it: a logout reaches open streams
+        // through the app's POST /revalidate, not the periodic revalidation (60 s).
         daemon_.emplace(daemon_config(*redis_, file_text(example.app_dir / "sse-server.toml")),
-                        std::vector<std::string>{},
-                        std::map<std::string, std::string>{
-                            {"SSE_SERVER_AUTH_REVALIDATE_INTERVAL", "1s"}});
+                        std::vector<std::string>{}, std::map<std::string, std::string>{});
         // The app with its own defaults for the secret and the token (those of the example's
         // sse-server.toml), told only where Redis and the daemon are.
         app_.emplace(std::vector<std::string>{"/usr/bin/env", "node",
@@ -203,6 +201,14 @@ TEST_F(express_session_example,
     ASSERT_EQ(tab2.status(), 200) << tab2.response().body;
     ASSERT_TRUE(greeting(tab2).is_object());
 
+    // The claims the login wrote: orders and the user's own inbox, nothing else.
+    sse_stream inbox(daemon_->clients_port(), "/events?events=inbox:42",
+                     {{"Cookie", cookie}, {"Origin", page_origin}});
+    EXPECT_EQ(inbox.status(), 200) << inbox.response().body;
+    sse_stream payroll(daemon_->clients_port(), "/events?events=payroll",
+                       {{"Cookie", cookie}, {"Origin", page_origin}});
+    EXPECT_EQ(payroll.status(), 403) << "granted by no pattern";
+
     // Tab 1 changes order 12 through the app's API, with the origin it read back.
     auto const changed = http_request(app_port_, "PATCH", "/api/orders/12",
                                       {{"Cookie", cookie},
@@ -233,8 +239,9 @@ TEST_F(express_session_example, a_logout_in_the_app_ends_the_open_stream_and_its
 
     auto const out = http_request(app_port_, "POST", "/logout", {{"Cookie", cookie}});
     ASSERT_EQ(out.status, 204) << out.body << app_->output();
-    // connect-redis deleted the session: the daemon's revalidation ends the stream.
-    EXPECT_TRUE(tab.ends_cleanly(10s));
+    // connect-redis deleted the session, and the app's POST /revalidate ends the stream at
+    // once, where the periodic revalidation would take up to a minute.
+    EXPECT_TRUE(tab.ends_cleanly(5s));
     auto again = open_tab(cookie, "tab-1");
     EXPECT_EQ(again.status(), 401);
 

@@ -17,7 +17,7 @@ import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { fileURLToPath } from 'node:url';
-import { notify } from '../notify.mjs';
+import { notify, revalidate } from '../notify.mjs';
 
 // Development defaults, equal to those of sse-server.toml; production must set its own.
 function setting(name, development) {
@@ -53,8 +53,8 @@ app.use(session({
   },
 }));
 
-// Stands for your own users and password check.
-const users = new Map([['alice', { id: 42, password: 'wonderland' }]]);
+// Stands for your own users, their password check and what each may see.
+const users = new Map([['alice', { id: 42, password: 'wonderland', teams: ['acme'] }]]);
 
 app.post('/login', (req, res, next) => {
   const user = users.get(req.body?.username);
@@ -63,14 +63,26 @@ app.post('/login', (req, res, next) => {
   req.session.regenerate((err) => {
     if (err) return next(err);
     req.session.userId = user.id; // what auth.session.user_id_pointer points at
+    // What the daemon lets this user subscribe to and which audiences reach it
+    // (auth.session.grants_pointer = "/sse/grants", groups_pointer = "/sse/groups").
+    req.session.sse = { grants: ['orders', 'inbox:{user}'], groups: user.teams };
     req.session.save((err) => (err ? next(err) : res.json({ user: user.id })));
   });
 });
 
-// Deletes the session from Redis: the daemon's next revalidation (auth.revalidate_interval)
-// ends the user's open streams, and their reconnects get 401.
+// Deletes the session from Redis, then has the daemon check the user's open streams now: they
+// end within a second (not at the next auth.revalidate_interval), their reconnects get 401.
+// Call revalidate() the same way after changing what a user may see.
 app.post('/logout', (req, res, next) => {
-  req.session.destroy((err) => (err ? next(err) : res.status(204).end()));
+  const { userId } = req.session;
+  req.session.destroy(async (err) => {
+    if (err) return next(err);
+    if (userId !== undefined) {
+      await revalidate([userId], { token: notifyToken })
+        .catch((e) => console.error(`user ${userId}: not revalidated: ${e.message}`));
+    }
+    res.status(204).end();
+  });
 });
 
 function loggedIn(req, res, next) {

@@ -57,6 +57,7 @@ public:
     {
     }
     void revalidate() override {}
+    stream_info info() const override { return {"fuzz", {}, 0, "session"}; }
 
     std::size_t received = 0;
 
@@ -88,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     registry subscriptions{cfg.events.account};
     memory_event_log log{cfg.replay, [&](event const& e) { return subscriptions.deliver(e); }};
     net::io_context ioc; // never run: what the handler posts is dropped with it
-    notify_handler handler{cfg, log, stats, [](auto verdict) { verdict(std::nullopt); }, ioc};
+    notify_handler handler{
+        cfg, log, subscriptions, stats, [](auto verdict) { verdict(std::nullopt); }, ioc};
     counting_subscriber listener;
     subscriptions.subscribe(listener);
 

@@ -35,6 +35,7 @@ public:
         comments.push_back(comment);
     }
     void revalidate() override {}
+    stream_info info() const override { return {}; }
 
     std::vector<frame_ptr> frames;
     std::vector<frame_ptr> comments;

@@ -57,6 +57,7 @@ public:
     {
     }
     void revalidate(std::function<void()>) override {}
+    stream_info info() const override { return {"fuzz", {}, 0, "session"}; }
 
     std::size_t received = 0;
 
@@ -90,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     net::io_context ioc; // never run: what the handler posts is dropped with it
     notify_handler handler{cfg,
                            log,
+                           subscriptions,
                            stats,
                            [](auto verdict) { verdict(std::nullopt); },
                            [](auto, auto) {}, // a revalidation checks nothing here

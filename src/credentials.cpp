@@ -11,6 +11,11 @@
 
 namespace sse_server {
 
+std::string_view credential_kind_name(credential_kind kind)
+{
+    return kind == credential_kind::api_key ? "api_key" : "session";
+}
+
 namespace {
 
 constexpr std::string_view signed_prefix = "s:";

@@ -124,4 +124,29 @@ std::string without_member(std::string_view object, std::string_view key)
     return out;
 }
 
+std::optional<std::string_view> member_value(std::string_view object, std::string_view key)
+{
+    std::size_t i = object.find('{');
+    if (i == std::string_view::npos)
+        return std::nullopt;
+    ++i;
+    std::optional<std::string_view> found;
+    while (i < object.size()) {
+        while (i < object.size() && (is_space(object[i]) || object[i] == ','))
+            ++i;
+        if (i >= object.size() || object[i] != '"')
+            break; // the closing brace
+        std::size_t const key_end = skip_string(object, i);
+        bool const wanted = names(object.substr(i, key_end - i), key);
+        i = key_end;
+        while (i < object.size() && (is_space(object[i]) || object[i] == ':'))
+            ++i;
+        std::size_t const start = i;
+        i = skip_value(object, i);
+        if (wanted)
+            found = object.substr(start, i - start);
+    }
+    return found;
+}
+
 } // namespace sse_server

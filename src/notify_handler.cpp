@@ -5,6 +5,7 @@
 #include "sse_server/credentials.hpp"
 #include "sse_server/metrics.hpp"
 #include "sse_server/notification.hpp"
+#include "sse_server/stream_inspection.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
@@ -19,18 +20,6 @@ namespace sse_server {
 namespace {
 
 constexpr std::string_view text_type = "text/plain; charset=utf-8";
-
-// The requests that carry or reveal user data: notify.token guards them (SPEC §3).
-bool guarded(std::string_view path)
-{
-    return path == "/notify" || path == "/revalidate";
-}
-
-// The requests that take a body.
-bool posted(std::string_view path)
-{
-    return path == "/notify" || path == "/revalidate";
-}
 
 std::string_view path_of(http::request_header<> const& header)
 {
@@ -48,6 +37,23 @@ notify_answer answer(http::status status, std::string body,
     return a;
 }
 
+/** The routes that carry or reveal user data (SPEC §3): notify.token guards them. */
+bool posted(std::string_view path)
+{
+    return path == "/notify" || path == "/revalidate" || path == "/explain";
+}
+
+bool guarded(std::string_view path, http::verb method)
+{
+    return (method == http::verb::post && posted(path)) ||
+           (method == http::verb::get && path == "/streams");
+}
+
+bool takes_body(std::string_view path, http::verb method)
+{
+    return method == http::verb::post && posted(path);
+}
+
 std::string error_body(std::string_view message)
 {
     return nlohmann::json{{"error", message}}.dump(-1, ' ', false,
@@ -56,10 +62,10 @@ std::string error_body(std::string_view message)
 
 } // namespace
 
-notify_handler::notify_handler(config const& cfg, event_log& log, metrics& stats,
-                               readiness_check ready, revalidation revalidate,
+notify_handler::notify_handler(config const& cfg, event_log& log, registry& streams,
+                               metrics& stats, readiness_check ready, revalidation revalidate,
                                net::io_context& ioc, notify_routes routes)
-    : cfg_(cfg), log_(log), stats_(stats), ready_(std::move(ready)),
+    : cfg_(cfg), log_(log), streams_(streams), stats_(stats), ready_(std::move(ready)),
       revalidate_(std::move(revalidate)), ioc_(ioc), routes_(routes)
 {
 }
@@ -69,22 +75,21 @@ std::optional<notify_answer> notify_handler::check_header(http::request_header<>
 {
     auto const path = path_of(header);
     auto const method = header.method();
-    if (routes_ == notify_routes::all && guarded(path) && method == http::verb::post) {
-        auto const& token = cfg_.notify.token;
-        if (token.empty())
-            return std::nullopt;
+    bool const served = routes_ == notify_routes::all;
+    if (served && guarded(path, method) && !cfg_.notify.token.empty()) {
         auto const auth = header[http::field::authorization];
         auto const presented = bearer_token(std::string_view(auth.data(), auth.size()));
-        if (presented && constant_time_equal(*presented, token))
-            return std::nullopt;
-        if (path == "/notify")
-            stats_.notifications.inc("unauthorized");
-        return refuse(http::status::unauthorized, "missing or invalid bearer token");
+        if (!presented || !constant_time_equal(*presented, cfg_.notify.token)) {
+            if (path == "/notify")
+                stats_.notifications.inc("unauthorized");
+            return refuse(http::status::unauthorized, "missing or invalid bearer token");
+        }
     }
-    if (!body_follows)
+    if (!body_follows || (served && takes_body(path, method)))
         return std::nullopt;
-    // Only POSTs take a body. Any other request's answer is known from its header:
-    // reading its body would only let an unauthenticated peer make the daemon hold it.
+    // Only POST /notify, /revalidate and /explain take a body. Any other request's answer is
+    // known from its header: reading its body would only let an unauthenticated peer make the
+    // daemon hold it.
     if (auto refusal = refused_route(path, method))
         return refusal;
     return refuse(http::status::bad_request, "this request takes no body");
@@ -100,7 +105,8 @@ std::optional<notify_answer> notify_handler::refused_route(std::string_view path
         refusal.allow = "POST";
         return refusal;
     }
-    if (path != "/healthz" && path != "/readyz" && path != "/metrics")
+    bool const streams = path == "/streams" && routes_ == notify_routes::all;
+    if (path != "/healthz" && path != "/readyz" && path != "/metrics" && !streams)
         return refuse(http::status::not_found, "no such endpoint");
     if (method != http::verb::get) {
         auto refusal = refuse(http::status::method_not_allowed, "use GET");
@@ -134,6 +140,10 @@ std::optional<notify_answer> notify_handler::handle(
         }
         return revalidate(req.body(), std::move(later));
     }
+    if (path == "/explain")
+        return explain(req.body());
+    if (path == "/streams")
+        return list_streams(std::string_view(req.target().data(), req.target().size()));
     if (path == "/healthz")
         return answer(http::status::ok, "ok", text_type);
     if (path == "/readyz") {
@@ -181,6 +191,26 @@ notify_handler::publish(std::string_view body, std::chrono::steady_clock::time_p
     if (!appended)
         return std::nullopt;
     return published(*appended, items, received_at);
+}
+
+notify_answer notify_handler::explain(std::string_view body)
+{
+    auto request = parse_explain_request(body);
+    if (!request.value) {
+        spdlog::debug("explain: refused: {}", request.error);
+        return refuse(http::status::bad_request, request.error);
+    }
+    return answer(http::status::ok, explain_json(streams_, *request.value));
+}
+
+notify_answer notify_handler::list_streams(std::string_view target)
+{
+    auto const query = parse_streams_target(target);
+    if (!query.user)
+        return refuse(http::status::bad_request, query.error);
+    return answer(http::status::ok,
+                  streams_json(streams_, *query.user, std::chrono::steady_clock::now(),
+                               std::chrono::system_clock::now()));
 }
 
 notify_answer notify_handler::published(event_log::append_result const& result,

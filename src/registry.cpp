@@ -62,6 +62,20 @@ bool registry::receives(subscriber const& s, event const& e) const
     return wants && (!e.audience || e.audience->admits(s.user_id(), s.groups()));
 }
 
+std::string_view registry::why_not(subscriber const& s, event const& e) const
+{
+    auto const& events = s.events();
+    bool const subscribed = std::find(events.begin(), events.end(), e.name) != events.end();
+    bool const account = e.name == account_event_;
+    if (!subscribed && !account)
+        return "not subscribed";
+    if (!subscribed && e.user_id != s.user_id())
+        return "not its account";
+    if (e.audience && !e.audience->admits(s.user_id(), s.groups()))
+        return "audience";
+    return "";
+}
+
 std::size_t registry::deliver(event const& e)
 {
     // The indexes hold exactly the subscribers receives() accepts: those of the name, and for

@@ -35,13 +35,13 @@ std::chrono::milliseconds sweep_period(config const& cfg)
 server::server(config cfg, bool handle_signals, config_source reload_source)
     : cfg_(std::move(cfg)), reload_source_(std::move(reload_source)),
       subscriptions_(cfg_.events.account),
-      notify_handler_(cfg_, log_, stats_,
+      notify_handler_(cfg_, log_, subscriptions_, stats_,
                       [this](auto verdict) { check_readiness(std::move(verdict)); },
                       [this](auto users, auto done) {
                           revalidate_users(std::move(users), std::move(done));
                       },
                       ioc_),
-      metrics_handler_(cfg_, log_, stats_,
+      metrics_handler_(cfg_, log_, subscriptions_, stats_,
                        [this](auto verdict) { check_readiness(std::move(verdict)); }, {}, ioc_,
                        notify_routes::health_only),
       client_services_{cfg_,         subscriptions_, log_,          auth_,

@@ -265,8 +265,7 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
     // From here on every published frame is queued behind the greeting, in order.
     state_ = state::streaming;
     last_write_ = opened_at_ = clock::now();
-    if (svc_.cfg.log.access)
-        origin_ = origin;
+    origin_ = origin;
     svc_.subscriptions.release(user_id_);
     reserved_ = false;
     svc_.subscriptions.subscribe(*this);

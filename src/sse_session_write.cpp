@@ -40,6 +40,11 @@ bool sse_session::send(frame_ptr const& frame)
     return true;
 }
 
+stream_info sse_session::info() const
+{
+    return {origin_, opened_at_, queue_.pending_bytes(), credential_kind_name(credential_.kind)};
+}
+
 void sse_session::keep_alive(frame_ptr const& comment, clock::time_point now,
                              clock::duration quiet_for)
 {

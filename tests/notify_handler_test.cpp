@@ -2,6 +2,7 @@
 #include "sse_server/metrics.hpp"
 #include "sse_server/notify_handler.hpp"
 #include "sse_server/memory_event_log.hpp"
+#include "sse_server/registry.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -50,7 +51,8 @@ protected:
     memory_event_log log_{replay_config{}, [](event const&) { return std::size_t{0}; }};
     bool ready_ = true;
     net::io_context ioc_; // run by no thread: poll() ends a turn of the loop
-    notify_handler handler_{cfg_, log_, stats_,
+    registry streams_{"user"};
+    notify_handler handler_{cfg_, log_, streams_, stats_,
                             [this](auto verdict) {
                                 if (ready_)
                                     return verdict(std::nullopt);
@@ -158,6 +160,7 @@ TEST_F(notify_handler_test, the_metrics_port_answers_health_readiness_and_metric
 {
     notify_handler health_only{cfg_,
                                log_,
+                               streams_,
                                stats_,
                                [](auto verdict) { verdict(std::nullopt); },
                                {},
@@ -316,7 +319,8 @@ TEST(notify_handler, answers_once_the_log_has_appended_and_503_when_it_cannot)
     metrics stats;
     waiting_log log;
     net::io_context ioc;
-    notify_handler handler{cfg, log, stats, nullptr, nullptr, ioc};
+    registry streams{"user"};
+    notify_handler handler{cfg, log, streams, stats, nullptr, nullptr, ioc};
     http::request<http::string_body> req{http::verb::post, "/notify", 11};
     req.body() = R"([{"name":"a","type":"t","id":1},{"name":"b","type":"t","id":2}])";
 

@@ -39,6 +39,7 @@ public:
         if (answered)
             answered();
     }
+    stream_info info() const override { return {}; }
 
     std::vector<frame_ptr> frames;
     std::vector<frame_ptr> comments;

@@ -24,6 +24,9 @@ enum class credential_kind
     session
 };
 
+/** "api_key" or "session": what the notification port may say of a stream's credential. */
+std::string_view credential_kind_name(credential_kind kind);
+
 /** A credential that is safe to look up: its secret only holds `[A-Za-z0-9_.:+/=-]`. */
 struct credential
 {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,5 +11,10 @@ namespace sse_server {
     what a notification forwards once its routing member is taken out (SPEC §2.4a). One pass,
     linear in the text; the text must have been validated as JSON before. */
 std::string without_member(std::string_view object, std::string_view key);
+
+/** The text of the value of `object`'s last top-level member named `key` (compared decoded;
+    the last one counts, as with JSON.parse), without the whitespace around it; nothing when
+    there is none. One pass, linear in the text; the text must have been validated as JSON. */
+std::optional<std::string_view> member_value(std::string_view object, std::string_view key);
 
 } // namespace sse_server

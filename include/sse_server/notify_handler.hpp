@@ -18,6 +18,7 @@ namespace sse_server {
 
 struct config;
 struct metrics;
+class registry;
 
 /** One answer of the notification port, before it is written. */
 struct notify_answer
@@ -57,15 +58,16 @@ public:
 
     /** `ioc` runs the sessions: scrapes answered in the same turn of it share one rendering.
         `revalidate` may be empty where the routes do not include /revalidate. */
-    notify_handler(config const& cfg, event_log& log, metrics& stats, readiness_check ready,
-                   revalidation revalidate, net::io_context& ioc,
+    notify_handler(config const& cfg, event_log& log, registry& streams, metrics& stats,
+                   readiness_check ready, revalidation revalidate, net::io_context& ioc,
                    notify_routes routes = notify_routes::all);
 
     /** What a request gets from its header alone, before a byte of its body is read: 401 for
-        POST /notify without notify.token; and when a body follows (`body_follows`:
-        Content-Length above 0, or any Transfer-Encoding), the refusal of any other request,
-        since only POST /notify takes a body (404 or 405 by its route, else 400). Nothing when
-        the request goes on: its body, if any, is then read. */
+        POST /notify, POST /explain or GET /streams without notify.token; and when a body
+        follows (`body_follows`: Content-Length above 0, or any Transfer-Encoding), the refusal
+        of any other request, since only POST /notify and POST /explain take a body (404 or
+        405 by its route, else 400). Nothing when the request goes on: its body, if any, is
+        then read. */
     std::optional<notify_answer> check_header(http::request_header<> const& header,
                                               bool body_follows);
 
@@ -85,6 +87,8 @@ public:
 
 private:
     std::optional<notify_answer> refused_route(std::string_view path, http::verb method);
+    notify_answer explain(std::string_view body);
+    notify_answer list_streams(std::string_view target);
     std::string const& scrape();
     std::optional<notify_answer> publish(std::string_view body,
                                          std::chrono::steady_clock::time_point received_at,
@@ -96,6 +100,7 @@ private:
 
     config const& cfg_;
     event_log& log_;
+    registry& streams_; // read only: /explain and /streams deliver nothing
     metrics& stats_;
     readiness_check ready_;
     revalidation revalidate_;

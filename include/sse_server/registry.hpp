@@ -6,11 +6,22 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 namespace sse_server {
+
+/** What the notification port may show of an open stream (`GET /streams`): facts about it,
+    never its credential. */
+struct stream_info
+{
+    std::string_view origin; // the id announced in `connected`; valid while the stream is
+    std::chrono::steady_clock::time_point opened_at;
+    std::size_t unsent_bytes = 0;     // queued, not yet written to the socket
+    std::string_view credential_kind; // "session" or "api_key": which kind, not which one
+};
 
 /** Something the registry hands frames to: an sse_session, or a fake in tests.
     Its user id, subscriptions and groups do not change while it is subscribed (to change its
@@ -38,6 +49,8 @@ public:
         when there is nothing to check), possibly from within the call; not when the daemon
         stops first. */
     virtual void revalidate(std::function<void()> answered) = 0;
+    /** Facts about the stream for its operator (SPEC §3), none of them secret. */
+    virtual stream_info info() const = 0;
 };
 
 /** Who listens to what: matches each event to the streams that want it and hands them its
@@ -60,6 +73,12 @@ public:
         is in it. */
     bool receives(subscriber const& s, event const& e) const;
 
+    /** Why `s` does not receive `e`, for `POST /explain`: "" exactly when receives() is true,
+        else "not subscribed", "not its account" (the account event, another user's id) or
+        "audience" (it matches §2.4, the audience leaves it out). Not used for delivery:
+        receives() stays the rule, and a test checks that the two agree. */
+    std::string_view why_not(subscriber const& s, event const& e) const;
+
     /** Queues `e.frame` to exactly the subscribers that receive() it, once each (found through
         indexes by name, user and group, not by asking every stream); returns how many queued
         it. With an audience, it walks whichever is smaller: the name's subscribers, checked
@@ -76,11 +95,12 @@ public:
                 f(*s);
     }
 
-    /** Calls `f(subscriber&)` for every subscriber of `user_id`; `f` must not unsubscribe. */
+    /** Calls `f(subscriber&)` for every subscriber of `user`; `f` must not unsubscribe. */
     template <class F>
-    void for_each_of(std::string const& user_id, F&& f)
+    void for_each_of(std::string const& user, F&& f)
     {
-        if (auto it = by_user_.find(user_id); it != by_user_.end())
+        auto it = by_user_.find(user);
+        if (it != by_user_.end())
             for (auto* s : it->second)
                 f(*s);
     }

@@ -79,6 +79,7 @@ public:
     void keep_alive(frame_ptr const& comment, clock::time_point now,
                     clock::duration quiet_for) override;
     void revalidate(std::function<void()> answered) override;
+    stream_info info() const override;
 
     // connection
     void shut_down() override;
@@ -165,8 +166,8 @@ private:
     credential credential_; // kept to check it again (revalidation)
     std::string user_id_;
 
-    // For the access log's line when the stream ends.
-    std::string origin_; // kept only while log.access is on when the stream opens
+    // For the access log's line when the stream ends, and GET /streams.
+    std::string origin_; // at most 64 bytes (SPEC §2.1)
     clock::time_point opened_at_{};
     std::uint64_t bytes_sent_ = 0;
     std::uint32_t events_sent_ = 0;

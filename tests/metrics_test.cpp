@@ -54,7 +54,7 @@ using value_set = std::set<std::string>;
 std::string sources(std::initializer_list<std::string_view> prefixes)
 {
     std::vector<std::filesystem::path> paths;
-    for (auto const& entry : std::filesystem::directory_iterator(
+    for (auto const& entry : std::filesystem::recursive_directory_iterator(
              std::filesystem::path(SSE_SERVER_SOURCE_DIR) / "src"))
         for (auto prefix : prefixes)
             if (entry.path().filename().string().starts_with(prefix) &&

@@ -4,7 +4,7 @@
 #include "options.hpp"
 #include "proc_stats.hpp"
 #include "report.hpp"
-#include "sse_server/net.hpp"
+#include "sse_server/base/net.hpp"
 #include "stream_client.hpp"
 
 #include <boost/asio/steady_timer.hpp>

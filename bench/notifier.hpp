@@ -3,7 +3,7 @@
 #include "options.hpp"
 #include "response_reader.hpp"
 #include "routing.hpp"
-#include "sse_server/net.hpp"
+#include "sse_server/base/net.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "sse_server/net.hpp"
+#include "sse_server/base/net.hpp"
 
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>

@@ -7,8 +7,8 @@
 // 'a' (`n`, a NUL, then `a`), 'r' (the rest is `r`); anything else, or no NUL: no field.
 
 #include "require.hpp"
-#include "sse_server/audience.hpp"
-#include "sse_server/bus_entry.hpp"
+#include "sse_server/event/audience.hpp"
+#include "sse_server/log/bus_entry.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -6,9 +6,9 @@
 
 #include "event_stream.hpp"
 #include "require.hpp"
-#include "sse_server/event_id.hpp"
-#include "sse_server/notification.hpp"
-#include "sse_server/sse_frame.hpp"
+#include "sse_server/event/event_id.hpp"
+#include "sse_server/event/notification.hpp"
+#include "sse_server/event/sse_frame.hpp"
 
 #include <cstddef>
 #include <cstdint>

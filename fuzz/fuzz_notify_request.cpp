@@ -8,12 +8,12 @@
 // size comes from the input's first byte.
 
 #include "require.hpp"
-#include "sse_server/config.hpp"
-#include "sse_server/memory_event_log.hpp"
-#include "sse_server/metrics.hpp"
-#include "sse_server/notify_handler.hpp"
-#include "sse_server/registry.hpp"
-#include "sse_server/request_reader.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/log/memory_event_log.hpp"
+#include "sse_server/ops/metrics.hpp"
+#include "sse_server/notify/notify_handler.hpp"
+#include "sse_server/stream/registry.hpp"
+#include "sse_server/http/request_reader.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>

@@ -6,10 +6,10 @@
 // as a slow or fast peer would send them.
 
 #include "require.hpp"
-#include "sse_server/config.hpp"
-#include "sse_server/notification.hpp"
-#include "sse_server/request_reader.hpp"
-#include "sse_server/stream_admission.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/event/notification.hpp"
+#include "sse_server/http/request_reader.hpp"
+#include "sse_server/stream/stream_admission.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>

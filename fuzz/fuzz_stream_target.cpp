@@ -10,8 +10,8 @@
 // the original, except for the key.
 
 #include "require.hpp"
-#include "sse_server/notification.hpp"
-#include "sse_server/stream_request.hpp"
+#include "sse_server/event/notification.hpp"
+#include "sse_server/http/stream_request.hpp"
 
 #include <algorithm>
 #include <cstddef>

@@ -1,9 +1,9 @@
 // sse-server: arguments -> configuration -> server. Everything else lives in the library.
-#include "sse_server/config.hpp"
-#include "sse_server/config_report.hpp"
-#include "sse_server/health_probe.hpp"
-#include "sse_server/logging.hpp"
-#include "sse_server/process_limits.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/config/config_report.hpp"
+#include "sse_server/ops/health_probe.hpp"
+#include "sse_server/ops/logging.hpp"
+#include "sse_server/ops/process_limits.hpp"
 #include "sse_server/server.hpp"
 
 #include <spdlog/spdlog.h>

@@ -2,11 +2,11 @@
 // periodic sweep, revalidation, watchdog and readiness (the stop sequence: server_shutdown.cpp).
 #include "sse_server/server.hpp"
 
-#include "sse_server/config_report.hpp"
-#include "sse_server/logging.hpp"
-#include "sse_server/process_limits.hpp"
-#include "sse_server/start_gate.hpp"
-#include "sse_server/systemd_notify.hpp"
+#include "sse_server/config/config_report.hpp"
+#include "sse_server/ops/logging.hpp"
+#include "sse_server/ops/process_limits.hpp"
+#include "sse_server/ops/start_gate.hpp"
+#include "sse_server/ops/systemd_notify.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>

@@ -2,7 +2,7 @@
 // metrics ports last, and cut whatever is left at server.shutdown_timeout.
 #include "sse_server/server.hpp"
 
-#include "sse_server/systemd_notify.hpp"
+#include "sse_server/ops/systemd_notify.hpp"
 
 #include <spdlog/spdlog.h>
 

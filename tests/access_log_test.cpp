@@ -1,4 +1,4 @@
-#include "sse_server/access_log.hpp"
+#include "sse_server/ops/access_log.hpp"
 
 #include <gtest/gtest.h>
 #include <string>

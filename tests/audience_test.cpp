@@ -1,4 +1,4 @@
-#include "sse_server/audience.hpp"
+#include "sse_server/event/audience.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "sse_server/authenticator.hpp"
-#include "sse_server/redis_client.hpp"
+#include "sse_server/auth/authenticator.hpp"
+#include "sse_server/redis/redis_client.hpp"
 #include "support/redis_server.hpp"
 
 #include <chrono>

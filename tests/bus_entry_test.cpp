@@ -1,4 +1,4 @@
-#include "sse_server/bus_entry.hpp"
+#include "sse_server/log/bus_entry.hpp"
 
 #include <gtest/gtest.h>
 

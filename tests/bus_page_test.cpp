@@ -1,4 +1,4 @@
-#include "sse_server/bus_page.hpp"
+#include "sse_server/log/bus_page.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sse_server/claims.hpp"
+#include "sse_server/rights/claims.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

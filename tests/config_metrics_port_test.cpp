@@ -1,5 +1,5 @@
 // listen.metrics (SPEC §4): an optional third port with health, readiness and metrics only.
-#include "sse_server/config.hpp"
+#include "sse_server/config/config.hpp"
 
 #include <gtest/gtest.h>
 #include <string>

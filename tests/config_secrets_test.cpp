@@ -1,8 +1,8 @@
 // Secrets in the configuration: kept in files of their own, never repeated in a message or a
 // report; misspelt variables refused; the effective configuration as --check-config prints it.
-#include "sse_server/config.hpp"
-#include "sse_server/config_keys.hpp"
-#include "sse_server/config_report.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/config/config_keys.hpp"
+#include "sse_server/config/config_report.hpp"
 
 #include <gtest/gtest.h>
 

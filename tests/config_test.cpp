@@ -1,4 +1,4 @@
-#include "sse_server/config.hpp"
+#include "sse_server/config/config.hpp"
 
 #include <array>
 #include <cstdlib>

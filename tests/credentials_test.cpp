@@ -1,4 +1,4 @@
-#include "sse_server/credentials.hpp"
+#include "sse_server/auth/credentials.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sse_server/event_id.hpp"
+#include "sse_server/event/event_id.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sse_server/flush_scheduler.hpp"
+#include "sse_server/stream/flush_scheduler.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>

@@ -1,4 +1,4 @@
-#include "sse_server/forwarded_client.hpp"
+#include "sse_server/http/forwarded_client.hpp"
 
 #include <chrono>
 #include <gtest/gtest.h>

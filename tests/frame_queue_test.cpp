@@ -1,4 +1,4 @@
-#include "sse_server/frame_queue.hpp"
+#include "sse_server/stream/frame_queue.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sse_server/grants.hpp"
+#include "sse_server/rights/grants.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sse_server/ip_network.hpp"
+#include "sse_server/base/ip_network.hpp"
 
 #include <gtest/gtest.h>
 #include <string>

@@ -1,4 +1,4 @@
-#include "sse_server/json_member.hpp"
+#include "sse_server/event/json_member.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "sse_server/log_limiter.hpp"
+#include "sse_server/ops/log_limiter.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sse_server/logging.hpp"
+#include "sse_server/ops/logging.hpp"
 
 #include <functional>
 #include <gtest/gtest.h>

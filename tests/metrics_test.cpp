@@ -1,5 +1,5 @@
-#include "sse_server/metrics.hpp"
-#include "sse_server/process_metrics.hpp"
+#include "sse_server/ops/metrics.hpp"
+#include "sse_server/ops/process_metrics.hpp"
 
 #include <boost/beast/http/status.hpp>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "sse_server/notification.hpp"
+#include "sse_server/event/notification.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

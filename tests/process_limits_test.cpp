@@ -1,4 +1,4 @@
-#include "sse_server/process_limits.hpp"
+#include "sse_server/ops/process_limits.hpp"
 
 #include <gtest/gtest.h>
 

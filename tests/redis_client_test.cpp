@@ -1,4 +1,4 @@
-#include "sse_server/redis_client.hpp"
+#include "sse_server/redis/redis_client.hpp"
 #include "support/redis_server.hpp"
 
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "sse_server/redis_reply.hpp"
+#include "sse_server/redis/redis_reply.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>

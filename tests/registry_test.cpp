@@ -1,7 +1,7 @@
-#include "sse_server/registry.hpp"
+#include "sse_server/stream/registry.hpp"
 
-#include "sse_server/config.hpp"
-#include "sse_server/memory_event_log.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/log/memory_event_log.hpp"
 
 #include <gtest/gtest.h>
 

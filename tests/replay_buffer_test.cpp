@@ -1,4 +1,4 @@
-#include "sse_server/replay_buffer.hpp"
+#include "sse_server/log/replay_buffer.hpp"
 
 #include <gtest/gtest.h>
 

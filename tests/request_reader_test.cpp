@@ -1,4 +1,4 @@
-#include "sse_server/request_reader.hpp"
+#include "sse_server/http/request_reader.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <gtest/gtest.h>

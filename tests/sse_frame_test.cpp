@@ -1,4 +1,4 @@
-#include "sse_server/sse_frame.hpp"
+#include "sse_server/event/sse_frame.hpp"
 
 #include <gtest/gtest.h>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "sse_server/start_gate.hpp"
+#include "sse_server/ops/start_gate.hpp"
 
 #include <gtest/gtest.h>
 

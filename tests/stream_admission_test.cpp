@@ -1,5 +1,5 @@
-#include "sse_server/config.hpp"
-#include "sse_server/stream_admission.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/stream/stream_admission.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // POST /explain and GET /streams (SPEC §3): why a stream would or would not receive a
 // notification, what the port shows of a user's streams, and how both requests are checked.
-#include "sse_server/stream_inspection.hpp"
+#include "sse_server/notify/stream_inspection.hpp"
 
-#include "sse_server/config.hpp"
-#include "sse_server/event.hpp"
-#include "sse_server/memory_event_log.hpp"
-#include "sse_server/metrics.hpp"
-#include "sse_server/notify_handler.hpp"
-#include "sse_server/registry.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/event/event.hpp"
+#include "sse_server/log/memory_event_log.hpp"
+#include "sse_server/ops/metrics.hpp"
+#include "sse_server/notify/notify_handler.hpp"
+#include "sse_server/stream/registry.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "sse_server/stream_request.hpp"
+#include "sse_server/http/stream_request.hpp"
 
 #include <gtest/gtest.h>
 

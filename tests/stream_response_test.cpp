@@ -1,4 +1,4 @@
-#include "sse_server/stream_response.hpp"
+#include "sse_server/stream/stream_response.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
-#include "sse_server/stream_revalidation.hpp"
+#include "sse_server/stream/stream_revalidation.hpp"
 
-#include "sse_server/config.hpp"
+#include "sse_server/config/config.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sse_server/trim_settings.hpp"
+#include "sse_server/log/trim_settings.hpp"
 
 #include <gtest/gtest.h>
 

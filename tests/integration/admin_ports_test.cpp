@@ -1,7 +1,7 @@
 // The notification port and the metrics port as a prober finds them: a body is read only where
 // one is taken (POST /notify, with its token), each port holds at most its cap of connections,
 // and a crowd on either starves neither the clients port nor /healthz (SPEC §2.6, §3).
-#include "sse_server/process_limits.hpp"
+#include "sse_server/ops/process_limits.hpp"
 #include "support/daemon_process.hpp"
 #include "support/hostile_peer.hpp"
 #include "support/http_client.hpp"

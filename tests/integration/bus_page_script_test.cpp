@@ -1,6 +1,6 @@
 // The page script (bus_page) run by a real Redis: bounded in entries and bytes, large bodies
 // measured and left in Redis, the anchor and the stream's counters read in the same step.
-#include "sse_server/bus_page.hpp"
+#include "sse_server/log/bus_page.hpp"
 #include "support/redis_server.hpp"
 
 #include <gtest/gtest.h>

@@ -4,7 +4,7 @@
 #include "support/cluster_fixture.hpp"
 #include "support/daemon_process.hpp"
 
-#include "sse_server/event_id.hpp"
+#include "sse_server/event/event_id.hpp"
 
 #include <csignal>
 

@@ -1,6 +1,6 @@
 // The sse-server binary itself: command line, configuration, logs, signals.
-#include "sse_server/credentials.hpp"
-#include "sse_server/process_limits.hpp"
+#include "sse_server/auth/credentials.hpp"
+#include "sse_server/ops/process_limits.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"

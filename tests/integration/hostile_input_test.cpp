@@ -1,7 +1,7 @@
 // The attacks found by probing the running daemon, replayed so that none comes back: each gets
 // its answer, in bounded time, and the daemon's memory stays bounded by its configuration
 // whatever an unauthenticated peer sends (SPEC §2.6, §3).
-#include "sse_server/process_limits.hpp"
+#include "sse_server/ops/process_limits.hpp"
 #include "support/daemon_process.hpp"
 #include "support/hostile_peer.hpp"
 #include "support/http_client.hpp"

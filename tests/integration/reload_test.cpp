@@ -1,6 +1,6 @@
 // SIGHUP under live streams: what a reload applies, what it leaves for a restart, and what it
 // refuses; open streams never notice.
-#include "sse_server/credentials.hpp"
+#include "sse_server/auth/credentials.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"

@@ -1,5 +1,5 @@
 // The clients port end to end: a real redis-server, the server object in-process, real sockets.
-#include "sse_server/credentials.hpp"
+#include "sse_server/auth/credentials.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/test_server.hpp"

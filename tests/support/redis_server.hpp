@@ -1,6 +1,6 @@
 #pragma once
 
-#include "sse_server/redis_reply.hpp"
+#include "sse_server/redis/redis_reply.hpp"
 
 #include <cstdint>
 #include <filesystem>

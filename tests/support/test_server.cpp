@@ -1,6 +1,6 @@
 #include "support/test_server.hpp"
 
-#include "sse_server/logging.hpp"
+#include "sse_server/ops/logging.hpp"
 
 #include <future>
 #include <stdexcept>

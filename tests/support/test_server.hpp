@@ -1,6 +1,6 @@
 #pragma once
 
-#include "sse_server/config.hpp"
+#include "sse_server/config/config.hpp"
 #include "sse_server/server.hpp"
 #include "support/redis_server.hpp"
 

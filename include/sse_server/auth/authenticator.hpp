@@ -1,0 +1,75 @@
+#pragma once
+
+#include "sse_server/rights/claims.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/auth/credentials.hpp"
+
+#include <functional>
+#include <set>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sse_server {
+
+class redis_client;
+struct redis_reply;
+
+/** The answer to "who is this?" for one stream request. */
+struct auth_result
+{
+    enum class outcome
+    {
+        ok,           // user_id is set
+        unauthorized, // 401: no such session or key, or no user id in it
+        unavailable   // 503: Redis unreachable or too slow
+    };
+    outcome result = outcome::unavailable;
+    std::string user_id;
+    std::string reason; // for logs and the 401/503 body; never contains the credential
+    sse_server::claims claims; // ok: what the session or key grants (SPEC §2.4a)
+};
+
+/** Who a credential's value says the user is, and what it may do. */
+struct identity
+{
+    std::string user_id;
+    sse_server::claims claims;
+};
+
+/** Turns a credential into a user id with one Redis GET. Owned by `server`. */
+class authenticator
+{
+public:
+    authenticator(redis_client& redis, auth_config const& cfg);
+
+    /** Completes exactly once, never inline (always from the io_context). */
+    void async_authenticate(credential const& cred, std::function<void(auth_result)> done);
+
+private:
+    auth_result interpret(redis_reply const& reply, credential_kind kind);
+
+    static constexpr std::size_t max_logged_problems = 64; // kinds, from the configuration
+
+    redis_client& redis_;
+    auth_config const& cfg_;
+    std::set<std::string> logged_problems_;
+};
+
+/** The user id in a session value: the JSON at `pointer`, a string or an integer.
+    Empty optional when the value is not JSON, the pointer misses, or the id is empty. */
+std::optional<std::string> user_id_from_session(std::string_view value, std::string const& pointer);
+
+/** The user id in an API key value: a bare id (`42`, `u_42`, `"u_42"`), or JSON with the id at
+    `pointer`. Empty optional when there is none. */
+std::optional<std::string> user_id_from_api_key(std::string_view value, std::string const& pointer);
+
+/** As user_id_from_session, with the claims at the configured pointers; one parse. */
+std::optional<identity> identity_from_session(std::string_view value,
+                                              session_auth_config const& cfg);
+
+/** As user_id_from_api_key, with the claims of a JSON value (a bare id has none). */
+std::optional<identity> identity_from_api_key(std::string_view value,
+                                              api_key_auth_config const& cfg);
+
+} // namespace sse_server

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "sse_server/config/config.hpp"
+#include "sse_server/config/config_setting.hpp"
+
+// Keys whose value is the path of a file holding a secret (Docker secrets, systemd
+// credentials); part of the config loader's vocabulary, like config_setting.hpp.
+
+namespace sse_server {
+
+/** notify.token_file: the notification token, alone on the one line of its file. */
+void token_file_in(config& c, setting const& value);
+
+/** auth.session.secrets_file: the cookie-signing secrets, one per line, newest first. */
+void secrets_file_in(config& c, setting const& value);
+
+/** redis.password_file: the Redis password, alone on the one line of its file. */
+void password_file_in(config& c, setting const& value);
+
+} // namespace sse_server

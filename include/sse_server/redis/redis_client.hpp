@@ -1,0 +1,145 @@
+#pragma once
+
+#include "sse_server/config/config.hpp"
+#include "sse_server/base/net.hpp"
+#include "sse_server/redis/redis_reply.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+struct redisAsyncContext;
+
+namespace sse_server {
+
+struct redis_connection;
+
+/** What a connection is for: its name in logs ("sessions", "bus"), so that an operator with
+    two Redis servers knows which one is meant, and whether it writes. A connection that writes
+    needs the master: a replica answers every write with READONLY. */
+struct redis_role
+{
+    std::string name = "sessions";
+    bool writes = false;
+};
+
+/** One shared, pipelined hiredis connection driven by the io_context (no thread, no blocking
+    call). Owned by `server`; every caller on the io_context thread.
+
+    Every command completes exactly once: with the reply, or `unavailable` on timeout
+    (`redis.timeout`), disconnect or stop. While a connection is being set up, commands wait
+    for it (within their timeout); between attempts, they complete at once as `unavailable`
+    and the client reconnects with backoff (100 ms doubling to 2 s). A timeout
+    also drops the connection: Redis answers in order, so what waits behind the late command
+    would time out too, and a silent connection may be half-open.
+
+    Its members are defined by concern: redis_client.cpp the commands and their replies,
+    redis_client_connect.cpp connecting, the handshake, reconnecting and the up/down state. */
+class redis_client
+{
+public:
+    using callback = std::function<void(redis_reply)>;
+
+    redis_client(net::io_context& ioc, redis_config const& cfg, redis_role role = {});
+    ~redis_client(); // NOLINT(bugprone-exception-escape): only bad_alloc, see the definition
+    redis_client(redis_client const&) = delete;
+    redis_client& operator=(redis_client const&) = delete;
+
+    /** Connects (AUTH and SELECT as the URL says; for a role that writes, checks with ROLE that
+        the server is the master), and keeps reconnecting until stop(). A READONLY error reply
+        (the master was demoted under us) drops the connection and reconnects, so that
+        connected() never stays true on a server that refuses every write. */
+    void start();
+    /** Disconnects for good; pending commands complete as unavailable. */
+    void stop();
+
+    /** `GET key`; the key is passed as a binary-safe argument, never spliced into a format. */
+    void async_get(std::string_view key, callback cb);
+    /** `PING`, for readiness. */
+    void async_ping(callback cb);
+    /** Any command, arguments binary-safe. */
+    void async_command(std::vector<std::string> const& args, callback cb);
+    /** The same with a deadline of its own, for a command that blocks on purpose (XREAD BLOCK):
+        it must exceed the blocking time, or the connection is dropped as silent. */
+    void async_command(std::vector<std::string> const& args, callback cb, milliseconds timeout);
+
+    /** `SUBSCRIBE channel`: `on_message` gets every reply on it (the confirmation first, then
+        each message) and, when the connection ends, one `unavailable`. No deadline: a
+        subscription waits on purpose. Only (P)SUBSCRIBE may follow on this connection. */
+    void async_subscribe(std::string const& channel, callback on_message);
+
+    /** Connected, and the handshake (AUTH/SELECT as the URL says, then PING) answered. */
+    bool connected() const { return connected_; }
+    /** What this connection is for ("sessions", "bus", …). */
+    std::string const& role() const { return role_.name; }
+    /** Why the last connection failed or ended ("connection refused", …); empty when never. */
+    std::string const& last_error() const { return last_error_; }
+    /** Called with true on (re)connect and false on loss; for logs and metrics. */
+    void on_state_change(std::function<void(bool up)> fn) { state_change_ = std::move(fn); }
+
+private:
+    struct pending;
+
+    /** last_error() while the server is a replica; it names the cause an operator can act on. */
+    static constexpr std::string_view replica_error = "a read-only replica, not the master";
+
+    void do_connect();
+    void connect_next();
+    void connect_failed(std::string error);
+    void on_connected();
+    void on_handshake_reply(redis_connection& conn, void* reply, char const* what);
+    void on_disconnected();
+    void on_timeout(std::uint64_t id);
+    void drop_connection(std::string error, std::string const& reason);
+    std::shared_ptr<redis_connection> detach(std::string const& reason);
+    void back_off();
+    void schedule_reconnect(milliseconds delay);
+    void issue(std::vector<std::string> const& args, callback cb,
+               std::optional<milliseconds> timeout);
+    void complete(std::uint64_t id, redis_reply reply);
+    void set_state(bool up, std::string error);
+    static void on_reply(redisAsyncContext* ctx, void* reply, void* privdata);
+    static void on_handshake_cb(redisAsyncContext* ctx, void* reply, void* privdata);
+    static void on_connect_cb(redisAsyncContext const* ctx, int status);
+    static void on_disconnect_cb(redisAsyncContext const* ctx, int status);
+    /** Sends one command with binary-safe arguments (never a format string). */
+    static int send_argv(redisAsyncContext* ctx, void (*fn)(redisAsyncContext*, void*, void*),
+                         void* privdata, std::vector<std::string> const& args);
+
+    /** Wraps a handler so that it does nothing once this client is gone: an Asio handler may
+        already be queued with a success code when its timer is destroyed. */
+    template <class Handler> auto while_alive(Handler handler) const
+    {
+        return [alive = std::weak_ptr<bool>(alive_),
+                handler = std::move(handler)](auto&&... args) mutable {
+            if (alive.lock())
+                handler(std::forward<decltype(args)>(args)...);
+        };
+    }
+
+    net::io_context& ioc_;
+    redis_config const& cfg_;
+    redis_role role_;
+    std::shared_ptr<redis_connection> conn_;
+    net::steady_timer timer_;            // the connect deadline while connecting, else the backoff
+    tcp::resolver resolver_;             // hiredis would resolve a host name with a blocking call
+    std::vector<std::string> addresses_; // still to try in this attempt
+    milliseconds backoff_{100};
+    bool connected_ = false;
+    bool stopped_ = true;
+    std::string last_error_;
+    std::function<void(bool)> state_change_;
+    std::uint64_t next_id_ = 1;
+    std::map<std::uint64_t, std::unique_ptr<pending>> pending_; // by id, so oldest first
+    // Handlers still queued when the client is destroyed hold this weakly and then do nothing.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+} // namespace sse_server

@@ -1,0 +1,132 @@
+#pragma once
+
+#include "sse_server/event/event.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace sse_server {
+
+/** What the notification port may show of an open stream (`GET /streams`): facts about it,
+    never its credential. */
+struct stream_info
+{
+    std::string_view origin; // the id announced in `connected`; valid while the stream is
+    std::chrono::steady_clock::time_point opened_at;
+    std::size_t unsent_bytes = 0;     // queued, not yet written to the socket
+    std::string_view credential_kind; // "session" or "api_key": which kind, not which one
+};
+
+/** Something the registry hands frames to: an sse_session, or a fake in tests.
+    Its user id, subscriptions and groups do not change while it is subscribed (to change its
+    groups, a stream unsubscribes, changes them, and subscribes again). */
+class subscriber
+{
+public:
+    virtual ~subscriber() = default;
+    virtual std::string const& user_id() const = 0;
+    virtual std::vector<std::string> const& events() const = 0;
+    /** The user's groups (SPEC §2.4a), which an event's audience may name. */
+    virtual std::vector<std::string> const& groups() const = 0;
+    /** Queues the frame, or closes the connection when it cannot keep up. Returns whether
+        the frame was queued (not when the stream is ending, catching up or just closed).
+        Must not unsubscribe or destroy anything synchronously: the registry may be iterating. */
+    virtual bool send(frame_ptr const& frame) = 0;
+    /** Sends `comment` (a heartbeat) when nothing was queued to the stream for `quiet_for`
+        up to `now`. Called once per sweep: a write since the previous call counts as made
+        at `now`. */
+    virtual void keep_alive(frame_ptr const& comment, std::chrono::steady_clock::time_point now,
+                            std::chrono::steady_clock::duration quiet_for) = 0;
+    /** Checks its credential and claims again (SPEC §2.4a, §2.6): ends the stream when the
+        credential is gone or a subscription is no longer granted, else takes the user's groups
+        as they are now. `answered`, when set, is called once the check is answered (or at once
+        when there is nothing to check), possibly from within the call; not when the daemon
+        stops first. */
+    virtual void revalidate(std::function<void()> answered) = 0;
+    /** Facts about the stream for its operator (SPEC §3), none of them secret. */
+    virtual stream_info info() const = 0;
+};
+
+/** Who listens to what: matches each event to the streams that want it and hands them its
+    frame, the same buffer to every one.
+
+    Owned by `server`, shared by both listeners. Single-threaded: every call happens on the
+    io_context thread, so plain pointers are safe and nothing is locked. A subscriber
+    subscribes once its stream starts and unsubscribes in its destructor. */
+class registry
+{
+public:
+    explicit registry(std::string account_event);
+
+    void subscribe(subscriber& s);
+    void unsubscribe(subscriber& s);
+
+    /** The one rule of SPEC §2.4 and §2.4a, for live delivery and replay alike: `s` receives
+        `e` when it subscribed to `e.name`, or when `e.name` is the account event and
+        `e.user_id` is its user; and, when `e` has an audience, its user or one of its groups
+        is in it. */
+    bool receives(subscriber const& s, event const& e) const;
+
+    /** Why `s` does not receive `e`, for `POST /explain`: "" exactly when receives() is true,
+        else "not subscribed", "not its account" (the account event, another user's id) or
+        "audience" (it matches §2.4, the audience leaves it out). Not used for delivery:
+        receives() stays the rule, and a test checks that the two agree. */
+    std::string_view why_not(subscriber const& s, event const& e) const;
+
+    /** Queues `e.frame` to exactly the subscribers that receive() it, once each (found through
+        indexes by name, user and group, not by asking every stream); returns how many queued
+        it. With an audience, it walks whichever is smaller: the name's subscribers, checked
+        against the audience in O(1) each, or the audience's users' and groups' streams,
+        checked against the name. */
+    std::size_t deliver(event const& e);
+
+    /** Calls `f(subscriber&)` for every subscriber; `f` must not unsubscribe. */
+    template <class F>
+    void for_each(F&& f)
+    {
+        for (auto& [user, set] : by_user_)
+            for (auto* s : set)
+                f(*s);
+    }
+
+    /** Calls `f(subscriber&)` for every subscriber of `user`; `f` must not unsubscribe. */
+    template <class F>
+    void for_each_of(std::string const& user, F&& f)
+    {
+        auto it = by_user_.find(user);
+        if (it != by_user_.end())
+            for (auto* s : it->second)
+                f(*s);
+    }
+
+    std::size_t size() const { return size_; }
+    /** The user's streams: subscribed, and admitted but still waiting to start (a resume that
+        asks Redis where it continues), so that a crowd of reconnects cannot pass the
+        per-user limit while none of them is subscribed yet. */
+    std::size_t connections_of(std::string const& user_id) const;
+    /** A stream of this user was admitted and will subscribe (or end) later. */
+    void reserve(std::string const& user_id);
+    /** The reservation ends: the stream subscribed, or ended before it could. */
+    void release(std::string const& user_id);
+
+private:
+    using subscriber_set = std::unordered_set<subscriber*>;
+
+    std::size_t deliver_to_audience(event const& e, subscriber_set const* by_name,
+                                    subscriber_set const* by_account);
+
+    std::string account_event_;
+    std::unordered_map<std::string, subscriber_set> by_event_;
+    std::unordered_map<std::string, subscriber_set> by_user_;
+    std::unordered_map<std::string, subscriber_set> by_group_;
+    std::unordered_map<std::string, std::size_t> reserved_; // by user; absent when none
+    std::size_t size_ = 0;
+};
+
+} // namespace sse_server

@@ -1,0 +1,175 @@
+#include "sse_server/stream/registry.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+namespace sse_server {
+
+registry::registry(std::string account_event) : account_event_(std::move(account_event)) {}
+
+void registry::subscribe(subscriber& s)
+{
+    for (auto const& name : s.events())
+        by_event_[name].insert(&s);
+    by_user_[s.user_id()].insert(&s);
+    for (auto const& group : s.groups())
+        by_group_[group].insert(&s);
+    ++size_;
+}
+
+namespace {
+
+template <class Map>
+void erase_from(Map& map, std::string const& key, subscriber* s)
+{
+    auto it = map.find(key);
+    if (it == map.end())
+        return;
+    it->second.erase(s);
+    // Empty sets go, so that names nobody listens to any more cost nothing.
+    if (it->second.empty())
+        map.erase(it);
+}
+
+template <class Map>
+auto const* find_set(Map const& map, std::string const& key)
+{
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+}
+
+} // namespace
+
+void registry::unsubscribe(subscriber& s)
+{
+    auto it = by_user_.find(s.user_id());
+    if (it == by_user_.end() || !it->second.contains(&s))
+        return;
+    for (auto const& name : s.events())
+        erase_from(by_event_, name, &s);
+    erase_from(by_user_, s.user_id(), &s);
+    for (auto const& group : s.groups())
+        erase_from(by_group_, group, &s);
+    --size_;
+}
+
+bool registry::receives(subscriber const& s, event const& e) const
+{
+    auto const& events = s.events();
+    bool const wants = std::find(events.begin(), events.end(), e.name) != events.end() ||
+                       (e.name == account_event_ && e.user_id == s.user_id());
+    return wants && (!e.audience || e.audience->admits(s.user_id(), s.groups()));
+}
+
+std::string_view registry::why_not(subscriber const& s, event const& e) const
+{
+    auto const& events = s.events();
+    bool const subscribed = std::find(events.begin(), events.end(), e.name) != events.end();
+    bool const account = e.name == account_event_;
+    if (!subscribed && !account)
+        return "not subscribed";
+    if (!subscribed && e.user_id != s.user_id())
+        return "not its account";
+    if (e.audience && !e.audience->admits(s.user_id(), s.groups()))
+        return "audience";
+    return "";
+}
+
+std::size_t registry::deliver(event const& e)
+{
+    // The indexes hold exactly the subscribers receives() accepts: those of the name, and for
+    // the account event those of the user. A test checks the two agree.
+    auto const* by_name = find_set(by_event_, e.name);
+    auto const* by_account = e.name == account_event_ ? find_set(by_user_, e.user_id) : nullptr;
+    if (e.audience)
+        return deliver_to_audience(e, by_name, by_account);
+    std::size_t recipients = 0;
+    if (by_name)
+        for (auto* s : *by_name)
+            recipients += s->send(e.frame) ? 1 : 0;
+    if (by_account)
+        for (auto* s : *by_account)
+            // Subscribed to the account event by name too: it already has this one.
+            if (!by_name || !by_name->contains(s))
+                recipients += s->send(e.frame) ? 1 : 0;
+    return recipients;
+}
+
+std::size_t registry::deliver_to_audience(event const& e, subscriber_set const* by_name,
+                                          subscriber_set const* by_account)
+{
+    auto const& a = *e.audience;
+    std::size_t audience_streams = 0;
+    for (auto const& user : a.users)
+        if (auto const* set = find_set(by_user_, user))
+            audience_streams += set->size();
+    for (auto const& group : a.groups)
+        if (auto const* set = find_set(by_group_, group))
+            audience_streams += set->size();
+    std::size_t const named_streams =
+        (by_name ? by_name->size() : 0) + (by_account ? by_account->size() : 0);
+
+    std::size_t recipients = 0;
+    if (named_streams <= audience_streams) {
+        // Few streams want the name: each is checked against the audience, hashed once.
+        std::unordered_set<std::string_view> const users(a.users.begin(), a.users.end());
+        std::unordered_set<std::string_view> const groups(a.groups.begin(), a.groups.end());
+        auto admitted = [&](subscriber const& s) {
+            if (users.contains(s.user_id()))
+                return true;
+            auto const& mine = s.groups();
+            return std::any_of(mine.begin(), mine.end(),
+                               [&](std::string const& g) { return groups.contains(g); });
+        };
+        if (by_name)
+            for (auto* s : *by_name)
+                if (admitted(*s))
+                    recipients += s->send(e.frame) ? 1 : 0;
+        if (by_account)
+            for (auto* s : *by_account)
+                if ((!by_name || !by_name->contains(s)) && admitted(*s))
+                    recipients += s->send(e.frame) ? 1 : 0;
+        return recipients;
+    }
+    // A narrow audience among many subscribers: its streams are checked against the name. A
+    // stream may be reached through its user and several groups; it gets the frame once.
+    subscriber_set seen;
+    auto offer = [&](subscriber* s) {
+        if (!seen.insert(s).second)
+            return;
+        if ((by_name && by_name->contains(s)) || (by_account && by_account->contains(s)))
+            recipients += s->send(e.frame) ? 1 : 0;
+    };
+    for (auto const& user : a.users)
+        if (auto const* set = find_set(by_user_, user))
+            for (auto* s : *set)
+                offer(s);
+    for (auto const& group : a.groups)
+        if (auto const* set = find_set(by_group_, group))
+            for (auto* s : *set)
+                offer(s);
+    return recipients;
+}
+
+std::size_t registry::connections_of(std::string const& user_id) const
+{
+    auto it = by_user_.find(user_id);
+    auto waiting = reserved_.find(user_id);
+    return (it == by_user_.end() ? 0 : it->second.size()) +
+           (waiting == reserved_.end() ? 0 : waiting->second);
+}
+
+void registry::reserve(std::string const& user_id)
+{
+    ++reserved_[user_id];
+}
+
+void registry::release(std::string const& user_id)
+{
+    auto it = reserved_.find(user_id);
+    if (it != reserved_.end() && --it->second == 0)
+        reserved_.erase(it);
+}
+
+} // namespace sse_server

@@ -165,6 +165,8 @@ std::string const& notify_handler::scrape()
     if (!scrape_) {
         stats_.cluster_lag_seconds = log_.lag_seconds();
         stats_.replay_bytes = log_.history_bytes();
+        // Counted once, by the registry: the open streams are its subscribers.
+        stats_.connections = static_cast<std::int64_t>(streams_.size());
         stats_.bus_redis_up = log_.bus_connected();
         scrape_ = stats_.render();
         net::post(ioc_, [this] { scrape_.reset(); });

@@ -165,6 +165,8 @@ std::string const& notify_handler::scrape()
     if (!scrape_) {
         stats_.cluster_lag_seconds = log_.lag_seconds();
         stats_.replay_bytes = log_.history_bytes();
+        // Counted once, by the registry: the open streams are its subscribers.
+        stats_.connections = static_cast<std::int64_t>(streams_.size());
         stats_.bus_redis_up = log_.bus_connected();
         scrape_ = stats_.render();
         net::post(ioc_, [this] { scrape_.reset(); });
@@ -290,9 +292,12 @@ notify_answer notify_handler::refuse(http::status status, std::string_view messa
     return answer(status, error_body(message));
 }
 
-notify_answer notify_handler::refuse_too_large()
+notify_answer notify_handler::refuse_too_large(std::string_view target)
 {
-    stats_.notifications.inc("too_large");
+    // Only a notification is a refused notification; /revalidate and /explain count as
+    // refused requests alone.
+    if (target.substr(0, target.find('?')) == "/notify")
+        stats_.notifications.inc("too_large");
     return refuse(http::status::payload_too_large,
                   "body exceeds " + std::to_string(cfg_.notify.max_body_bytes) + " bytes");
 }

@@ -167,8 +167,10 @@ void notify_session::refuse_malformed(error_code ec)
     // What follows on the wire cannot be trusted to be a request: answer, then close.
     keep_alive_ = false;
     auto& handler = svc_.handler;
-    if (ec == http::error::body_limit)
-        reply(handler.refuse_too_large());
+    if (ec == http::error::body_limit) {
+        auto const target = reader_->parser().get().target(); // the header is in
+        reply(handler.refuse_too_large(std::string_view(target.data(), target.size())));
+    }
     else if (ec == http::error::header_limit)
         reply(handler.refuse(http::status::request_header_fields_too_large,
                              "request header fields too large"));

@@ -81,7 +81,6 @@ sse_session::~sse_session()
         svc_.subscriptions.release(user_id_);
     if (subscribed_) {
         svc_.subscriptions.unsubscribe(*this);
-        --svc_.stats.connections;
         svc_.stats.connections_closed.inc(close_reason_ ? close_reason_ : "client_gone");
     }
     --svc_.open_sessions;
@@ -270,7 +269,6 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
     reserved_ = false;
     svc_.subscriptions.subscribe(*this);
     subscribed_ = true;
-    ++svc_.stats.connections;
     spdlog::debug("client {}: stream open for user {} ({} events)", fmt::streamed(peer_),
                   user_id_, events_.size());
 

@@ -132,6 +132,24 @@ TEST_F(notify_port_test, body_over_the_limit_gets_413_and_changes_nothing)
               std::string::npos);
 }
 
+TEST_F(notify_port_test, other_bodies_over_the_limit_get_413_but_are_not_refused_notifications)
+{
+    auto cfg = test_config(redis_);
+    cfg.notify.max_body_bytes = 1024;
+    start(cfg);
+    auto const users = R"({"users":[")" + std::string(2000, '1') + R"("]})";
+    EXPECT_EQ(http_request(notify(), "POST", "/revalidate", {}, users).status, 413);
+    auto const explain =
+        R"({"user":"1","notification":{"name":"orders","type":"t","id":1,"data":")" +
+        std::string(2000, 'x') + R"("}})";
+    EXPECT_EQ(http_request(notify(), "POST", "/explain", {}, explain).status, 413);
+    auto const text = metrics();
+    EXPECT_NE(text.find(R"(sse_server_notify_requests_refused_total{status="413"} 2)"),
+              std::string::npos);
+    EXPECT_NE(text.find(R"(sse_server_notifications_total{result="too_large"} 0)"),
+              std::string::npos);
+}
+
 TEST_F(notify_port_test, token_guards_notify_only)
 {
     auto cfg = test_config(redis_);

@@ -169,6 +169,21 @@ TEST_F(revalidation_across_daemons, a_logout_closes_the_stream_on_another_daemon
     EXPECT_TRUE(on_b.closed_within(1s));
 }
 
+TEST_F(revalidation_across_daemons, a_new_group_reaches_the_stream_on_another_daemon_without_closing)
+{
+    auto& a = start_daemon(rights_config(daemon_config()));
+    auto& b = start_daemon(rights_config(daemon_config()));
+    auto on_b = open(b, "alice", "/events?events=orders");
+    auto const for_t2 = R"({"name":"orders","type":"update","id":1,"audience":{"groups":["t2"]}})";
+    redis_.set("sess:alice", alice_in_two_groups);
+    ASSERT_EQ(revalidate(a.notify_port(), R"({"users":[1]})").status, 202);
+    // The bus carries the revalidation before the notification: b regroups, then delivers.
+    auto const ids = ids_of(post_notify(a.notify_port(), for_t2));
+    ASSERT_EQ(ids.size(), 1u);
+    expect_next_is(on_b, ids[0]);
+    EXPECT_EQ(metric_value(b.notify_port(), "sse_server_connections"), 1) << "still open";
+}
+
 TEST_F(revalidation_across_daemons, an_invalid_revalidation_entry_is_skipped_and_counted)
 {
     auto& a = start_daemon(rights_config(daemon_config()));

@@ -410,6 +410,7 @@ std::optional<sse_event> sse_stream::parse_event()
         }
         if (line.front() == ':') {
             ++comments_;
+            comment_times_.push_back(clock::now());
             continue;
         }
         auto const colon = line.find(':');
@@ -438,6 +439,20 @@ std::optional<sse_event> sse_stream::next_event(milliseconds timeout)
         if (last_chunk_ || !fill(deadline))
             return std::nullopt;
     }
+}
+
+bool sse_stream::await_comments(std::size_t count, milliseconds timeout)
+{
+    auto const deadline = clock::now() + timeout;
+    while (comments_ < count) {
+        if (parse_event())
+            return false; // an event, where only heartbeats were expected
+        if (comments_ >= count)
+            break;
+        if (last_chunk_ || !fill(deadline))
+            return false;
+    }
+    return true;
 }
 
 std::optional<sse_event> sse_stream::next_event_named(std::string_view event, milliseconds timeout)

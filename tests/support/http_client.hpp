@@ -117,6 +117,14 @@ public:
 
     std::optional<long> retry_ms() const { return retry_; }
     std::size_t comments() const { return comments_; }
+    /** Reads until `count` comments (heartbeats) in all have come; false when an event comes
+        first, the stream ends or `timeout` passes. */
+    bool await_comments(std::size_t count, milliseconds timeout = 10s);
+    /** When each comment was read, in order. */
+    std::vector<std::chrono::steady_clock::time_point> const& comment_times() const
+    {
+        return comment_times_;
+    }
     std::string const& last_event_id() const { return last_id_; }
     tcp_connection& connection() { return conn_; }
 
@@ -134,6 +142,7 @@ private:
     bool eof_ = false;
     std::optional<long> retry_;
     std::size_t comments_ = 0;
+    std::vector<std::chrono::steady_clock::time_point> comment_times_;
     std::string last_id_;
     sse_event pending_;
     std::string data_buffer_;

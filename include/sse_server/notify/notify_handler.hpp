@@ -80,8 +80,9 @@ public:
 
     /** A malformed request or a broken limit (431, 400), counted like every refusal. */
     notify_answer refuse(http::status status, std::string_view message);
-    /** 413: a body above notify.max_body_bytes, also counted as a refused notification. */
-    notify_answer refuse_too_large();
+    /** 413: a body above notify.max_body_bytes; for POST /notify (`target`), also counted as
+        a refused notification. */
+    notify_answer refuse_too_large(std::string_view target = "/notify");
     /** 503 for a connection beyond the port's cap, counted by port. */
     notify_answer refuse_connection();
 

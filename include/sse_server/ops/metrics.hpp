@@ -48,7 +48,7 @@ private:
     one thread touches them. */
 struct metrics
 {
-    std::int64_t connections = 0;  // open SSE streams
+    std::int64_t connections = 0;  // open SSE streams: the registry's size, read at each scrape
     std::int64_t queued_bytes = 0; // frames queued to streams and not yet written
     labeled_counter connections_closed{"reason",
                                        {"client_gone", "slow_consumer", "send_timeout",

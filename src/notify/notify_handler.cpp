@@ -6,6 +6,7 @@
 #include "sse_server/ops/metrics.hpp"
 #include "sse_server/event/notification.hpp"
 #include "sse_server/notify/stream_inspection.hpp"
+#include "sse_server/stream/registry.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>

@@ -3,8 +3,8 @@
 #include "latency_histogram.hpp"
 #include "options.hpp"
 #include "routing.hpp"
-#include "sse_server/event/event_id.hpp"
 #include "sse_server/base/net.hpp"
+#include "sse_server/event/event_id.hpp"
 #include "stream_parser.hpp"
 #include "stream_poller.hpp"
 

@@ -9,8 +9,8 @@
 // The signatures are checked against HMAC-SHA256 computed here, not by credentials.cpp.
 
 #include "require.hpp"
-#include "sse_server/config/config.hpp"
 #include "sse_server/auth/credentials.hpp"
+#include "sse_server/config/config.hpp"
 
 #include <algorithm>
 #include <array>

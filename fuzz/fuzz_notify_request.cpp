@@ -9,11 +9,11 @@
 
 #include "require.hpp"
 #include "sse_server/config/config.hpp"
-#include "sse_server/log/memory_event_log.hpp"
-#include "sse_server/ops/metrics.hpp"
-#include "sse_server/notify/notify_handler.hpp"
-#include "sse_server/stream/registry.hpp"
 #include "sse_server/http/request_reader.hpp"
+#include "sse_server/log/memory_event_log.hpp"
+#include "sse_server/notify/notify_handler.hpp"
+#include "sse_server/ops/metrics.hpp"
+#include "sse_server/stream/registry.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>

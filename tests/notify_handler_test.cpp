@@ -1,7 +1,7 @@
 #include "sse_server/config/config.hpp"
-#include "sse_server/ops/metrics.hpp"
-#include "sse_server/notify/notify_handler.hpp"
 #include "sse_server/log/memory_event_log.hpp"
+#include "sse_server/notify/notify_handler.hpp"
+#include "sse_server/ops/metrics.hpp"
 #include "sse_server/stream/registry.hpp"
 
 #include <gtest/gtest.h>

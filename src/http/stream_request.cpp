@@ -1,7 +1,7 @@
 #include "sse_server/http/stream_request.hpp"
 
-#include "sse_server/event/notification.hpp"
 #include "sse_server/base/text_split.hpp"
+#include "sse_server/event/notification.hpp"
 
 #include <algorithm>
 

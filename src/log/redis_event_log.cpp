@@ -1,10 +1,10 @@
 #include "sse_server/log/redis_event_log.hpp"
 
 #include "sse_server/event/audience.hpp"
-#include "sse_server/log/bus_page.hpp"
-#include "sse_server/ops/metrics.hpp"
 #include "sse_server/event/sse_frame.hpp"
+#include "sse_server/log/bus_page.hpp"
 #include "sse_server/log/trim_settings.hpp"
+#include "sse_server/ops/metrics.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>

@@ -1,11 +1,11 @@
 #include "sse_server/notify/notify_handler.hpp"
 
-#include "sse_server/event/audience.hpp"
-#include "sse_server/config/config.hpp"
 #include "sse_server/auth/credentials.hpp"
-#include "sse_server/ops/metrics.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/event/audience.hpp"
 #include "sse_server/event/notification.hpp"
 #include "sse_server/notify/stream_inspection.hpp"
+#include "sse_server/ops/metrics.hpp"
 #include "sse_server/stream/registry.hpp"
 
 #include <boost/asio/post.hpp>

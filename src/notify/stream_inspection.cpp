@@ -2,8 +2,8 @@
 
 #include "sse_server/event/event.hpp"
 #include "sse_server/event/json_member.hpp"
-#include "sse_server/stream/registry.hpp"
 #include "sse_server/http/stream_request.hpp"
+#include "sse_server/stream/registry.hpp"
 
 #include <algorithm>
 #include <ctime>

@@ -1,7 +1,7 @@
 #include "sse_server/rights/claims.hpp"
 
-#include "sse_server/rights/grants.hpp"
 #include "sse_server/event/notification.hpp"
+#include "sse_server/rights/grants.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,11 +1,11 @@
 #include "sse_server/stream/sse_session.hpp"
 
-#include "sse_server/ops/access_log.hpp"
 #include "sse_server/config/config.hpp"
+#include "sse_server/event/sse_frame.hpp"
 #include "sse_server/http/forwarded_client.hpp"
 #include "sse_server/http/lingering_close.hpp"
+#include "sse_server/ops/access_log.hpp"
 #include "sse_server/ops/metrics.hpp"
-#include "sse_server/event/sse_frame.hpp"
 #include "sse_server/stream/stream_admission.hpp"
 #include "sse_server/stream/stream_opening.hpp"
 #include "sse_server/stream/stream_response.hpp"

@@ -2,10 +2,10 @@
 // sweep passes, or the server stops; and the close itself.
 #include "sse_server/stream/sse_session.hpp"
 
-#include "sse_server/ops/access_log.hpp"
 #include "sse_server/config/config.hpp"
-#include "sse_server/ops/metrics.hpp"
 #include "sse_server/event/sse_frame.hpp"
+#include "sse_server/ops/access_log.hpp"
+#include "sse_server/ops/metrics.hpp"
 #include "sse_server/stream/stream_response.hpp"
 #include "sse_server/stream/stream_revalidation.hpp"
 

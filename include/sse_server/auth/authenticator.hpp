@@ -1,8 +1,8 @@
 #pragma once
 
-#include "sse_server/rights/claims.hpp"
-#include "sse_server/config/config.hpp"
 #include "sse_server/auth/credentials.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/rights/claims.hpp"
 
 #include <functional>
 #include <set>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "sse_server/log/bus_entry.hpp"
 #include "sse_server/event/event_id.hpp"
+#include "sse_server/log/bus_entry.hpp"
 #include "sse_server/redis/redis_client.hpp"
 #include "sse_server/redis/redis_reply.hpp"
 

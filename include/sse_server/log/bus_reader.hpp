@@ -1,13 +1,13 @@
 #pragma once
 
+#include "sse_server/base/net.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/event/event_id.hpp"
+#include "sse_server/event/notification.hpp"
 #include "sse_server/log/bus_entry.hpp"
 #include "sse_server/log/bus_page.hpp"
 #include "sse_server/log/bus_wakeup.hpp"
-#include "sse_server/config/config.hpp"
-#include "sse_server/event/event_id.hpp"
 #include "sse_server/ops/log_limiter.hpp"
-#include "sse_server/base/net.hpp"
-#include "sse_server/event/notification.hpp"
 #include "sse_server/ops/readiness.hpp"
 #include "sse_server/redis/redis_client.hpp"
 

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "sse_server/log/bus_reader.hpp"
-#include "sse_server/config/config.hpp"
-#include "sse_server/log/event_log.hpp"
 #include "sse_server/base/net.hpp"
-#include "sse_server/redis/redis_client.hpp"
+#include "sse_server/config/config.hpp"
+#include "sse_server/log/bus_reader.hpp"
+#include "sse_server/log/event_log.hpp"
 #include "sse_server/log/replay_buffer.hpp"
+#include "sse_server/redis/redis_client.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "sse_server/log/event_log.hpp"
 #include "sse_server/base/net.hpp"
+#include "sse_server/log/event_log.hpp"
 #include "sse_server/ops/readiness.hpp"
 
 #include <boost/beast/http/message.hpp>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "sse_server/http/connection_manager.hpp"
 #include "sse_server/base/net.hpp"
+#include "sse_server/http/connection_manager.hpp"
 #include "sse_server/http/request_reader.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "sse_server/config/config.hpp"
 #include "sse_server/base/net.hpp"
+#include "sse_server/config/config.hpp"
 #include "sse_server/redis/redis_reply.hpp"
 
 #include <boost/asio/steady_timer.hpp>

@@ -1,17 +1,17 @@
 #pragma once
 
 #include "sse_server/auth/authenticator.hpp"
-#include "sse_server/http/connection_manager.hpp"
 #include "sse_server/auth/credentials.hpp"
-#include "sse_server/log/event_log.hpp"
-#include "sse_server/stream/flush_scheduler.hpp"
-#include "sse_server/stream/frame_queue.hpp"
 #include "sse_server/base/ip_network.hpp"
-#include "sse_server/ops/log_limiter.hpp"
 #include "sse_server/base/net.hpp"
-#include "sse_server/stream/registry.hpp"
+#include "sse_server/http/connection_manager.hpp"
 #include "sse_server/http/request_reader.hpp"
 #include "sse_server/http/stream_request.hpp"
+#include "sse_server/log/event_log.hpp"
+#include "sse_server/ops/log_limiter.hpp"
+#include "sse_server/stream/flush_scheduler.hpp"
+#include "sse_server/stream/frame_queue.hpp"
+#include "sse_server/stream/registry.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>

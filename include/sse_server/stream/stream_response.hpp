@@ -1,8 +1,8 @@
 #pragma once
 
+#include "sse_server/base/net.hpp"
 #include "sse_server/config/config.hpp"
 #include "sse_server/event/event_id.hpp"
-#include "sse_server/base/net.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>

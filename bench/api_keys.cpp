@@ -1,6 +1,6 @@
 #include "api_keys.hpp"
 
-#include "payload.hpp"
+#include "key_claims.hpp"
 
 #include <algorithm>
 #include <hiredis/hiredis.h>
@@ -47,9 +47,9 @@ std::optional<std::string> create_api_keys(options const& o)
         auto const end = std::min(o.connections, start + pipeline_depth);
         for (std::size_t i = start; i < end; ++i) {
             auto const key = o.redis_key_prefix + api_key_of(o, i);
-            auto const user = std::to_string(user_id_of(i));
+            auto const value = api_key_value(o, i);
             redisAppendCommand(redis.get(), "SET %b %b EX 3600", key.data(), key.size(),
-                               user.data(), user.size());
+                               value.data(), value.size());
         }
         for (std::size_t i = start; i < end; ++i) {
             void* raw = nullptr;

@@ -37,12 +37,15 @@ bool is_slow(std::size_t index, std::size_t slow, std::size_t streams)
 } // namespace
 
 bench_run::bench_run(net::io_context& ioc, options const& o)
-    : opts_(o), setup_{o.target, to_endpoint(o.clients),
-                       router(o.events, o.connections, o.account_every), o.notifications,
-                       o.notify_connections == 1},
+    : opts_(o), audience_(o), setup_{o.target,
+                                     to_endpoint(o.clients),
+                                     router(o.events, o.connections, o.account_every),
+                                     o.notifications,
+                                     o.notify_connections == 1,
+                                     audience_.carried()},
       notify_endpoint_(to_endpoint(o.notify)), read_buffer_(read_buffer_bytes), poller_(ioc),
-      notifier_(ioc, o, setup_.routes, *this), deadline_(ioc), phase_timer_(ioc), sampler_(ioc),
-      accepted_per_name_(o.events, 0), accepted_per_user_(o.connections, 0),
+      notifier_(ioc, o, setup_.routes, audience_, *this), deadline_(ioc), phase_timer_(ioc),
+      sampler_(ioc), accepted_per_name_(o.events, 0), accepted_per_user_(o.connections, 0),
       live_per_name_(o.events, 0), live_(o.connections, 0)
 {
     if (o.target == server_kind::sse_server && o.connections > 0)
@@ -50,13 +53,15 @@ bench_run::bench_run(net::io_context& ioc, options const& o)
     clients_.reserve(o.connections);
     for (std::size_t i = 0; i < o.connections; ++i) {
         auto const name = i % o.events;
+        auto const reached = audience_.reaches(i);
         clients_.push_back(std::make_unique<stream_client>(
-            ioc, setup_, request_for(i, name), i, name, is_slow(i, o.slow, o.connections), poller_,
-            read_buffer_, tally_, static_cast<stream_observer&>(*this)));
+            ioc, setup_, request_for(i, name, reached), i, name, reached,
+            is_slow(i, o.slow, o.connections), poller_, read_buffer_, tally_,
+            static_cast<stream_observer&>(*this)));
     }
 }
 
-std::string bench_run::request_for(std::size_t index, std::size_t name) const
+std::string bench_run::request_for(std::size_t index, std::size_t name, bool in_audience) const
 {
     auto const host = "\r\nHost: " + opts_.clients.host + ":" + std::to_string(opts_.clients.port);
     if (opts_.target == server_kind::nchan) {
@@ -69,7 +74,10 @@ std::string bench_run::request_for(std::size_t index, std::size_t name) const
         return "GET /sub/" + channels + " HTTP/1.1" + host +
                "\r\nAccept: text/event-stream\r\n\r\n";
     }
-    return "GET /events?events=" + event_name(name) + " HTTP/1.1" + host +
+    // The baseline of an audience: the same streams, the same recipients, routed by name.
+    auto const subscription =
+        opts_.audience_by_name && !in_audience ? std::string("bench-outside") : event_name(name);
+    return "GET /events?events=" + subscription + " HTTP/1.1" + host +
            "\r\nAccept: text/event-stream\r\nX-API-Key: " + api_key_of(opts_, index) + "\r\n\r\n";
 }
 
@@ -131,7 +139,8 @@ void bench_run::on_open(stream_client& c)
     if (c.slow()) {
         ++slow_opened_;
     } else {
-        ++live_per_name_[c.name_index()];
+        if (c.in_audience())
+            ++live_per_name_[c.name_index()];
         live_[c.index()] = 1;
     }
     open_next();
@@ -154,9 +163,10 @@ void bench_run::on_lost(stream_client& c, std::string const& why)
         return;
     if (lost_++ == 0 && first_failure_.empty())
         first_failure_ = why;
-    --live_per_name_[c.name_index()];
+    if (c.in_audience())
+        --live_per_name_[c.name_index()];
     live_[c.index()] = 0;
-    expected_live_ -= accepted_per_name_[c.name_index()] + accepted_per_user_[c.index()];
+    expected_live_ -= expected_for(c);
     received_by_lost_ += c.received();
     check_done();
 }
@@ -207,6 +217,12 @@ std::optional<std::string> bench_run::write_ready_file() const
     if (std::rename(partial.c_str(), opts_.ready_file.c_str()) != 0)
         return "cannot create the ready file " + opts_.ready_file;
     return std::nullopt;
+}
+
+std::uint64_t bench_run::expected_for(stream_client const& c) const
+{
+    return (c.in_audience() ? accepted_per_name_[c.name_index()] : 0) +
+           accepted_per_user_[c.index()];
 }
 
 bench_clock::time_point bench_run::posting_began() const
@@ -346,7 +362,7 @@ report bench_run::result() const
     for (auto const& c : clients_) {
         if (!c->opened() || c->slow())
             continue;
-        auto const expected = accepted_per_name_[c->name_index()] + accepted_per_user_[c->index()];
+        auto const expected = expected_for(*c);
         r.deliveries_expected += expected;
         r.loss += expected > c->received() ? expected - c->received() : 0;
     }

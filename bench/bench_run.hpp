@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audience_plan.hpp"
 #include "notifier.hpp"
 #include "options.hpp"
 #include "proc_stats.hpp"
@@ -37,7 +38,10 @@ private:
                      std::optional<std::uint64_t> recipients) override;
     void on_notify_failed(std::string const& why) override;
 
-    std::string request_for(std::size_t index, std::size_t name) const;
+    std::string request_for(std::size_t index, std::size_t name, bool in_audience) const;
+    /** Accepted notifications stream `c` must receive: its name's (when the audience reaches
+        it) and its user's. */
+    std::uint64_t expected_for(stream_client const& c) const;
     net::ip::address source_for(std::size_t index) const;
     void open_next();
     void on_opening_done();
@@ -52,6 +56,7 @@ private:
     void finish(std::string error);
 
     options const& opts_;
+    audience_plan audience_;
     stream_setup setup_;
     tcp::endpoint notify_endpoint_;
     std::vector<char> read_buffer_;
@@ -73,8 +78,8 @@ private:
     std::string first_failure_;
     std::vector<std::uint64_t> accepted_per_name_;
     std::vector<std::uint64_t> accepted_per_user_;
-    std::vector<std::size_t> live_per_name_;
-    std::vector<char> live_; // by stream: open, reading, not lost
+    std::vector<std::size_t> live_per_name_; // open, reading, and reached by the audience
+    std::vector<char> live_;                 // by stream: open, reading, not lost
     std::uint64_t accepted_ = 0;
     std::uint64_t recipients_ = 0;
     bool recipients_known_ = true;

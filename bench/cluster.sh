@@ -102,9 +102,11 @@ run_compared() { # $1: scenario
         cluster=$mode
         [ "$mode" = baseline ] && { bin=$SSE_BENCH_BASELINE_DAEMON; cluster=standalone; }
         reset_bus
+        read -r -a scenario_env <<<"${sse_env[$1]:-}" # words, never globbed: [] is a value
         if ! start_daemon "$cluster" "$bin" "$logs/$mode-$1.log"; then
             echo "   sse-server ($mode) did not start: see $logs/$mode-$1.log"
             failed=1
+            scenario_env=()
             continue
         fi
         status=0
@@ -114,6 +116,7 @@ run_compared() { # $1: scenario
             --server-pid "${d_pid[0]}" --duration 180 --label "$1" \
             ${args[$1]} ${sse_only[$1]:-} ${SSE_BENCH_EXTRA_ARGS:-} || status=$?
         stop_daemons
+        scenario_env=()
         note=$daemons_note
         record "$logs/bench-$mode-$1.out" "$1" "$mode" "$note"
         if (( status != 0 )) || [ -n "$note" ]; then

@@ -8,6 +8,7 @@ bench_pid=
 sampler_pid=
 d_pid=() d_clients=() d_notify=() d_log=() # the daemons of the current run, daemon 0 first
 r_pid=()                                   # the receiving sse-bench processes, one per daemon
+scenario_env=()                            # settings of the scenario being run (sse_env[])
 daemons_note=
 
 # Builds, creates the output, raises the descriptor limit, pins, starts Redis.
@@ -66,7 +67,7 @@ reset_bus() {
     redis-cli -p "$redis_port" DEL "$bus_key" >/dev/null
 }
 
-# Starts one more daemon on ports of its own, ready (in cluster mode: its reading position on
+# Starts one more daemon on ports of its own, with the settings in scenario_env, ready (in cluster mode: its reading position on
 # the bus fixed); appends it to d_pid, d_clients, d_notify, d_log.
 start_daemon() { # $1: standalone|redis; $2: binary; $3: log file
     local attempt clients notify pid
@@ -78,7 +79,7 @@ start_daemon() { # $1: standalone|redis; $2: binary; $3: log file
         SSE_SERVER_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
         SSE_SERVER_CLUSTER_MODE=$1 \
         SSE_SERVER_LOG_LEVEL=info \
-            "${pin_server[@]}" "$2" >>"$3" 2>&1 &
+            env "${scenario_env[@]}" "${pin_server[@]}" "$2" >>"$3" 2>&1 &
         pid=$!
         d_pid+=("$pid") d_clients+=("$clients") d_notify+=("$notify") d_log+=("$3")
         wait_http "http://127.0.0.1:$notify/readyz" "$pid" && return 0

@@ -45,8 +45,8 @@ void append_number(std::string& out, std::uint64_t n)
 } // namespace
 
 notifier::notifier(net::io_context& ioc, options const& o, router const& routes,
-                   notify_observer& observer)
-    : opts_(o), routes_(routes), observer_(observer), timer_(ioc)
+                   audience_plan const& audience, notify_observer& observer)
+    : opts_(o), routes_(routes), audience_(audience), observer_(observer), timer_(ioc)
 {
     for (std::size_t i = 0; i < o.notify_connections; ++i)
         posters_.push_back(std::make_unique<poster>(ioc));
@@ -209,7 +209,7 @@ void notifier::build(poster& p)
                 body_ += ',';
             auto const seq = sent.first + i;
             append_notification(body_, {seq, sent_ns}, routes_.of(seq), opts_.account_event,
-                                opts_.payload);
+                                audience_.member(), opts_.payload);
         }
         if (opts_.batch > 1)
             body_ += ']';

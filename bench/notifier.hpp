@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audience_plan.hpp"
 #include "options.hpp"
 #include "response_reader.hpp"
 #include "routing.hpp"
@@ -37,7 +38,7 @@ class notifier
 {
 public:
     notifier(net::io_context& ioc, options const& o, router const& routes,
-             notify_observer& observer);
+             audience_plan const& audience, notify_observer& observer);
 
     /** Connects every poster from `source`, then starts posting. */
     void start(tcp::endpoint const& to, net::ip::address const& source);
@@ -82,6 +83,7 @@ private:
 
     options const& opts_;
     router const& routes_;
+    audience_plan const& audience_;
     notify_observer& observer_;
     std::vector<std::unique_ptr<poster>> posters_;
     net::steady_timer timer_;

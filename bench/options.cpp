@@ -86,6 +86,17 @@ order and throughput. Loopback only.
   --pipeline D               requests in flight on each of them  (1)
   --batch B                  notifications per POST, a JSON array when B > 1 (sse-server only) (1)
   --payload BYTES            padding added to each notification's data (0)
+  --claims-grants N          each API key is JSON with N grant patterns at /grants, the last
+                             bench-*, the others granting nothing (the daemon's
+                             auth.api_key.grants_pointer must be "/grants") (0: none)
+  --claims-groups M          each API key is JSON with M groups at /groups: g<i mod M> for
+                             stream i, and role1..role<M-1> (groups_pointer "/groups") (0: none)
+  --audience-users U         every named notification carries an audience naming the users of
+                             streams 0..U-1 (0)
+  --audience-groups G        and the groups g0..g<G-1>; streams in neither must receive
+                             nothing (0)
+  --audience-by-name         the baseline: no audience; the streams it would leave out subscribe
+                             to bench-outside instead, which gets no notification
   --connect-window W         streams being opened at the same time (256)
   --source-addresses S       streams connect from 127.0.0.1 .. 127.0.0.S, round-robin (254)
   --slow K                   K streams, spread evenly, stop reading once open; at the end the
@@ -200,6 +211,11 @@ parsed_options parse_options(std::vector<std::string> const& args)
         {"--notify-connections", count(o.notify_connections, 1)},
         {"--batch", count(o.batch, 1)},
         {"--payload", count(o.payload, 0)},
+        {"--claims-grants", count(o.claims_grants, 0)},
+        {"--claims-groups", count(o.claims_groups, 0)},
+        {"--audience-users", count(o.audience_users, 0)},
+        {"--audience-groups", count(o.audience_groups, 0)},
+        {"--audience-by-name", flag(o.audience_by_name)},
         {"--connect-window", count(o.connect_window, 1)},
         {"--duration",
          [&o](std::string const& v) {
@@ -240,7 +256,7 @@ parsed_options parse_options(std::vector<std::string> const& args)
             out.error = "unknown option " + name;
             return out;
         }
-        if (!value && name == "--receive-only")
+        if (!value && (name == "--receive-only" || name == "--audience-by-name"))
             value = "true"; // a flag: --receive-only, or --receive-only=false
         if (!value) {
             if (i + 1 == args.size()) {
@@ -278,6 +294,16 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--batch: Nchan publishes one message per POST";
     else if (o.receive_only && o.connections == 0)
         out.error = "--receive-only needs streams";
+    else if (o.target == server_kind::nchan &&
+             (o.claims_grants || o.claims_groups || o.audience_users || o.audience_groups))
+        out.error = "--claims-* and --audience-*: Nchan has neither claims nor audiences";
+    else if (o.claims_grants > 256 || o.claims_groups > 256)
+        out.error =
+            "--claims-grants and --claims-groups are at most 256 (the daemon reads no more)";
+    else if (o.audience_by_name && o.audience_users == 0 && o.audience_groups == 0)
+        out.error = "--audience-by-name needs --audience-users or --audience-groups";
+    else if (o.audience_groups > 0 && o.claims_groups == 0)
+        out.error = "--audience-groups needs --claims-groups: streams without groups";
     else if (o.target == server_kind::nchan && o.redis)
         out.error = "--redis: Nchan streams are not authenticated";
     return out;

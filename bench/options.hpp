@@ -43,6 +43,14 @@ struct options
     std::size_t pipeline = 1; // requests in flight per notification connection
     std::size_t batch = 1;
     std::size_t payload = 0;
+    // Rights (SPEC §2.4a): what each API key claims, and the audience of every notification.
+    std::size_t claims_grants = 0;   // grant patterns per key; the last grants bench-*
+    std::size_t claims_groups = 0;   // groups per key: its home group g<i mod M> and M-1 roles
+    std::size_t audience_users = 0;  // the users of streams 0..U-1
+    std::size_t audience_groups = 0; // g0..g{G-1}
+    // The same recipients without an audience: the streams it would leave out subscribe to a
+    // name that gets no notification. The reference for the cost of routing by audience.
+    bool audience_by_name = false;
     std::size_t connect_window = 256;
     std::size_t source_addresses = 254; // 127.0.0.1 .. 127.0.0.K, round-robin
     std::size_t slow = 0;               // streams that stop reading after they open

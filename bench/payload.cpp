@@ -52,7 +52,7 @@ void append_data(std::string& out, stamp s, std::size_t padding)
 }
 
 void append_notification(std::string& out, stamp s, route r, std::string_view account_event,
-                         std::size_t padding)
+                         std::string_view audience_member, std::size_t padding)
 {
     char digits[24];
     out += R"({"name":")";
@@ -65,6 +65,7 @@ void append_notification(std::string& out, stamp s, route r, std::string_view ac
         out.append(digits, std::to_chars(digits, digits + sizeof digits, r.index).ptr);
         out += R"(","type":"bench","id":)";
         out.append(digits, std::to_chars(digits, digits + sizeof digits, s.seq).ptr);
+        out += audience_member;
     }
     out += R"(,"data":)";
     append_data(out, s, padding);

@@ -31,10 +31,12 @@ std::uint64_t user_id_of(std::size_t index);
 void append_data(std::string& out, stamp s, std::size_t padding);
 
 /** Appends notification `s` for sse-server as one JSON object, `r` being its route:
-    {"name":"bench-<k>","type":"bench","id":<seq>,"data":{..}} or, for an account event,
-    {"name":"<account_event>","type":"bench","id":<user id>,"data":{..}} */
+    {"name":"bench-<k>","type":"bench","id":<seq>[,"audience":{..}],"data":{..}} or, for an
+    account event, {"name":"<account_event>","type":"bench","id":<user id>,"data":{..}}.
+    `audience_member` (audience_plan.hpp) goes into named notifications only, between the id and
+    the data, so that the daemon has to cut it out of the middle of the bytes it forwards. */
 void append_notification(std::string& out, stamp s, route r, std::string_view account_event,
-                         std::size_t padding);
+                         std::string_view audience_member, std::size_t padding);
 
 /** Finds the stamp in an event's data: the notification as the daemon forwarded it
     (byte for byte, or re-serialised compactly when it came in a batch), or Nchan's message. */

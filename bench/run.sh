@@ -118,8 +118,9 @@ for _ in $(seq 100); do
 done
 redis-cli -p "$redis_port" ping >/dev/null
 
-# Starts the server for one run; sets server_pid (the process to stop), measured_pid (the one
-# to sample: Nchan's single worker, not its master), clients_port, notify_port.
+# Starts the server for one run, sse-server with the scenario's settings (scenario_env);
+# sets server_pid (the process to stop), measured_pid (the one to sample: Nchan's single
+# worker, not its master), clients_port, notify_port.
 start_server() { # $1: sse-server|nchan; $2: log file
     local attempt
     for attempt in 1 2 3; do
@@ -140,7 +141,7 @@ start_server() { # $1: sse-server|nchan; $2: log file
             SSE_SERVER_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
             SSE_SERVER_CLUSTER_MODE=${SSE_BENCH_CLUSTER:-standalone} \
             SSE_SERVER_LOG_LEVEL=info \
-                "${pin_server[@]}" "$daemon_bin" >>"$2" 2>&1 &
+                env "${scenario_env[@]}" "${pin_server[@]}" "$daemon_bin" >>"$2" 2>&1 &
             server_pid=$!
             measured_pid=$server_pid
             wait_http "http://127.0.0.1:$notify_port/readyz" "$server_pid" && return 0
@@ -231,10 +232,12 @@ for name in "${selected[@]}"; do
     for server in "${servers[@]}"; do
         echo
         echo "-- $name on $server: ${about[$name]}"
-        if [ "$server" = nchan ] && [ "$name" = ingest-batch ]; then
-            echo "   skipped: Nchan has no batch publish (one message per POST)"
+        if [ "$server" = nchan ] && [ -n "${no_nchan[$name]:-}" ]; then
+            echo "   skipped: ${no_nchan[$name]}"
             continue
         fi
+        # Split into words, never globbed: a setting may be a TOML array such as [].
+        read -r -a scenario_env <<<"${sse_env[$name]:-}"
         log=$logs/$server-$name.log
         if ! start_server "$server" "$log"; then
             echo "   $server did not start: see $log"
@@ -347,6 +350,22 @@ if [ -n "$base" ] && [ -n "$with_slow" ]; then
          "$(ratio "$(value nchan slow .latency_ms.p99)" "$(value nchan slow-baseline .latency_ms.p99)") |" \
          "– | ≤ 1.2 | $(check "a <= 1.2" "$(ratio "$with_slow" "$base")" "") |"
 fi
+row audience-10k-baseline "deliveries/s (5 500 of 10 000 streams, by name)" .deliveries_per_s "%.0f" "reference" ""
+row audience-10k-baseline "loss" .loss "%d" "0" "a == 0"
+row audience-10k "deliveries/s (5 500 of 10 000 streams, by audience)" .deliveries_per_s "%.0f" "≥ 0.9× baseline" ""
+row audience-10k "loss" .loss "%d" "0" "a == 0"
+row audience-10k "deliveries outside the audience" .misrouted "%d" "0" "a == 0"
+compared() { # $1 $2: scenario and its reference; $3 jq expression; $4 label; $5 target; $6 awk test on a
+    local a b
+    a=$(value sse-server "$1" "$3")
+    b=$(value sse-server "$2" "$3")
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" != null ] && [ "$b" != null ] || return 0
+    echo "| $1 | $4 | $(ratio "$a" "$b") | – | – | $5 | $(check "$6" "$(ratio "$a" "$b")" "") |"
+}
+compared audience-10k audience-10k-baseline .deliveries_per_s "deliveries/s ÷ baseline's" "≥ 0.9" "a >= 0.9"
+row connect-claims "streams opened per s" .connect_per_s "%.0f" "report" ""
+row connect-claims "connect → open p99, ms" .connect_ms.p99 "%.1f" "report" ""
+compared connect-claims connect .connect_s "time to open them ÷ connect's" "≤ 1.1" "a <= 1.1"
 echo
 echo "(b): sse-bench used ≥ 90 % of its core while notifications flowed: the figure may measure the generator."
 echo "(t): the run reached its duration cap (90 s) before every notification was delivered."

@@ -1,11 +1,13 @@
 # The scenarios of bench/run.sh, also run by bench/cluster.sh in both modes: sourced, not run.
 # Sets scenario_order, and per scenario about[] (one line for the log), args[] (sse-bench's
-# options, for every server) and sse_only[] (added for sse-server only).
+# options, for every server), sse_only[] (added for sse-server only), sse_env[] (the daemon's
+# settings for that scenario, as SSE_SERVER_ variables) and no_nchan[] (why Nchan sits it out).
 # shellcheck shell=bash disable=SC2034 # the arrays are used by the scripts that source this
 
 scenario_order=(idle connect broadcast-10k broadcast-10k-serial broadcast-1k rate-10k rate-1k
-                ingest ingest-single ingest-batch mixed slow-baseline slow)
-declare -A about args sse_only
+                ingest ingest-single ingest-batch mixed slow-baseline slow
+                audience-10k-baseline audience-10k connect-claims)
+declare -A about args sse_only sse_env no_nchan
 about[idle]="19000 streams held open 5 s: RSS per stream"
 args[idle]="--connections 19000 --notifications 0 --hold 5"
 about[connect]="10000 streams opened (sse-server: each authenticated through Redis)"
@@ -26,6 +28,7 @@ about[ingest-single]="no subscriber, 400000 POSTs on 8 keep-alive connections, o
 args[ingest-single]="--connections 0 --notifications 400000 --notify-connections 8 --pipeline 1"
 about[ingest-batch]="no subscriber, 5000000 notifications in POSTs of 100 (sse-server only)"
 args[ingest-batch]="--connections 0 --notifications 5000000 --batch 100 --notify-connections 2 --pipeline 4"
+no_nchan[ingest-batch]="Nchan has no batch publish (one message per POST)"
 about[mixed]="10000 subscribers on 100 names + account events (1 in 10), 20000 notifications"
 args[mixed]="--connections 10000 --events 100 --account-every 10 --notifications 20000 --pipeline 4"
 about[slow-baseline]="1000 subscribers, 20000 notifications of 200 bytes at 1000/s (sse-server: POSTs of 10), the slow run's reference"
@@ -34,3 +37,26 @@ sse_only[slow-baseline]="--batch 10"
 about[slow]="the same, 100 of the subscribers stop reading once open"
 args[slow]="${args[slow-baseline]} --slow 100"
 sse_only[slow]="--batch 10"
+
+# Rights (issue 17). Each key carries 20 groups: its home group g<i mod 20> and 19 roles every
+# stream shares. The audience names the users of streams 0..999 and the groups g0..g9: 5 000
+# streams through their group, 500 more through their user (the other 500 users of the list
+# are in one of those groups as well, and must still get each notification once): 5 500 of
+# the 10 000 receive, 4 500 must receive nothing.
+about[audience-10k-baseline]="broadcast-10k's 10000 streams with 20 groups each; the 5500 an audience would reach subscribe to the name, the 4500 others to another name (sse-server only)"
+args[audience-10k-baseline]="--connections 10000 --notifications 500 --notify-connections 4"
+sse_only[audience-10k-baseline]="--claims-groups 20 --audience-users 1000 --audience-groups 10 --audience-by-name"
+sse_env[audience-10k-baseline]="SSE_SERVER_AUTH_API_KEY_GROUPS_POINTER=/groups"
+no_nchan[audience-10k-baseline]="Nchan has no audience"
+about[audience-10k]="the same 10000 streams all on one name; each notification carries an audience of 1000 users and 10 groups that reaches the same 5500 (sse-server only)"
+args[audience-10k]="${args[audience-10k-baseline]}"
+sse_only[audience-10k]="--claims-groups 20 --audience-users 1000 --audience-groups 10"
+sse_env[audience-10k]="${sse_env[audience-10k-baseline]}"
+no_nchan[audience-10k]="Nchan has no audience"
+# events.grants is empty, so that only each key's own patterns grant its name: the daemon
+# reads and tries all 50 (the one that grants comes last), which a "*" for everyone skips.
+about[connect-claims]="connect's 10000 streams, each key JSON with 50 grant patterns and 20 groups (sse-server only)"
+args[connect-claims]="--connections 10000 --notifications 0"
+sse_only[connect-claims]="--claims-grants 50 --claims-groups 20"
+sse_env[connect-claims]="SSE_SERVER_AUTH_API_KEY_GRANTS_POINTER=/grants SSE_SERVER_AUTH_API_KEY_GROUPS_POINTER=/groups SSE_SERVER_EVENTS_GRANTS=[]"
+no_nchan[connect-claims]="Nchan streams are not authenticated"

@@ -32,12 +32,12 @@ std::uint64_t steady_ns(bench_clock::time_point t)
 } // namespace
 
 stream_client::stream_client(net::io_context& ioc, stream_setup const& setup, std::string request,
-                             std::size_t index, std::size_t name_index, bool slow,
+                             std::size_t index, std::size_t name_index, bool in_audience, bool slow,
                              stream_poller& poller, std::vector<char>& read_buffer,
                              delivery_tally& tally, stream_observer& observer)
     : setup_(setup), socket_(ioc), poller_(poller), request_(std::move(request)), index_(index),
-      name_index_(name_index), slow_(slow), read_buffer_(read_buffer), tally_(tally),
-      observer_(observer)
+      name_index_(name_index), in_audience_(in_audience), slow_(slow), read_buffer_(read_buffer),
+      tally_(tally), observer_(observer)
 {
 }
 
@@ -205,8 +205,13 @@ void stream_client::on_bench_event(sse_event const& e)
             return;
         }
     }
+    // Routing, not data: a forwarded notification that still has it leaks who else gets it.
+    if (setup_.audience_carried && e.data.find(R"("audience")") != std::string_view::npos) {
+        ++tally_.unexpected;
+        return;
+    }
     auto const r = setup_.routes.of(s->seq);
-    if (r.index != (r.account ? index_ : name_index_)) {
+    if (r.index != (r.account ? index_ : name_index_) || (!r.account && !in_audience_)) {
         ++tally_.misrouted;
         return;
     }

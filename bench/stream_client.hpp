@@ -29,7 +29,9 @@ struct delivery_tally
     std::uint64_t order_violations = 0;
     std::uint64_t inconsistent_ids = 0; // one notification, two event ids in two streams
     std::uint64_t misrouted = 0;        // an event for a name or user that is not the stream's
-    std::uint64_t unexpected = 0;       // any other event, or a bench event without stamp or id
+    // Any other event, a bench event without stamp or id, or one still carrying the audience
+    // the daemon must cut out.
+    std::uint64_t unexpected = 0;
     bench_clock::time_point last_delivery{};
     std::vector<event_id> id_of_seq; // the id the first stream saw for each notification
 };
@@ -64,6 +66,7 @@ struct stream_setup
     // Only one notifier connection makes the server receive notifications in sequence order;
     // with several, concurrent POSTs have no order and only event ids are checked.
     bool sequence_ordered = true;
+    bool audience_carried = false; // named notifications carry an audience (audience_plan.hpp)
 };
 
 /** One SSE stream of the bench: opens it, parses it, and checks every event against the
@@ -72,11 +75,12 @@ struct stream_setup
 class stream_client : public event_sink, private readable_target
 {
 public:
-    /** Stream `index` (its user), subscribed to name `name_index`; a `slow` one stops
-        reading once open. */
+    /** Stream `index` (its user), subscribed to name `name_index`, receiving that name's
+        notifications only when `in_audience`; a `slow` one stops reading once open. */
     stream_client(net::io_context& ioc, stream_setup const& setup, std::string request,
-                  std::size_t index, std::size_t name_index, bool slow, stream_poller& poller,
-                  std::vector<char>& read_buffer, delivery_tally& tally, stream_observer& observer);
+                  std::size_t index, std::size_t name_index, bool in_audience, bool slow,
+                  stream_poller& poller, std::vector<char>& read_buffer, delivery_tally& tally,
+                  stream_observer& observer);
 
     /** Connects from `source` (any port), sends the request, reads. */
     void start(net::ip::address const& source);
@@ -86,6 +90,7 @@ public:
 
     std::size_t index() const { return index_; }
     std::size_t name_index() const { return name_index_; }
+    bool in_audience() const { return in_audience_; }
     bool slow() const { return slow_; }
     /** Whether it ever opened. */
     bool opened() const { return opened_; }
@@ -121,6 +126,7 @@ private:
     std::string request_;
     std::size_t index_;
     std::size_t name_index_;
+    bool in_audience_;
     bool slow_;
     std::vector<char>& read_buffer_;
     delivery_tally& tally_;

@@ -91,5 +91,32 @@ TEST(bench_smoke, a_stream_that_stops_reading_is_closed_by_the_daemon_and_the_ot
     EXPECT_EQ(run.result["events_delivered"], 3000 * 18) << run.output;
 }
 
+TEST(bench_smoke, an_audience_reaches_exactly_the_streams_it_names_whole_or_in_batches)
+{
+    redis_server redis;
+    // Only the keys' own patterns grant: the last of each key's three.
+    daemon_process daemon{daemon_config(redis, "[auth.api_key]\ngrants_pointer = \"/grants\"\n"
+                                               "groups_pointer = \"/groups\"\n"
+                                               "[events]\ngrants = []\n")};
+    // 200 streams; home groups g0..g3, the audience names g0, g1 (100 streams) and the users
+    // of streams 0..9, of which 2, 3, 6, 7 are not in those groups: 104 receive, 96 must not.
+    // One notification in 10 is an account event, which carries no audience.
+    for (auto const* batch : {"1", "3"}) {
+        auto const run =
+            run_bench(daemon, redis,
+                      std::string("--connections 200 --claims-grants 3 --claims-groups 4 "
+                                  "--audience-users 10 --audience-groups 2 --account-every 10 "
+                                  "--notifications 60 --pipeline 2 --source-addresses 8 --batch ") +
+                          batch);
+        ASSERT_TRUE(run.result.is_object()) << run.output;
+        EXPECT_EQ(run.exit_status, 0) << run.output;
+        EXPECT_EQ(run.result["connections_open"], 200) << run.output;
+        EXPECT_EQ(run.result["misrouted"], 0) << run.output;
+        EXPECT_EQ(run.result["unexpected_events"], 0) << run.output;
+        EXPECT_EQ(run.result["events_delivered"], 54 * 104 + 6) << run.output;
+        EXPECT_EQ(run.result["deliveries_reported"], 54 * 104 + 6) << run.output;
+    }
+}
+
 } // namespace
 } // namespace sse_server::test

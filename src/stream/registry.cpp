@@ -134,10 +134,11 @@ std::size_t registry::deliver_to_audience(event const& e, subscriber_set const* 
     }
     // A narrow audience among many subscribers: its streams are checked against the name. A
     // stream may be reached through its user and several groups; it gets the frame once.
-    subscriber_set seen;
+    auto const mark = ++audience_deliveries_;
     auto offer = [&](subscriber* s) {
-        if (!seen.insert(s).second)
+        if (s->offered_ == mark)
             return;
+        s->offered_ = mark;
         if ((by_name && by_name->contains(s)) || (by_account && by_account->contains(s)))
             recipients += s->send(e.frame) ? 1 : 0;
     };

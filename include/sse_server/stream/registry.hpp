@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,12 @@ public:
     virtual void revalidate(std::function<void()> answered) = 0;
     /** Facts about the stream for its operator (SPEC §3), none of them secret. */
     virtual stream_info info() const = 0;
+
+private:
+    friend class registry;
+    // The registry's mark of the last audience delivery that offered it this stream: a stream
+    // reached through its user and several groups gets the frame once, with no set to build.
+    std::uint64_t offered_ = 0;
 };
 
 /** Who listens to what: matches each event to the streams that want it and hands them its
@@ -127,6 +134,7 @@ private:
     std::unordered_map<std::string, subscriber_set> by_group_;
     std::unordered_map<std::string, std::size_t> reserved_; // by user; absent when none
     std::size_t size_ = 0;
+    std::uint64_t audience_deliveries_ = 0; // the mark of the latest, in subscriber::offered_
 };
 
 } // namespace sse_server

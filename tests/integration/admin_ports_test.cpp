@@ -156,7 +156,7 @@ TEST_F(admin_ports_test, a_crowd_on_the_metrics_port_starves_neither_clients_nor
     raise_open_file_limit();
     auto const daemon = start("", 256);
     auto& d = *daemon;
-    ASSERT_TRUE(d.wait_for_output("redis connected", 10s)) << d.output();
+    ASSERT_TRUE(readyz_becomes(d.notify_port(), 200)) << d.output();
     std::vector<tcp_connection> crowd;
     for (int i = 0; i < 1100; ++i)
         crowd.emplace_back(d.metrics_port()); // idle: each would hold a descriptor a minute

@@ -150,7 +150,7 @@ TEST_F(hostile_input_test, the_notify_port_answers_while_clients_take_every_desc
 {
     raise_open_file_limit();
     daemon_process d{toml(), {}, {}, true, 128};
-    ASSERT_TRUE(d.wait_for_output("redis connected", 10s)) << d.output();
+    ASSERT_TRUE(readyz_becomes(d.notify_port(), 200)) << d.output();
     std::vector<tcp_connection> crowd;
     for (int i = 0; i < 200; ++i)
         crowd.emplace_back(d.clients_port()); // the kernel's backlog takes the excess

@@ -163,7 +163,7 @@ TEST(systemd_notify, in_cluster_mode_the_clients_port_also_waits_for_the_bus)
                      {{"NOTIFY_SOCKET", systemd.path()}},
                      false};
     ASSERT_TRUE(d.wait_for_output("opens once Redis can be used", 20s)) << d.output();
-    EXPECT_TRUE(d.wait_for_output("is not a stream", 1s)) << d.output();
+    EXPECT_TRUE(d.wait_for_output("is not a stream", 10s)) << d.output();
     auto const clients = waiting_clients_port(d);
     ASSERT_NE(clients, 0) << d.output();
     EXPECT_TRUE(refuses_connections(clients));

@@ -154,6 +154,18 @@ private:
     std::size_t index_ = 0;
 };
 
+/** `["a","b"]`, compact. */
+void append_json_strings(std::string& out, std::span<std::string const> values)
+{
+    out += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i)
+            out += ',';
+        append_json_string(out, values[i]);
+    }
+    out += ']';
+}
+
 } // namespace
 
 bool audience::admits(std::string_view user, std::span<std::string const> user_groups) const
@@ -167,19 +179,11 @@ bool audience::admits(std::string_view user, std::span<std::string const> user_g
 
 std::string audience::json() const
 {
-    std::string out = "{\"users\":[";
-    for (std::size_t i = 0; i < users.size(); ++i) {
-        if (i)
-            out += ',';
-        append_json_string(out, users[i]);
-    }
-    out += "],\"groups\":[";
-    for (std::size_t i = 0; i < groups.size(); ++i) {
-        if (i)
-            out += ',';
-        append_json_string(out, groups[i]);
-    }
-    out += "]}";
+    std::string out = "{\"users\":";
+    append_json_strings(out, users);
+    out += ",\"groups\":";
+    append_json_strings(out, groups);
+    out += '}';
     return out;
 }
 
@@ -203,13 +207,9 @@ user_list_result parse_user_list(std::string_view text)
 
 std::string user_list_json(std::span<std::string const> users)
 {
-    std::string out = "{\"users\":[";
-    for (std::size_t i = 0; i < users.size(); ++i) {
-        if (i)
-            out += ',';
-        append_json_string(out, users[i]);
-    }
-    out += "]}";
+    std::string out = "{\"users\":";
+    append_json_strings(out, users);
+    out += '}';
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "sse_server/auth/authenticator.hpp"
 
+#include "sse_server/base/text_split.hpp"
 #include "sse_server/redis/redis_client.hpp"
 
 #include <algorithm>
@@ -46,16 +47,6 @@ std::optional<std::string> id_at(json const& doc, std::string const& pointer)
     if (!doc.contains(*ptr))
         return std::nullopt;
     return id_from(doc[*ptr]);
-}
-
-std::string_view trim(std::string_view text)
-{
-    auto const space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!text.empty() && space(text.front()))
-        text.remove_prefix(1);
-    while (!text.empty() && space(text.back()))
-        text.remove_suffix(1);
-    return text;
 }
 
 auth_result unauthorized(std::string reason)
@@ -129,7 +120,7 @@ std::optional<identity> identity_from_session(std::string_view value,
 std::optional<identity> identity_from_api_key(std::string_view value,
                                               api_key_auth_config const& cfg)
 {
-    auto const text = trim(value);
+    auto const text = trim(value, " \t\r\n");
     if (text.empty())
         return std::nullopt;
     auto const doc = json::parse(text.begin(), text.end(), nullptr, false);

@@ -1,5 +1,6 @@
 #include "sse_server/auth/credentials.hpp"
 
+#include "sse_server/base/text_split.hpp"
 #include "sse_server/http/stream_request.hpp"
 
 #include <algorithm>
@@ -19,16 +20,6 @@ std::string_view credential_kind_name(credential_kind kind)
 namespace {
 
 constexpr std::string_view signed_prefix = "s:";
-
-std::string_view trim(std::string_view text)
-{
-    auto const is_space = [](char c) { return c == ' ' || c == '\t'; };
-    while (!text.empty() && is_space(text.front()))
-        text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back()))
-        text.remove_suffix(1);
-    return text;
-}
 
 bool iequals(std::string_view a, std::string_view b)
 {

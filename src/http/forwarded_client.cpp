@@ -9,16 +9,6 @@ namespace sse_server {
 
 namespace {
 
-constexpr std::string_view whitespace = " \t";
-
-std::string_view trimmed(std::string_view text)
-{
-    auto const first = text.find_first_not_of(whitespace);
-    if (first == std::string_view::npos)
-        return {};
-    return text.substr(first, text.find_last_not_of(whitespace) - first + 1);
-}
-
 bool is_port(std::string_view digits)
 {
     return !digits.empty() && digits.size() <= 5 &&
@@ -87,9 +77,9 @@ std::optional<ip_address> for_node(std::string_view element)
     while (!element.empty()) {
         auto const pair = take_unquoted(element, ';');
         auto const equals = pair.find('=');
-        if (equals == std::string_view::npos || !is_for(trimmed(pair.substr(0, equals))))
+        if (equals == std::string_view::npos || !is_for(trim(pair.substr(0, equals))))
             continue;
-        auto const value = trimmed(pair.substr(equals + 1));
+        auto const value = trim(pair.substr(equals + 1));
         if (!value.starts_with('"'))
             return parse_hop(value);
         // A quoted string: "[2001:db8::1]:4711", escapes undone, into a bounded buffer.
@@ -146,12 +136,12 @@ std::optional<ip_address> forwarded_client(ip_address const& peer, forwarded_hea
     if (!headers.x_forwarded_for.empty()) {
         for (auto line : headers.x_forwarded_for)
             while (!line.empty())
-                if (auto const hop = trimmed(take_until(line, ',')); !hop.empty())
+                if (auto const hop = trim(take_until(line, ',')); !hop.empty())
                     walk.add(parse_hop(hop));
     } else {
         for (auto line : headers.forwarded)
             while (!line.empty())
-                if (auto const element = take_unquoted(line, ','); !trimmed(element).empty())
+                if (auto const element = take_unquoted(line, ','); !trim(element).empty())
                     walk.add(for_node(element));
     }
     return walk.client();

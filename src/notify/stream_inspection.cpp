@@ -1,5 +1,6 @@
 #include "sse_server/notify/stream_inspection.hpp"
 
+#include "sse_server/base/text_split.hpp"
 #include "sse_server/event/event.hpp"
 #include "sse_server/event/json_member.hpp"
 #include "sse_server/http/stream_request.hpp"
@@ -21,14 +22,6 @@ std::string dump(ordered_json const& value)
 {
     // A user id from a query may be any bytes: replaced, not thrown over.
     return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string_view trimmed(std::string_view text)
-{
-    auto const first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos)
-        return {};
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 /** The user's streams, oldest first: the registry's sets have no order of their own. */
@@ -64,7 +57,7 @@ explain_request_result parse_explain_request(std::string_view body)
     // goes to the same reader as POST /notify, which keeps its own limits.
     if (!nlohmann::json::accept(body))
         return {std::nullopt, "body: invalid JSON"};
-    if (!trimmed(body).starts_with('{'))
+    if (!trim(body, " \t\r\n").starts_with('{'))
         return {std::nullopt, "body: must be an object"};
 
     auto const user = member_value(body, "user");
@@ -105,19 +98,14 @@ std::string explain_json(registry& streams, explain_request const& request)
 
 streams_query_result parse_streams_target(std::string_view target)
 {
-    auto const question = target.find('?');
-    auto query =
-        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+    auto query = target;
+    take_until(query, '?');
     std::optional<std::string> user;
     while (!query.empty()) {
-        auto const amp = query.find('&');
-        auto const pair = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        auto const eq = pair.find('=');
-        if (pair.substr(0, eq) != "user")
+        auto pair = take_until(query, '&');
+        if (take_until(pair, '=') != "user")
             continue;
-        user =
-            percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        user = percent_decode(pair);
         if (!user)
             return {std::nullopt, "user: malformed percent-encoding"};
     }

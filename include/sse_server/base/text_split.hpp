@@ -14,4 +14,14 @@ inline std::string_view take_until(std::string_view& text, char separator)
     return head;
 }
 
+/** `text` without the characters of `whitespace` at either end (by default HTTP's optional
+    whitespace, space and tab; JSON's adds CR and LF). Pure. */
+inline std::string_view trim(std::string_view text, std::string_view whitespace = " \t")
+{
+    auto const first = text.find_first_not_of(whitespace);
+    if (first == std::string_view::npos)
+        return {};
+    return text.substr(first, text.find_last_not_of(whitespace) - first + 1);
+}
+
 } // namespace sse_server

@@ -7,6 +7,7 @@
 #include "sse_server/ops/process_limits.hpp"
 #include "sse_server/ops/start_gate.hpp"
 #include "sse_server/ops/systemd_notify.hpp"
+#include "sse_server/stream/client_session.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -44,9 +45,8 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
       metrics_handler_(cfg_, log_, subscriptions_, stats_,
                        [this](auto verdict) { check_readiness(std::move(verdict)); }, {}, ioc_,
                        notify_routes::health_only),
-      client_services_{cfg_,         subscriptions_, log_,          auth_,
-                       stats_,        warnings_,      access_log_,   connections_,
-                       flushes_,      random_,        open_client_sessions_},
+      client_services_{cfg_,      subscriptions_, log_,        auth_,    stats_,
+                       warnings_, access_log_,    connections_, flushes_, random_},
       notify_services_{cfg_, notify_handler_, connections_},
       metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
@@ -54,7 +54,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
       // Bound now (a taken port stops the start), listening once the daemon can serve.
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp::socket&& s) {
-                   std::make_shared<sse_session>(std::move(s), client_services_)->run();
+                   std::make_shared<client_session>(std::move(s), client_services_)->run();
                },
                cfg_.listen.reuse_port, listener::listen_from::first_listen),
       notify_(ioc_, cfg_.listen.notify, "notifications",
@@ -124,7 +124,8 @@ bool server::run()
         auto const used_by_others =
             open_descriptor_count().value_or(0) + descriptors_kept_from_clients(cfg_, limit);
         clients_.accept_while([this, limit, used_by_others] {
-            return used_by_others + open_client_sessions_ < limit;
+            return used_by_others + connections_.count(connection_manager::stop_phase::first) <
+                   limit;
         });
     }
     notify_.run();

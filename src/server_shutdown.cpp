@@ -29,7 +29,7 @@ void server::begin_shutdown()
     // connection.
     signals_.cancel();
     revalidate_timer_.cancel();
-    // The streams end at random times over the drain period (sse_session::shut_down), each
+    // The streams end at random times over the drain period (client_stream::shut_down), each
     // when a sweep sees its time: sweeps 16 times per period, or the drain would come in
     // steps of a whole sweep period (a second by default).
     if (cfg_.server.drain_period > milliseconds::zero()) {

@@ -121,8 +121,8 @@ TEST(metrics, every_status_each_port_refuses_with_is_declared_from_the_start)
 {
     metrics const fresh;
     auto clients_port =
-        refused_statuses(sources({"sse_session", "stream_admission", "stream_opening"}));
-    clients_port.merge(counted_into(sources({"sse_session"}), "client_refused"));
+        refused_statuses(sources({"client_session", "stream_admission", "stream_opening"}));
+    clients_port.merge(counted_into(sources({"client_session"}), "client_refused"));
     EXPECT_EQ(clients_port, declared(fresh.client_refused))
         << "the statuses the clients port's code refuses with, and those declared";
     EXPECT_TRUE(clients_port.contains("429") && clients_port.contains("timeout"));
@@ -155,8 +155,8 @@ TEST(metrics, every_reason_outcome_and_result_the_sources_count_is_declared_from
     for (auto const& [member, counter] : families) {
         auto counted = counted_into(all, member);
         if (member == "connections_closed") // a stream's close reason is set where it ends
-            counted.merge(matches(sources({"sse_session"}),
-                                  std::regex(R"re(\b(?:close|finish)\("(\w+)"\))re")));
+            counted.merge(matches(sources({"client_stream", "stream_transport"}),
+                                  std::regex(R"re(\b(?:close|finish|cut)\("(\w+)"\))re")));
         auto const known = declared(*counter);
         for (auto const& value : counted)
             EXPECT_TRUE(known.contains(value)) << member << ": \"" << value << "\" is counted "

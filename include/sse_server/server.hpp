@@ -15,7 +15,7 @@
 #include "sse_server/redis/redis_client.hpp"
 #include "sse_server/stream/flush_scheduler.hpp"
 #include "sse_server/stream/registry.hpp"
-#include "sse_server/stream/sse_session.hpp"
+#include "sse_server/stream/client_services.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -127,7 +127,6 @@ private:
     };
     chosen_log log_;
     connection_manager connections_;
-    std::size_t open_client_sessions_ = 0;
     // Hold references to members declared below (bound now, used only once they exist).
     notify_handler notify_handler_;
     notify_handler metrics_handler_; // listen.metrics: the same answers, without /notify

@@ -51,6 +51,12 @@ public:
 
     bool stopping() const { return stopping_; }
     std::size_t size() const { return connections_.size(); }
+    /** The open connections a stop asks to end in `phase`: with stop_phase::first, every
+        connection of the clients port (reading, authenticating, refused or streaming). */
+    std::size_t count(stop_phase phase) const
+    {
+        return phase == stop_phase::first ? connections_.size() - late_.size() : late_.size();
+    }
 
 private:
     void on_removed();

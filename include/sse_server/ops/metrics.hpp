@@ -63,7 +63,7 @@ struct metrics
     // this daemon read them, the bus stream re-created behind its position.
     labeled_counter resyncs{"cause", {"resume", "bus_trimmed", "bus_recreated"}};
     labeled_counter revalidations{"outcome", {"valid", "gone", "revoked", "unavailable"}};
-    // Every status each port refuses a request with (sse_session, stream_admission;
+    // Every status each port refuses a request with (client_session, stream_admission;
     // notify_handler, notify_session), and `timeout`: a request cut at client.header_timeout.
     // metrics_test finds each one the sources count declared here.
     labeled_counter client_refused{"status",

@@ -15,7 +15,7 @@ namespace sse_server {
 /** One stream's outgoing frames, shared with every other stream that sends them, counted in
     bytes so the session can bound them, and written in batches: every queued frame (up to a
     bound) goes out as one HTTP chunk in one gathered write, not one system call per frame.
-    Owned by its sse_session; no I/O here. */
+    Owned by its client_stream, written by its transport; no I/O here. */
 class frame_queue
 {
 public:

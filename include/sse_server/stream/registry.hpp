@@ -24,7 +24,7 @@ struct stream_info
     std::string_view credential_kind; // "session" or "api_key": which kind, not which one
 };
 
-/** Something the registry hands frames to: an sse_session, or a fake in tests.
+/** Something the registry hands frames to: a client_stream, or a fake in tests.
     Its user id, subscriptions and groups do not change while it is subscribed (to change its
     groups, a stream unsubscribes, changes them, and subscribes again). */
 class subscriber

@@ -1,14 +1,16 @@
-#include "sse_server/stream/sse_session.hpp"
+#include "sse_server/stream/client_session.hpp"
 
 #include "sse_server/config/config.hpp"
 #include "sse_server/event/sse_frame.hpp"
 #include "sse_server/http/forwarded_client.hpp"
 #include "sse_server/http/lingering_close.hpp"
 #include "sse_server/ops/access_log.hpp"
+#include "sse_server/ops/log_limiter.hpp"
 #include "sse_server/ops/metrics.hpp"
 #include "sse_server/stream/stream_admission.hpp"
 #include "sse_server/stream/stream_opening.hpp"
 #include "sse_server/stream/stream_response.hpp"
+#include "sse_server/stream/stream_transport.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -60,7 +62,8 @@ std::optional<ip_address> forwarded_for(http::request<http::empty_body> const& r
 
 } // namespace
 
-sse_session::sse_session(tcp::socket&& socket, client_services& services)
+
+client_session::client_session(tcp::socket&& socket, client_services& services)
     : socket_(std::move(socket)), svc_(services)
 {
     error_code ec;
@@ -71,28 +74,21 @@ sse_session::sse_session(tcp::socket&& socket, client_services& services)
     socket_.set_option(unsent_bytes_limit(unsent_bytes_in_kernel), ec);
     socket_.non_blocking(true, ec);
     svc_.connections.add(*this);
-    ++svc_.open_sessions;
 }
 
-sse_session::~sse_session()
+client_session::~client_session()
 {
-    svc_.stats.queued_bytes -= static_cast<std::int64_t>(counted_bytes_);
     if (reserved_)
         svc_.subscriptions.release(user_id_);
-    if (subscribed_) {
-        svc_.subscriptions.unsubscribe(*this);
-        svc_.stats.connections_closed.inc(close_reason_ ? close_reason_ : "client_gone");
-    }
-    --svc_.open_sessions;
     svc_.connections.remove(*this);
 }
 
-void sse_session::run()
+void client_session::run()
 {
-    request_ = std::make_unique<pending_request>();
     // Connections still sending their request or being authenticated count too: a peer that
     // opens connections and says nothing must not get more than the limit allows.
-    if (svc_.open_sessions > svc_.cfg.limits.max_connections)
+    if (svc_.connections.count(connection_manager::stop_phase::first) >
+        svc_.cfg.limits.max_connections)
         return refuse(http::status::too_many_requests, "too many connections");
     // A slow or silent client (slowloris) loses its connection header_timeout after it
     // connected, however it trickles its bytes.
@@ -100,33 +96,32 @@ void sse_session::run()
     do_read_request();
 }
 
-void sse_session::do_read_request()
+void client_session::do_read_request()
 {
     // Waiting needs no buffer: a connection that sends nothing costs no read buffer.
     socket_.async_wait(tcp::socket::wait_read,
-                       beast::bind_front_handler(&sse_session::on_readable, shared_from_this()));
+                       beast::bind_front_handler(&client_session::on_readable, shared_from_this()));
 }
 
-void sse_session::on_readable(error_code ec)
+void client_session::on_readable(error_code ec)
 {
     if (state_ != state::reading)
         return;
     if (ec)
         return fail(ec, "read");
-    auto& request = *request_;
-    auto& reader = *request.reader;
+    auto& reader = *reader_;
     auto const available = socket_.available(ec);
     auto const wanted = std::clamp<std::size_t>(ec ? 1 : available, 1, 4096);
-    auto const size = std::min(wanted, reader.room(request.buffer));
-    auto const bytes = socket_.read_some(request.buffer.prepare(size), ec);
+    auto const size = std::min(wanted, reader.room(buffer_));
+    auto const bytes = socket_.read_some(buffer_.prepare(size), ec);
     if (ec == net::error::would_block || ec == net::error::try_again)
         return do_read_request();
     if (ec == net::error::eof || ec == net::error::connection_reset)
-        return close(nullptr);
+        return close();
     if (ec)
         return fail(ec, "read");
-    request.buffer.commit(bytes);
-    ec = reader.put(request.buffer);
+    buffer_.commit(bytes);
+    ec = reader.put(buffer_);
     if (ec == http::error::need_more)
         return do_read_request();
     deadline_ = clock::time_point::max();
@@ -138,12 +133,10 @@ void sse_session::on_readable(error_code ec)
     on_request();
 }
 
-void sse_session::on_request()
+void client_session::on_request()
 {
-    auto& request = *request_;
-    auto const& req = request.reader->parser().get();
+    auto const& req = reader_->parser().get();
     version_ = static_cast<std::uint8_t>(req.version());
-    queue_.set_chunked(version_ >= 11);
     if (auto const client = forwarded_for(req, client_address_, svc_.cfg.listen.trusted_proxies))
         client_address_ = *client;
     if (spdlog::should_log(spdlog::level::debug))
@@ -152,10 +145,10 @@ void sse_session::on_request()
                       redact_target(std::string_view(req.target().data(), req.target().size())));
 
     auto admission = admit_stream(req, svc_.cfg);
-    request.cors_origin = std::move(admission.cors_origin);
+    cors_origin_ = std::move(admission.cors_origin);
     switch (admission.action) {
     case stream_admission::verdict::preflight:
-        return respond(stream_preflight(version_, request.cors_origin));
+        return respond(stream_preflight(version_, cors_origin_));
     case stream_admission::verdict::refuse:
         if (admission.status == http::status::unauthorized) {
             svc_.stats.auth.inc("unauthorized");
@@ -168,24 +161,25 @@ void sse_session::on_request()
     if (svc_.connections.stopping())
         return refuse(http::status::service_unavailable, "server shutting down");
     credential_ = std::move(admission.cred);
-    request.target = std::move(admission.target);
+    target_ = std::move(admission.target);
 
     // The request's buffers are no longer needed: what the stream uses is copied out.
-    request.buffer = beast::flat_buffer{};
-    request.reader.reset();
+    buffer_ = beast::flat_buffer{};
+    reader_.reset();
     state_ = state::authenticating;
-    svc_.auth.async_authenticate(
-        credential_, beast::bind_front_handler(&sse_session::on_authenticated, shared_from_this()));
+    svc_.auth.async_authenticate(credential_, beast::bind_front_handler(
+                                                  &client_session::on_authenticated,
+                                                  shared_from_this()));
 }
 
-void sse_session::on_authenticated(auth_result result)
+void client_session::on_authenticated(auth_result result)
 {
     if (state_ != state::authenticating)
         return;
     auto const user_streams = result.result == auth_result::outcome::ok
                                   ? svc_.subscriptions.connections_of(result.user_id)
                                   : 0;
-    auto opening = decide_opening(result, request_->target.events, svc_.cfg, user_streams,
+    auto opening = decide_opening(result, target_.events, svc_.cfg, user_streams,
                                   svc_.connections.stopping());
     if (opening.counts_login)
         count_login(result);
@@ -199,7 +193,7 @@ void sse_session::on_authenticated(auth_result result)
     start_stream();
 }
 
-void sse_session::count_login(auth_result const& result)
+void client_session::count_login(auth_result const& result)
 {
     switch (result.result) {
     case auth_result::outcome::ok:
@@ -218,19 +212,20 @@ void sse_session::count_login(auth_result const& result)
     }
 }
 
-void sse_session::start_stream()
+void client_session::start_stream()
 {
-    auto const& last_event_id = request_->target.last_event_id;
+    auto const& last_event_id = target_.last_event_id;
     if (!last_event_id)
         return open_stream(std::nullopt);
     // The log may have to ask Redis whether it still holds what follows the client's id.
     auto resume = svc_.log.resume_point(
-        *last_event_id, beast::bind_front_handler(&sse_session::on_resume_point, shared_from_this()));
+        *last_event_id,
+        beast::bind_front_handler(&client_session::on_resume_point, shared_from_this()));
     if (resume)
         open_stream(*resume);
 }
 
-void sse_session::on_resume_point(event_log::resume resume)
+void client_session::on_resume_point(event_log::resume resume)
 {
     if (state_ != state::authenticating)
         return;
@@ -239,13 +234,8 @@ void sse_session::on_resume_point(event_log::resume resume)
     open_stream(resume);
 }
 
-void sse_session::open_stream(std::optional<event_log::resume> resume)
+void client_session::open_stream(std::optional<event_log::resume> resume)
 {
-    auto request = std::move(request_);
-    auto const& wanted = request->target;
-    response_header_ = stream_response_head(version_, request->cors_origin);
-    events_ = std::move(request->target.events);
-
     if (resume) {
         svc_.stats.replay.inc(resume->from ? "replayed" : "resync");
         if (!resume->from)
@@ -256,61 +246,120 @@ void sse_session::open_stream(std::optional<event_log::resume> resume)
     auto const newest = svc_.log.newest();
     auto const from = resume ? resume->from : std::nullopt;
     auto const position = from ? *from : newest;
-    auto const origin = wanted.origin ? *wanted.origin : random_origin(svc_.random);
-    auto greeting = stream_greeting(svc_.cfg.client.retry, position, origin, user_id_, events_,
-                                    resume && !from);
-    request.reset();
+    stream_start start{.user_id = std::move(user_id_),
+                       .events = std::move(target_.events),
+                       .groups = std::move(groups_),
+                       .cred = std::move(credential_),
+                       .origin = target_.origin ? *target_.origin : random_origin(svc_.random),
+                       .greeting = {},
+                       .catch_up_from = std::nullopt};
+    start.greeting = stream_greeting(svc_.cfg.client.retry, position, start.origin,
+                                     start.user_id, start.events, resume && !from);
+    if (from && *from < newest)
+        start.catch_up_from = *from;
 
-    // From here on every published frame is queued behind the greeting, in order.
-    state_ = state::streaming;
-    last_write_ = opened_at_ = clock::now();
-    origin_ = origin;
-    svc_.subscriptions.release(user_id_);
+    // The user's reservation becomes its stream, subscribed in the same turn.
+    svc_.subscriptions.release(start.user_id);
     reserved_ = false;
-    svc_.subscriptions.subscribe(*this);
-    subscribed_ = true;
-    spdlog::debug("client {}: stream open for user {} ({} events)", fmt::streamed(peer_),
-                  user_id_, events_.size());
-
-    catching_up_ = from && *from < newest;
-    cursor_ = position;
-    if (auto const lifetime = stream_lifetime(svc_.cfg.client.max_lifetime, svc_.random);
-        lifetime > milliseconds::zero())
-        end_of_life_ = clock::now() + lifetime;
-    do_watch_hangup();
-    queue_.push(std::make_shared<std::string const>(std::move(greeting)));
-    do_write();
+    state_ = state::done;
+    std::make_shared<stream_transport>(std::move(socket_), svc_,
+                                       stream_response_head(version_, cors_origin_), version_,
+                                       client_address_, std::move(start))
+        ->run();
 }
 
-void sse_session::refuse(http::status status, std::string reason)
+void client_session::refuse(http::status status, std::string reason)
 {
     auto const code = std::to_string(static_cast<unsigned>(status));
     svc_.stats.client_refused.inc(code);
     log_refusal(code, reason);
     respond(stream_refusal(status, version_, std::move(reason), svc_.cfg.client.retry,
-                           request_->cors_origin));
+                           cors_origin_));
 }
 
-void sse_session::respond(http::response<http::string_body>&& response)
+void client_session::respond(http::response<http::string_body>&& response)
 {
-    state_ = state::finishing;
+    state_ = state::responding;
     response.set(http::field::server, "sse-server");
     // One request per connection: the stream port never keeps a refused connection open.
     response.keep_alive(false);
     response.prepare_payload();
-    request_->response = std::move(response);
+    response_ = std::move(response);
     deadline_ = clock::now() + svc_.cfg.client.send_timeout;
-    http::async_write(socket_, *request_->response,
-                      beast::bind_front_handler(&sse_session::on_responded, shared_from_this()));
+    http::async_write(socket_, *response_,
+                      beast::bind_front_handler(&client_session::on_responded, shared_from_this()));
 }
 
-void sse_session::on_responded(error_code ec, std::size_t)
+void client_session::on_responded(error_code ec, std::size_t)
 {
     deadline_ = clock::time_point::max();
     if (ec)
         return fail(ec, "write response");
-    state_ = state::closed;
+    state_ = state::done;
     lingering_close(socket_, shared_from_this());
+}
+
+void client_session::shut_down()
+{
+    if (state_ == state::reading)
+        close();
+    // authenticating: the stopped Redis client completes the lookup, which answers 503;
+    // responding: the response is on its way.
+}
+
+std::size_t client_session::abort()
+{
+    close();
+    // A refused connection may be lingering (closed for us, open for the peer): cut it too,
+    // or the stop would wait for the linger to end.
+    error_code ignored;
+    socket_.close(ignored);
+    return 0;
+}
+
+void client_session::check_deadline(clock::time_point now)
+{
+    if (now < deadline_ || state_ == state::done)
+        return;
+    deadline_ = clock::time_point::max();
+    if (state_ == state::reading) {
+        svc_.stats.client_refused.inc("timeout");
+        spdlog::debug("client {}: no complete request within the header timeout",
+                      fmt::streamed(peer_));
+        log_refusal("timeout", "no complete request within client.header_timeout");
+        return close();
+    }
+    spdlog::debug("client {}: response not written within the send timeout",
+                  fmt::streamed(peer_));
+    close();
+}
+
+// log.access: one line per request refused, within the access log's budget.
+void client_session::log_refusal(std::string_view status, std::string_view reason)
+{
+    if (!svc_.cfg.log.access || !spdlog::should_log(spdlog::level::info))
+        return;
+    if (!svc_.access_log.admit(stream_refusal_kind(status), clock::now()))
+        return;
+    auto const client = to_string(client_address_);
+    spdlog::info("{}", access_line(stream_refusal_entry{client, status, reason}));
+}
+
+void client_session::close()
+{
+    if (state_ == state::done && !socket_.is_open())
+        return;
+    state_ = state::done;
+    error_code ignored;
+    socket_.close(ignored);
+}
+
+void client_session::fail(error_code ec, char const* what)
+{
+    if (ec == net::error::operation_aborted || state_ == state::done)
+        return;
+    spdlog::debug("client {}: {}: {}", fmt::streamed(peer_), what, ec.message());
+    close();
 }
 
 } // namespace sse_server

@@ -2,8 +2,8 @@
 
 #include "sse_server/config/config.hpp"
 #include "sse_server/event/sse_frame.hpp"
-#include "sse_server/http/forwarded_client.hpp"
 #include "sse_server/http/lingering_close.hpp"
+#include "sse_server/http/request_client.hpp"
 #include "sse_server/ops/access_log.hpp"
 #include "sse_server/ops/log_limiter.hpp"
 #include "sse_server/ops/metrics.hpp"
@@ -34,34 +34,7 @@ namespace {
 using unsent_bytes_limit = net::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
 constexpr int unsent_bytes_in_kernel = 64 * 1024;
 
-ip_address address_of(tcp::endpoint const& endpoint)
-{
-    auto const address = endpoint.address();
-    if (address.is_v4())
-        return ip_address::v4(address.to_v4().to_bytes());
-    return ip_address{address.to_v6().to_bytes()};
-}
-
-// The client a trusted proxy forwards for (listen.trusted_proxies), from every line of
-// X-Forwarded-For and Forwarded; empty when the peer is the client. The header block is at
-// most 8 KiB, which bounds the lines.
-std::optional<ip_address> forwarded_for(http::request<http::empty_body> const& req,
-                                        ip_address const& peer,
-                                        std::vector<ip_network> const& trusted)
-{
-    if (!contains_any(trusted, peer))
-        return std::nullopt;
-    std::vector<std::string_view> x_forwarded_for;
-    std::vector<std::string_view> forwarded;
-    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it)
-        x_forwarded_for.emplace_back(it->value().data(), it->value().size());
-    for (auto [it, end] = req.equal_range(http::field::forwarded); it != end; ++it)
-        forwarded.emplace_back(it->value().data(), it->value().size());
-    return forwarded_client(peer, {x_forwarded_for, forwarded}, trusted);
-}
-
 } // namespace
-
 
 client_session::client_session(tcp::socket&& socket, client_services& services)
     : socket_(std::move(socket)), svc_(services)
@@ -137,8 +110,7 @@ void client_session::on_request()
 {
     auto const& req = reader_->parser().get();
     version_ = static_cast<std::uint8_t>(req.version());
-    if (auto const client = forwarded_for(req, client_address_, svc_.cfg.listen.trusted_proxies))
-        client_address_ = *client;
+    client_address_ = request_client(client_address_, req, svc_.cfg.listen.trusted_proxies);
     if (spdlog::should_log(spdlog::level::debug))
         spdlog::debug("client {}: {} {}", fmt::streamed(peer_),
                       std::string_view(req.method_string()),
@@ -309,11 +281,9 @@ void client_session::shut_down()
 
 std::size_t client_session::abort()
 {
+    // A refused connection may be lingering (closed for us, open for the peer): close() cuts
+    // it too, or the stop would wait for the linger to end. Nothing accepted is queued here.
     close();
-    // A refused connection may be lingering (closed for us, open for the peer): cut it too,
-    // or the stop would wait for the linger to end.
-    error_code ignored;
-    socket_.close(ignored);
     return 0;
 }
 
@@ -347,8 +317,6 @@ void client_session::log_refusal(std::string_view status, std::string_view reaso
 
 void client_session::close()
 {
-    if (state_ == state::done && !socket_.is_open())
-        return;
     state_ = state::done;
     error_code ignored;
     socket_.close(ignored);

@@ -62,7 +62,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
               cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
       revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_), start_timer_(ioc_),
-      heartbeat_(std::make_shared<std::string const>(heartbeat_comment()))
+      heartbeat_{std::make_shared<std::string const>(heartbeat_comment()), nullptr}
 {
     if (handle_signals) {
         signals_.add(SIGTERM);
@@ -111,6 +111,7 @@ std::optional<tcp::endpoint> server::metrics_endpoint() const
 
 bool server::run()
 {
+    newest_at_start_ = log_.newest();
     redis_.start();
     if (redis_log_)
         redis_log_->start();
@@ -292,6 +293,7 @@ void server::on_sweep(error_code ec)
     // client.heartbeat apart, and at least 0.75 of it (a period is at most 1/8 of it).
     if (!stopping_) {
         auto const quiet_for = cfg_.client.heartbeat - 2 * sweep_period_;
+        update_cursor_heartbeat();
         subscriptions_.for_each(
             [&](subscriber& s) { s.keep_alive(heartbeat_, now, quiet_for); });
         // Old history goes even when nothing is published.
@@ -375,6 +377,18 @@ void server::check_readiness(std::function<void(std::optional<not_ready_reason>)
         }
         verdict(std::move(why));
     });
+}
+
+void server::update_cursor_heartbeat()
+{
+    // One frame for every stream, made again only when the newest event changed.
+    auto const newest = log_.newest();
+    if (newest == newest_at_start_)
+        return;
+    if (!heartbeat_.cursor || newest != cursor_of_heartbeat_) {
+        heartbeat_.cursor = std::make_shared<std::string const>(format_cursor_heartbeat(newest));
+        cursor_of_heartbeat_ = newest;
+    }
 }
 
 void server::on_redis_state(bool up)

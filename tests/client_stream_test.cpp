@@ -157,16 +157,37 @@ TEST_F(client_stream_test, catching_up_reads_the_backlog_in_order_then_goes_live
 TEST_F(client_stream_test, a_heartbeat_goes_out_only_after_quiet_for)
 {
     client_stream stream(services_, carrier_, start());
-    auto const comment = std::make_shared<std::string const>(":\n\n");
+    heartbeat const beat{std::make_shared<std::string const>(":\n\n"), nullptr};
     auto const t0 = std::chrono::steady_clock::now();
-    stream.keep_alive(comment, t0, 15s); // the greeting is queued: that counts as a write
+    stream.keep_alive(beat, t0, 15s); // the greeting is queued: that counts as a write
     drain(stream.queue());
-    stream.keep_alive(comment, t0 + 14s, 15s);
+    stream.keep_alive(beat, t0 + 14s, 15s);
     EXPECT_TRUE(stream.queue().empty());
     EXPECT_EQ(carrier_.wakes, 0);
-    stream.keep_alive(comment, t0 + 16s, 15s);
+    stream.keep_alive(beat, t0 + 16s, 15s);
     EXPECT_EQ(drain(stream.queue()), ":\n\n");
     EXPECT_EQ(carrier_.wakes, 1);
+}
+
+TEST_F(client_stream_test, a_live_stream_heartbeat_carries_the_cursor_one_catching_up_does_not)
+{
+    publish("orders", "1");
+    auto const resumed_from = log_.newest();
+    publish("invoices", "2");
+    heartbeat const beat{std::make_shared<std::string const>(":\n\n"),
+                         std::make_shared<std::string const>("id: 9-9\n\n")};
+    auto const t0 = std::chrono::steady_clock::now();
+
+    client_stream live(services_, carrier_, start());
+    drain(live.queue());
+    live.keep_alive(beat, t0 + 16s, 15s);
+    EXPECT_EQ(drain(live.queue()), "id: 9-9\n\n");
+
+    client_stream catching_up(services_, carrier_, start(resumed_from));
+    drain(catching_up.queue());
+    catching_up.keep_alive(beat, t0 + 16s, 15s);
+    EXPECT_EQ(drain(catching_up.queue()), ":\n\n")
+        << "its backlog is not written yet: its client must not skip past it";
 }
 
 TEST_F(client_stream_test, finishing_for_a_shutdown_queues_a_later_retry_and_takes_nothing_more)

@@ -29,10 +29,10 @@ public:
         frames.push_back(frame);
         return accepts;
     }
-    void keep_alive(frame_ptr const& comment, std::chrono::steady_clock::time_point,
+    void keep_alive(heartbeat const& beat, std::chrono::steady_clock::time_point,
                     std::chrono::steady_clock::duration) override
     {
-        comments.push_back(comment);
+        comments.push_back(beat.comment);
     }
     void revalidate(std::function<void()> answered) override
     {

@@ -87,6 +87,7 @@ private:
     void on_shutdown_deadline(error_code ec);
     void stop_notification_ports();
     void on_redis_state(bool up);
+    void update_cursor_heartbeat();
     void check_readiness(std::function<void(std::optional<not_ready_reason>)> verdict);
     void revalidate_users(std::vector<std::string> users,
                           std::function<void(std::optional<std::string>)> done);
@@ -153,7 +154,9 @@ private:
     std::chrono::steady_clock::time_point started_at_;
     std::chrono::milliseconds next_wait_log_{0};
     std::function<void()> on_serving_;
-    frame_ptr heartbeat_;
+    heartbeat heartbeat_; // the comment, and the cursor once an event was issued (SPEC §2.3)
+    event_id newest_at_start_; // until the log's newest differs, no event was issued
+    event_id cursor_of_heartbeat_;
     bool serving_ = false; // the clients port accepts, READY=1 was sent
     bool failed_ = false;
     bool stopping_ = false;

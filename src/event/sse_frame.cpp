@@ -78,4 +78,9 @@ std::string_view heartbeat_comment()
     return ":\n\n";
 }
 
+std::string format_cursor_heartbeat(event_id cursor)
+{
+    return "id: " + cursor.to_string() + "\n\n";
+}
+
 } // namespace sse_server

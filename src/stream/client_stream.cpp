@@ -74,7 +74,7 @@ bool client_stream::send(frame_ptr const& frame)
     return true;
 }
 
-void client_stream::keep_alive(frame_ptr const& comment, clock::time_point now,
+void client_stream::keep_alive(heartbeat const& beat, clock::time_point now,
                                clock::duration quiet_for)
 {
     if (!streaming())
@@ -88,7 +88,10 @@ void client_stream::keep_alive(frame_ptr const& comment, clock::time_point now,
     }
     if (now - last_write_ < quiet_for)
         return;
-    queue_.push(comment);
+    // Live with an empty queue, the stream has everything it should get up to the newest
+    // event: its client may resume from there. One catching up is not there yet.
+    bool const up_to_date = std::holds_alternative<live_phase>(phase_);
+    queue_.push(beat.cursor && up_to_date ? beat.cursor : beat.comment);
     carrier_.wake();
     last_write_ = now;
 }

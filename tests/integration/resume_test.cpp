@@ -6,8 +6,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 namespace sse_server::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 
 class resume_test : public ::testing::Test
@@ -142,6 +147,43 @@ TEST_F(resume_test, a_too_old_id_gets_resync_then_live_events)
     auto live = s.next_event();
     ASSERT_TRUE(live);
     EXPECT_EQ(live->data, note("orders", 51, 51)) << "no partial replay after a resync";
+}
+
+TEST_F(resume_test, an_idle_stream_heartbeat_moves_its_cursor_so_it_resumes_past_max_age)
+{
+    // SPEC §2.3: once an event was issued, a heartbeat is `id: <newest>` with no data. A client
+    // idle while other events were issued, then longer than replay.max_age, resumes from that
+    // id with no resync; from the last event it received it could not (what followed is gone).
+    auto cfg = test_config(redis_);
+    cfg.client.heartbeat = std::chrono::milliseconds(200);
+    cfg.replay.max_age = std::chrono::milliseconds(300);
+    server_.emplace(std::move(cfg));
+    auto const last_seen = id_seen_before_a_drop();
+    auto s = open("/events?events=orders", {{"Last-Event-ID", last_seen}});
+    ASSERT_TRUE(s.next_event_named("connected"));
+
+    auto const other = post_notify(server_->notify_port(), note("invoices", 1, 1));
+    ASSERT_EQ(other.status, 202) << other.body;
+    auto const newest = nlohmann::json::parse(other.body).at("ids").at(0).get<std::string>();
+    ASSERT_TRUE(s.await_last_event_id(newest)) << "the heartbeat carries the newest id";
+
+    // Both events leave the history once older than replay.max_age (the sweep expires it).
+    auto const deadline = std::chrono::steady_clock::now() + 20s;
+    while (metric_value(server_->notify_port(), "sse_server_replay_bytes") != 0.0) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the history never expired";
+        std::this_thread::sleep_for(50ms); // polling the gauge for the expiry
+    }
+    auto from_cursor = open("/events?events=orders", {{"Last-Event-ID", s.last_event_id()}});
+    auto hello = from_cursor.next_event();
+    ASSERT_TRUE(hello);
+    EXPECT_EQ(hello->event, "connected");
+    post(note("orders", 2, 2));
+    auto next = from_cursor.next_event();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->event, "db") << "no resync: the cursor is the newest id";
+
+    auto from_last_event = open("/events?events=orders", {{"Last-Event-ID", last_seen}});
+    EXPECT_TRUE(from_last_event.next_event_named("resync")) << "the invoices event is gone";
 }
 
 TEST_F(resume_test, unknown_or_malformed_ids_get_resync)

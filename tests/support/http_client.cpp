@@ -455,6 +455,20 @@ bool sse_stream::await_comments(std::size_t count, milliseconds timeout)
     return true;
 }
 
+bool sse_stream::await_last_event_id(std::string const& id, milliseconds timeout)
+{
+    auto const deadline = clock::now() + timeout;
+    while (last_id_ != id) {
+        if (parse_event())
+            return false; // an event, where only heartbeats were expected
+        if (last_id_ == id)
+            break;
+        if (last_chunk_ || !fill(deadline))
+            return false;
+    }
+    return true;
+}
+
 std::optional<sse_event> sse_stream::next_event_named(std::string_view event, milliseconds timeout)
 {
     auto const deadline = clock::now() + timeout;

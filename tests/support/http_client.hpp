@@ -126,6 +126,10 @@ public:
         return comment_times_;
     }
     std::string const& last_event_id() const { return last_id_; }
+    /** Reads until the stream's last event id is `id` without an event (an `id:`-only
+        heartbeat, SPEC §2.3); false when an event comes first, the stream ends or `timeout`
+        passes. */
+    bool await_last_event_id(std::string const& id, milliseconds timeout = 10s);
     tcp_connection& connection() { return conn_; }
 
 private:

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sse_server/event/event_id.hpp"
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -27,5 +29,17 @@ std::string format_retry(std::chrono::milliseconds delay);
 
 /** The `:\n\n` comment that keeps idle streams alive through proxies. */
 std::string_view heartbeat_comment();
+
+/** The heartbeat of a stream that is up to date with `cursor` (SPEC §2.3): `id: <cursor>` and a
+    blank line, no `data:`. A browser takes the id as its `lastEventId` without firing an
+    event, so a client idle past replay.max_age still resumes from a recent id. */
+std::string format_cursor_heartbeat(event_id cursor);
+
+/** What the sweep offers each quiet stream; the same two buffers for every stream. */
+struct heartbeat
+{
+    frame_ptr comment; // always set
+    frame_ptr cursor;  // the newest event's id; null until the daemon has issued an event
+};
 
 } // namespace sse_server

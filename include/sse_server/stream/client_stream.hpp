@@ -66,7 +66,7 @@ public:
     std::vector<std::string> const& events() const override { return events_; }
     std::vector<std::string> const& groups() const override { return groups_; }
     bool send(frame_ptr const& frame) override;
-    void keep_alive(frame_ptr const& comment, clock::time_point now,
+    void keep_alive(heartbeat const& beat, clock::time_point now,
                     clock::duration quiet_for) override;
     void revalidate(std::function<void()> answered) override;
     stream_info info() const override;

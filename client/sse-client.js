@@ -111,7 +111,10 @@ function ownStream(url, options, names, cursor, receive) {
 //   {t:'bye', tab}                a tab leaves
 //   {t:'ev', kind, value, id, account}  the leader relays the stream
 function shareStream(url, options, tab, receive) {
-  const key = `sse-server-client ${new URL(url, location.href).href} ${options.apiKey ? 'key' : 'cookie'}`;
+  // Tabs share a stream only when they would open the same one. The key stays in this origin's
+  // lock and channel names, which only this origin's scripts see (they see the key anyway).
+  const credential = options.apiKey ? `key ${options.apiKey}` : `cookie ${!!options.withCredentials}`;
+  const key = `sse-server-client ${new URL(url, location.href).href} ${credential}`;
   const channel = new BroadcastChannel(key);
   const tabs = new Map([[tab.origin, tab.names]]); // every tab's subscriptions, as announced
   let stream = null; // while this tab leads
@@ -153,8 +156,11 @@ function shareStream(url, options, tab, receive) {
     reopen();
     return done; // hold the lock until close(), or until the tab goes
   });
+  // A page kept in the back-forward cache says goodbye, and hello again when it comes back.
   const bye = () => channel.postMessage({ t: 'bye', tab: tab.origin });
+  const hello = () => announce();
   addEventListener('pagehide', bye);
+  addEventListener('pageshow', hello);
   announce();
 
   return {
@@ -164,6 +170,7 @@ function shareStream(url, options, tab, receive) {
     },
     close() {
       removeEventListener('pagehide', bye);
+      removeEventListener('pageshow', hello);
       bye();
       stream?.close();
       stream = null;

@@ -2,6 +2,7 @@
 // its own user, event names and browser context (its own locks, channels and cookies).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import http from 'node:http';
 import {
   launchBrowser, notify, redis, startDaemon, startPageServer, startProxy, startRedis, stopAll,
   streamsOf, until,
@@ -14,6 +15,7 @@ let pages;
 let browser;
 let eventsUrl;
 const replayCapacity = 50;
+const streamsPerUser = 4; // no test but the 429 one opens more than 2 streams for one user
 
 before(async () => {
   redisServer = await startRedis();
@@ -27,6 +29,8 @@ heartbeat = "1s"
 cors_origins = ["${pages.url.slice(0, -1)}"]
 [replay]
 capacity = ${replayCapacity}
+[limits]
+max_connections_per_user = ${streamsPerUser}
 `, 'timeout = "500ms"');
   started.push(daemon);
   eventsUrl = `http://127.0.0.1:${daemon.clientsPort}/events`;
@@ -47,9 +51,10 @@ async function loggedIn(user) {
 }
 
 /** A tab of `context` connected with `options`, recording what its handlers get for `names`. */
-async function openTab(context, options, names = options.events ?? [], url = eventsUrl) {
+async function openTab(context, options, names = options.events ?? [], url = eventsUrl, before = null) {
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`page: ${error.message}`));
+  if (before) await page.evaluateOnNewDocument(before);
   await page.goto(pages.url);
   await page.waitForFunction('window.ready === true');
   page.origin = await page.evaluate((u, o, n) => window.start(u, o, n), url, options, names);
@@ -243,4 +248,55 @@ test('an API key: the fetch path opens, receives, and resumes after a cut', asyn
   assert.deepEqual((await seen(refused)).statuses, ['connecting', 'unauthorized']);
   await context.close();
   await stopAll([proxy]);
+});
+
+test('the demo page shows the notifications it receives', async () => {
+  await redis(redisServer.port, 'SET', 'sess:s-demo', JSON.stringify({ userId: 'u-demo' }));
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.url}demo.html?events=${encodeURIComponent(eventsUrl)}&sid=s-demo`);
+  await until('the demo to open', async () => (await page.$eval('#status', (e) => e.textContent)) === 'open');
+  const [id] = await post('orders', 12, { data: { status: 'shipped' } });
+  const shown = await until('the notification on the page', () =>
+    page.$eval('#received', (list) => list.textContent));
+  assert.match(shown, new RegExp(`${id} .*"status":"shipped"`));
+  await context.close();
+});
+
+test('429 at the per-user limit: retrying, then open once a stream of that user ends', async () => {
+  const context = await loggedIn('u-429');
+  // The user's other streams, held from here: the limit is reached before the tab connects.
+  const held = await Promise.all(Array.from({ length: streamsPerUser }, () => new Promise((resolve, reject) => {
+    const request = http.get(`${eventsUrl}?events=busy`, { headers: { Cookie: 'sid=s-u-429' } }, (answer) => {
+      assert.equal(answer.statusCode, 200);
+      resolve(request);
+    });
+    request.on('error', reject);
+  })));
+  try {
+    const tab = await openTab(context, { events: ['busy'], withCredentials: true });
+    await untilStatus(tab, 'retrying');
+    held.pop().destroy();
+    await untilStatus(tab, 'open', 20000);
+    const ids = await post('busy', 1);
+    assert.deepEqual(await untilCount(tab, 1), ids);
+  } finally {
+    held.forEach((request) => request.destroy());
+    await context.close();
+  }
+});
+
+test('without Web Locks or BroadcastChannel, share falls back to one stream per tab', async () => {
+  const context = await loggedIn('u-fallback');
+  const withoutLocks = () => delete Navigator.prototype.locks;
+  const tabs = [];
+  for (let i = 0; i < 2; i++) {
+    tabs.push(await openTab(context, { events: ['fallback'], withCredentials: true, share: true },
+      ['fallback'], eventsUrl, withoutLocks));
+    await untilStatus(tabs[i], 'open');
+  }
+  assert.equal((await streamsOf(daemon.notifyPort, 'u-fallback')).length, 2);
+  const ids = await post('fallback', 1);
+  for (const tab of tabs) assert.deepEqual(await untilCount(tab, 1), ids);
+  await context.close();
 });

@@ -13,6 +13,7 @@ const maxBackoff = 30000;
  * Opens GET <url>?events=…&origin=…&lastEventId=… and reports to `report(kind, value, id)`:
  *   'status'  value: 'connecting' | 'open' | 'retrying' | 'unauthorized' | 'closed'
  *   'connected', 'db', 'resync'  value: the event's parsed data; id: its id
+ *   'cursor'  id: the newest id, from a heartbeat (fetch path only: EventSource hides it)
  * Returns { close() }.
  */
 export function openStream(url, { events, origin, cursor, apiKey, withCredentials }, report) {
@@ -34,7 +35,9 @@ export function openStream(url, { events, origin, cursor, apiKey, withCredential
 
   const received = (type, data, id) => {
     if (id) cursor = id;
-    if (type === null) return; // an id alone: the heartbeat moved the cursor
+    // An id alone: the heartbeat moved the cursor. Tabs that may take the stream over keep it
+    // too, so that they resume from it rather than from an event older than replay.max_age.
+    if (type === null) return report('cursor', null, id);
     let value = null;
     try {
       value = JSON.parse(data);

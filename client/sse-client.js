@@ -158,7 +158,7 @@ function shareStream(url, options, tab, receive) {
   });
   // A page kept in the back-forward cache says goodbye, and hello again when it comes back.
   const bye = () => channel.postMessage({ t: 'bye', tab: tab.origin });
-  const hello = () => announce();
+  const hello = (e) => e.persisted && announce();
   addEventListener('pagehide', bye);
   addEventListener('pageshow', hello);
   announce();

@@ -86,10 +86,15 @@ export async function startDaemon(redisUrl, extraToml = '', redisToml = '') {
     `[redis]\nurl = "${redisUrl}"\n${redisToml}\n[notify]\ntoken = "${notifyToken}"\n${extraToml}`);
   const child = start(daemonBinary, ['--config', config]);
   const port = (what) => Number(child.output.match(new RegExp(`listening for ${what} on [^\\n]*:(\\d+)`))?.[1]);
-  await until('the daemon to listen for clients', () => {
-    if (child.exitCode !== null) throw new Error(`sse-server exited:\n${child.output}`);
-    return child.output.includes('listening for clients on');
-  }, 20000);
+  try {
+    await until('the daemon to listen for clients', () => {
+      if (child.exitCode !== null) throw new Error(`sse-server exited:\n${child.output}`);
+      return child.output.includes('listening for clients on');
+    }, 20000);
+  } catch (error) {
+    await stopAll([{ child, dir }]);
+    throw error;
+  }
   return { child, dir, clientsPort: port('clients'), notifyPort: port('notifications') };
 }
 

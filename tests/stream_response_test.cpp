@@ -79,6 +79,21 @@ TEST(stream_response, refusals_carry_the_headers_their_status_needs)
     EXPECT_EQ(wrong_method[http::field::allow], "GET, OPTIONS");
     auto const fast = stream_refusal(http::status::service_unavailable, 11, "x", 0ms, "");
     EXPECT_EQ(fast[http::field::retry_after], "1") << "never Retry-After: 0";
+    auto const over_limit = stream_refusal(http::status::too_many_requests, 11, "x", 3s, "");
+    EXPECT_EQ(over_limit[http::field::retry_after], "3");
+    EXPECT_EQ(unauthorized[http::field::retry_after], "") << "a 401 does not pass";
+}
+
+TEST(stream_response, a_page_on_an_allowed_origin_may_read_retry_after)
+{
+    auto const cross = stream_refusal(http::status::service_unavailable, 11, "x", 3s,
+                                      "https://app.example.com");
+    EXPECT_EQ(cross[http::field::access_control_expose_headers], "Retry-After");
+    auto const same = stream_refusal(http::status::service_unavailable, 11, "x", 3s, "");
+    EXPECT_EQ(same[http::field::access_control_expose_headers], "");
+    auto const unauthorized = stream_refusal(http::status::unauthorized, 11, "x", 3s,
+                                             "https://app.example.com");
+    EXPECT_EQ(unauthorized[http::field::access_control_expose_headers], "");
 }
 
 TEST(stream_response, preflight_allows_the_headers_polyfills_send_for_allowed_origins_only)

@@ -55,7 +55,10 @@ http::response<http::string_body> stream_refusal(http::status status, unsigned v
 {
     http::response<http::string_body> res{status, version};
     res.set(http::field::content_type, "text/plain; charset=utf-8");
-    if (status == http::status::service_unavailable)
+    // A refusal that passes says when to come back: `client.retry`, in whole seconds.
+    bool const passes = status == http::status::service_unavailable ||
+                        status == http::status::too_many_requests;
+    if (passes)
         res.set(http::field::retry_after,
                 std::to_string(std::max<long long>(1, (retry.count() + 999) / 1000)));
     if (status == http::status::unauthorized)
@@ -63,6 +66,10 @@ http::response<http::string_body> stream_refusal(http::status status, unsigned v
     if (status == http::status::method_not_allowed)
         res.set(http::field::allow, "GET, OPTIONS");
     set_cors_headers(res, cors_origin);
+    // A page on another origin may read it only when told so (the browser client backs off
+    // by it).
+    if (passes && !cors_origin.empty())
+        res.set(http::field::access_control_expose_headers, "Retry-After");
     res.body() = std::move(reason) + "\n";
     return res;
 }

@@ -151,6 +151,38 @@ test('a network cut: the stream resumes from its cursor without loss', async () 
   await stopAll([proxy]);
 });
 
+test('plain EventSource: the heartbeat moves lastEventId, so a reconnect past the history gets no resync', async () => {
+  // SPEC §2.3: once an event was issued, a heartbeat is `id: <newest>` with no data. The
+  // browser takes it as its last event id without firing an event, and sends it on reconnect.
+  const proxy = await startProxy(daemon.clientsPort);
+  const context = await loggedIn('u-beat');
+  const page = await context.newPage();
+  await page.goto(pages.url);
+  await page.evaluate((url) => {
+    const plain = (window.plain = { events: [], resyncs: 0, opens: 0 });
+    const source = (window.plainSource = new EventSource(url, { withCredentials: true }));
+    source.addEventListener('connected', () => plain.opens++);
+    source.addEventListener('db', (e) => plain.events.push(e.lastEventId));
+    source.addEventListener('resync', () => plain.resyncs++);
+  }, `http://127.0.0.1:${proxy.port}/events?events=beat.orders`);
+  const plain = () => page.evaluate(() => window.plain);
+  await until('connected', async () => (await plain()).opens === 1);
+  await post('beat.orders', 0);
+  await until('its event', async () => (await plain()).events.length === 1);
+  // Events it does not receive push its own out of the replay buffer.
+  const others = Array.from({ length: replayCapacity + 10 }, (_, n) => ({ name: 'beat.other', type: 'update', id: n }));
+  const newest = (await notify(daemon.notifyPort, others)).at(-1);
+  await until('the cursor heartbeat', async () => proxy.received().includes(`id: ${newest}\n\n`), 15000);
+  proxy.cut();
+  proxy.mend();
+  await until('the reconnect', async () => (await plain()).opens === 2);
+  await post('beat.orders', 1);
+  await until('the next event', async () => (await plain()).events.length === 2);
+  assert.equal((await plain()).resyncs, 0, 'resumed from the heartbeat\'s id, not from its last event');
+  await page.evaluate(() => window.plainSource.close());
+  await context.close();
+});
+
 test('history lost while cut off: the resync reaches onResync', async () => {
   const proxy = await startProxy(daemon.clientsPort);
   const context = await loggedIn('u-resync');

@@ -111,13 +111,16 @@ export async function startPageServer() {
   return { server, url: `http://127.0.0.1:${server.address().port}/` };
 }
 
-/** A TCP proxy to `port`; cut() drops every connection and refuses new ones until mend(). */
+/** A TCP proxy to `port`; cut() drops every connection and refuses new ones until mend();
+    received() is the latest bytes (at most 64 KiB) the daemon sent through it. */
 export async function startProxy(port) {
   const sockets = new Set();
   let refusing = false;
+  let received = '';
   const server = net.createServer((inbound) => {
     if (refusing) return inbound.destroy();
     const outbound = net.connect(port, '127.0.0.1');
+    outbound.on('data', (bytes) => (received = (received + bytes.toString('latin1')).slice(-65536)));
     for (const [a, b] of [[inbound, outbound], [outbound, inbound]]) {
       sockets.add(a);
       a.pipe(b);
@@ -130,6 +133,7 @@ export async function startProxy(port) {
     server,
     port: server.address().port,
     connections: () => sockets.size / 2,
+    received: () => received,
     cut() {
       refusing = true;
       for (const s of sockets) s.destroy();

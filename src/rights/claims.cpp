@@ -3,6 +3,8 @@
 #include "sse_server/event/notification.hpp"
 #include "sse_server/rights/grants.hpp"
 
+#include <cstddef>
+#include <iterator>
 #include <utility>
 
 namespace sse_server {
@@ -15,30 +17,36 @@ std::vector<std::string> strings_at(json_pick found, std::string const& pointer,
                                     bool (*usable)(std::string_view),
                                     std::vector<std::string>& problems)
 {
-    std::vector<std::string> out;
     if (pointer.empty() || found.type == json_pick::kind::missing)
-        return out;
+        return {};
     if (found.type != json_pick::kind::strings) {
         problems.push_back(std::string(what) + " at \"" + pointer +
                            "\" is not an array of strings: none used");
-        return out;
+        return {};
     }
+    // The usable ones are moved to the front, then into a vector of their size: a stream keeps
+    // its groups for its lifetime, with no spare capacity.
+    auto& items = found.items;
+    std::size_t kept = 0;
     bool dropped = false;
-    for (auto& text : found.items) {
+    for (auto& text : items) {
         if (!usable(text)) {
             dropped = true;
             continue;
         }
-        if (out.size() == limit) {
+        if (kept == limit) {
             problems.push_back(std::string(what) + ": more than " + std::to_string(limit) +
                                "; the first " + std::to_string(limit) + " are used");
             break;
         }
-        out.push_back(std::move(text));
+        if (&items[kept] != &text)
+            items[kept] = std::move(text);
+        ++kept;
     }
     if (dropped)
         problems.push_back(std::string(what) + ": malformed entries ignored");
-    return out;
+    auto const first = std::make_move_iterator(items.begin());
+    return std::vector<std::string>(first, first + static_cast<std::ptrdiff_t>(kept));
 }
 
 } // namespace

@@ -121,7 +121,7 @@ private:
 
     /** The pointers along which the value starting now lies, having handed it as an item to
         the pointers that name its container. */
-    mask along_now(kind what, std::string* text)
+    mask along_now(kind what)
     {
         if (levels_.empty()) { // the whole text: the start of every pointer
             mask all = 0;
@@ -139,7 +139,7 @@ private:
                 continue;
             auto const& path = paths_[p];
             if (path.size() == depth) {
-                item_of(found_[p], what, text);
+                item_of(found_[p], what);
                 continue;
             }
             auto const& next = path[depth];
@@ -149,21 +149,32 @@ private:
         return along;
     }
 
-    static void item_of(json_pick& target, kind what, std::string const* text)
+    void item_of(json_pick& target, kind what)
     {
         if (target.type != kind::strings)
             return;
         if (what == kind::string) {
-            target.items.push_back(*text);
+            takers_.push_back(&target.items.emplace_back());
             return;
         }
         target.type = kind::array;
         target.items.clear();
     }
 
+    /** Gives the string to every pointer that takes it: moved to the last, copied to others. */
+    void hand_out(std::string* text)
+    {
+        if (text && !takers_.empty()) {
+            for (std::size_t i = 0; i + 1 < takers_.size(); ++i)
+                *takers_[i] = *text;
+            *takers_.back() = std::move(*text);
+        }
+        takers_.clear();
+    }
+
     /** The value starting now replaces whatever an earlier duplicate key gave each pointer it
         is along; it is the value of those it ends. */
-    void start(mask along, kind what, std::string* text)
+    void start(mask along, kind what)
     {
         auto const depth = levels_.size();
         for (std::size_t p = 0; p < paths_.size(); ++p) {
@@ -174,15 +185,17 @@ private:
             if (paths_[p].size() != depth)
                 continue;
             target.type = what == kind::array ? kind::strings : what;
-            if (text)
-                target.text = *text;
+            if (what == kind::string || what == kind::integer)
+                takers_.push_back(&target.text);
         }
     }
 
     bool value(kind what, std::string* text)
     {
-        if (untracked_ == 0)
-            start(along_now(what, text), what, text);
+        if (untracked_ == 0) {
+            start(along_now(what), what);
+            hand_out(text);
+        }
         return true;
     }
 
@@ -193,8 +206,9 @@ private:
             return true;
         }
         auto const what = array ? kind::array : kind::object;
-        auto const along = along_now(what, nullptr);
-        start(along, what, nullptr);
+        auto const along = along_now(what);
+        start(along, what);
+        takers_.clear(); // a container is no string: its items come one by one
         if (along == 0)
             ++untracked_;
         else
@@ -215,6 +229,7 @@ private:
     std::vector<bool> usable_;
     std::vector<level> levels_;
     std::size_t untracked_ = 0; // open containers inside one along no pointer, or that one
+    std::vector<std::string*> takers_; // where the string being read goes
     std::vector<json_pick> found_;
 };
 

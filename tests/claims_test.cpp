@@ -15,7 +15,7 @@ namespace {
 claims read(std::string_view text, std::string const& grants = "/grants",
             std::string const& groups = "/groups")
 {
-    return claims_in(json::parse(text), grants, groups);
+    return claims_in(text, grants, groups);
 }
 
 } // namespace
@@ -64,12 +64,48 @@ TEST(claims, malformed_patterns_and_group_names_are_dropped_the_rest_kept)
     EXPECT_EQ(c.problems.size(), 2u);
 }
 
+TEST(claims, the_limit_counts_usable_entries_and_a_wrong_kind_anywhere_voids_the_array)
+{
+    json value{{"grants", json::array()}};
+    value["grants"].push_back("bad pattern");
+    for (int i = 0; i < 256; ++i)
+        value["grants"].push_back("p" + std::to_string(i));
+    auto const exactly = claims_in(value.dump(), "/grants", "");
+    EXPECT_EQ(exactly.grants.size(), 256u) << "256 usable: all used, the malformed one dropped";
+    EXPECT_EQ(exactly.problems, strings{"grants: malformed entries ignored"});
+    value["grants"].push_back(1);
+    auto const voided = claims_in(value.dump(), "/grants", "");
+    EXPECT_TRUE(voided.grants.empty()) << "a number after 256 strings";
+    EXPECT_EQ(voided.problems.size(), 1u);
+}
+
+TEST(claims, the_last_of_duplicate_keys_counts_and_escapes_are_decoded)
+{
+    auto const c = read(R"({"groups":["a"],"groups":["b","c"],"sse":{"groups":1},
+                            "grants":["\u006frders:*","x:{user}"]})");
+    EXPECT_EQ(c.groups, (strings{"b", "c"}));
+    EXPECT_EQ(c.grants, (strings{"orders:*", "x:{user}"}));
+    auto const voided = read(R"({"groups":["a"],"groups":{"g":["b"]}})");
+    EXPECT_TRUE(voided.groups.empty());
+    EXPECT_EQ(voided.problems.size(), 1u);
+    auto const gone = read(R"({"sse":{"groups":["a"]},"sse":{}})", "", "/sse/groups");
+    EXPECT_TRUE(gone.groups.empty() && gone.problems.empty()) << "the later object has none";
+}
+
+TEST(claims, text_that_is_not_json_has_none)
+{
+    for (auto const* bad : {"", "{", R"({"groups":["a"])", R"({"groups":["a"]} x)", "\xff"}) {
+        auto const c = read(bad);
+        EXPECT_TRUE(c.grants.empty() && c.groups.empty() && c.problems.empty()) << bad;
+    }
+}
+
 TEST(claims, at_most_256_groups_are_used)
 {
     json value{{"groups", json::array()}};
     for (int i = 0; i < 300; ++i)
         value["groups"].push_back("g" + std::to_string(i));
-    auto const c = claims_in(value, "", "/groups");
+    auto const c = claims_in(value.dump(), "", "/groups");
     ASSERT_EQ(c.groups.size(), 256u);
     EXPECT_EQ(c.groups.back(), "g255");
     ASSERT_EQ(c.problems.size(), 1u);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <set>
@@ -366,7 +367,8 @@ TEST(registry, delivers_to_exactly_the_subscribers_the_matching_rule_accepts)
 {
     // Live delivery finds its targets through indexes, replay asks receives(): the two must
     // agree on every mix of names, users, groups, account events and audiences, with the
-    // audience's side walked or the name's.
+    // audience's side walked or the name's, while streams leave and come back (each leaves
+    // its lists by its slots, and another stream takes its place there).
     auto const seed = std::random_device{}();
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 random(seed);
@@ -380,31 +382,80 @@ TEST(registry, delivers_to_exactly_the_subscribers_the_matching_rule_accepts)
             chosen.insert(pick(from));
         return std::vector<std::string>(chosen.begin(), chosen.end());
     };
+    auto repeated = [&](auto const& from, unsigned most) { // groups may come twice
+        std::vector<std::string> chosen;
+        for (auto n = random() % (most + 1); n > 0; --n)
+            chosen.push_back(pick(from));
+        return chosen;
+    };
     registry reg{"user"};
     std::vector<std::unique_ptr<fake_subscriber>> streams;
+    std::vector<bool> subscribed;
     for (int i = 0; i < 40; ++i) {
         streams.push_back(
-            std::make_unique<fake_subscriber>(pick(users), some(names, 2), some(groups, 2)));
+            std::make_unique<fake_subscriber>(pick(users), some(names, 2), repeated(groups, 3)));
         reg.subscribe(*streams.back());
+        subscribed.push_back(true);
     }
     for (int i = 0; i < 400; ++i) {
+        for (auto n = random() % 3; n > 0; --n) {
+            auto const which = random() % streams.size();
+            if (subscribed[which])
+                reg.unsubscribe(*streams[which]);
+            else
+                reg.subscribe(*streams[which]);
+            subscribed[which] = !subscribed[which];
+        }
         std::shared_ptr<audience const> to;
         if (random() % 2)
             to = make_audience(some(users, random() % 2 ? 1 : 4), some(groups, 2));
         event const e{event_id{1, static_cast<std::uint64_t>(i)}, pick(names), pick(users),
                       std::make_shared<std::string const>("frame"), to};
         std::size_t expected = 0;
-        for (auto& s : streams) {
-            s->frames.clear();
-            expected += reg.receives(*s, e) ? 1 : 0;
+        for (std::size_t k = 0; k < streams.size(); ++k) {
+            streams[k]->frames.clear();
+            expected += subscribed[k] && reg.receives(*streams[k], e) ? 1 : 0;
         }
         EXPECT_EQ(reg.deliver(e), expected);
-        for (auto& s : streams)
-            EXPECT_EQ(s->frames.size(), reg.receives(*s, e) ? 1u : 0u)
-                << e.name << " for user " << e.user_id << " to user " << s->user_id();
+        for (std::size_t k = 0; k < streams.size(); ++k)
+            EXPECT_EQ(streams[k]->frames.size(),
+                      subscribed[k] && reg.receives(*streams[k], e) ? 1u : 0u)
+                << e.name << " for user " << e.user_id << " to user " << streams[k]->user_id();
+        std::size_t visited = 0;
+        reg.for_each([&](subscriber&) { ++visited; });
+        EXPECT_EQ(visited, static_cast<std::size_t>(
+                               std::count(subscribed.begin(), subscribed.end(), true)));
+        EXPECT_EQ(reg.size(), visited);
     }
-    for (auto& s : streams)
-        reg.unsubscribe(*s);
+    for (std::size_t k = 0; k < streams.size(); ++k)
+        if (subscribed[k])
+            reg.unsubscribe(*streams[k]);
+    EXPECT_EQ(reg.size(), 0u);
+    for (auto const& user : users)
+        EXPECT_EQ(reg.connections_of(user), 0u);
+}
+
+TEST(registry, a_group_or_name_listed_twice_delivers_once_and_leaves_cleanly)
+{
+    registry reg{"user"};
+    fake_subscriber twice{"1", {"orders"}, {"acme", "admins", "acme"}};
+    fake_subscriber other{"2", {"orders"}, {"acme"}};
+    reg.subscribe(twice);
+    reg.subscribe(twice); // subscribing again changes nothing
+    reg.subscribe(other);
+    EXPECT_EQ(reg.size(), 2u);
+    auto const frame = std::make_shared<std::string const>("frame");
+    EXPECT_EQ(reg.deliver({event_id{1, 0}, "orders", "9", frame, make_audience({}, {"acme"})}),
+              2u);
+    EXPECT_EQ(twice.frames.size(), 1u);
+    reg.unsubscribe(twice);
+    reg.unsubscribe(twice); // and so does leaving twice
+    EXPECT_EQ(reg.deliver({event_id{1, 1}, "orders", "9", frame, make_audience({}, {"acme"})}),
+              1u);
+    EXPECT_EQ(other.frames.size(), 2u);
+    EXPECT_EQ(twice.frames.size(), 1u);
+    reg.unsubscribe(other);
+    EXPECT_EQ(reg.size(), 0u);
 }
 
 } // namespace

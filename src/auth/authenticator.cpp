@@ -4,15 +4,12 @@
 #include "sse_server/redis/redis_client.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <utility>
 
 namespace sse_server {
 
 namespace {
-
-using json = nlohmann::json;
 
 /** A user id ends up in logs and comparisons: no control characters, not empty. */
 std::optional<std::string> usable_id(std::string id)
@@ -26,27 +23,36 @@ std::optional<std::string> usable_id(std::string id)
 }
 
 /** A string or an integer, so that `42` and `"42"` are the same user; anything else is none. */
-std::optional<std::string> id_from(json const& value)
+std::optional<std::string> id_from(json_pick& value)
 {
-    if (value.is_string())
-        return usable_id(value.get<std::string>());
-    if (value.is_number_integer()) // signed and unsigned alike
-        return value.dump();
+    if (value.type == json_pick::kind::string)
+        return usable_id(std::move(value.text));
+    if (value.type == json_pick::kind::integer) // signed and unsigned alike
+        return std::move(value.text);
     return std::nullopt;
 }
 
-std::optional<std::string> id_at(json const& doc, std::string const& pointer)
+/** What a JSON text says of its user, in one pass: the whole value (an API key may be a bare
+    id in JSON), the user id at its pointer, the claims at theirs. Nothing when it is not JSON. */
+struct identity_picks
 {
-    std::optional<json::json_pointer> ptr;
-    // Config validation has checked the pointer already; a malformed one just finds nothing.
-    try {
-        ptr.emplace(pointer);
-    } catch (json::exception const&) {
+    json_pick whole;
+    std::optional<std::string> user_id;
+    sse_server::claims claims;
+};
+
+template <class Config>
+std::optional<identity_picks> pick_identity(std::string_view text, Config const& cfg)
+{
+    std::string const pointers[] = {"", cfg.user_id_pointer, cfg.grants_pointer,
+                                    cfg.groups_pointer};
+    auto found = pick_json(text, pointers);
+    if (!found)
         return std::nullopt;
-    }
-    if (!doc.contains(*ptr))
-        return std::nullopt;
-    return id_from(doc[*ptr]);
+    auto& at = *found;
+    return identity_picks{std::move(at[0]), id_from(at[1]),
+                          claims_from(std::move(at[2]), cfg.grants_pointer, std::move(at[3]),
+                                      cfg.groups_pointer)};
 }
 
 auth_result unauthorized(std::string reason)
@@ -108,13 +114,10 @@ void authenticator::async_authenticate(credential const& cred,
 std::optional<identity> identity_from_session(std::string_view value,
                                               session_auth_config const& cfg)
 {
-    auto const doc = json::parse(value.begin(), value.end(), nullptr, false);
-    if (doc.is_discarded())
+    auto found = pick_identity(value, cfg);
+    if (!found || !found->user_id)
         return std::nullopt;
-    auto id = id_at(doc, cfg.user_id_pointer);
-    if (!id)
-        return std::nullopt;
-    return identity{std::move(*id), claims_in(doc, cfg.grants_pointer, cfg.groups_pointer)};
+    return identity{std::move(*found->user_id), std::move(found->claims)};
 }
 
 std::optional<identity> identity_from_api_key(std::string_view value,
@@ -123,21 +126,22 @@ std::optional<identity> identity_from_api_key(std::string_view value,
     auto const text = trim(value, " \t\r\n");
     if (text.empty())
         return std::nullopt;
-    auto const doc = json::parse(text.begin(), text.end(), nullptr, false);
-    std::optional<std::string> id;
-    if (doc.is_discarded()) {
+    auto found = pick_identity(text, cfg);
+    if (!found) {
         // A bare id such as u_42; broken JSON is not one.
         if (text.front() == '{' || text.front() == '[' || text.front() == '"')
             return std::nullopt;
-        id = usable_id(std::string(text));
-    } else if (doc.is_object()) {
-        id = id_at(doc, cfg.user_id_pointer);
-        if (id)
-            return identity{std::move(*id),
-                            claims_in(doc, cfg.grants_pointer, cfg.groups_pointer)};
-    } else {
-        id = id_from(doc); // 42 or "u_42"; true, null, 1.5 or [..] are no id
+        auto id = usable_id(std::string(text));
+        if (!id)
+            return std::nullopt;
+        return identity{std::move(*id), {}};
     }
+    if (found->whole.type == json_pick::kind::object) {
+        if (!found->user_id)
+            return std::nullopt;
+        return identity{std::move(*found->user_id), std::move(found->claims)};
+    }
+    auto id = id_from(found->whole); // 42 or "u_42", with no claims; true, null, 1.5 or [..]: none
     if (!id)
         return std::nullopt;
     return identity{std::move(*id), {}};

@@ -3,84 +3,74 @@
 #include "sse_server/event/notification.hpp"
 #include "sse_server/rights/grants.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <functional>
-#include <optional>
+#include <cstddef>
+#include <iterator>
+#include <utility>
 
 namespace sse_server {
 
 namespace {
 
-using json = nlohmann::json;
-
-/** The value at `pointer`, or null when the pointer is empty, malformed or finds nothing. */
-json const* at(json const& value, std::string const& pointer)
-{
-    if (pointer.empty())
-        return nullptr;
-    std::optional<json::json_pointer> ptr;
-    try { // config validation has checked the pointer already
-        ptr.emplace(pointer);
-    } catch (json::exception const&) {
-        return nullptr;
-    }
-    if (!value.contains(*ptr))
-        return nullptr;
-    return &value[*ptr];
-}
-
-/** Takes the strings of the array at `pointer` that `usable` accepts, up to `limit`. */
-std::vector<std::string> strings_at(json const& value, std::string const& pointer,
+/** Takes the strings of the array `found` at `pointer` that `usable` accepts, up to `limit`. */
+std::vector<std::string> strings_at(json_pick found, std::string const& pointer,
                                     char const* what, std::size_t limit,
-                                    std::function<bool(std::string const&)> const& usable,
+                                    bool (*usable)(std::string_view),
                                     std::vector<std::string>& problems)
 {
-    std::vector<std::string> out;
-    auto const* found = at(value, pointer);
-    if (!found)
-        return out;
-    bool const all_strings =
-        found->is_array() &&
-        std::all_of(found->begin(), found->end(), [](json const& v) { return v.is_string(); });
-    if (!all_strings) {
+    if (pointer.empty() || found.type == json_pick::kind::missing)
+        return {};
+    if (found.type != json_pick::kind::strings) {
         problems.push_back(std::string(what) + " at \"" + pointer +
                            "\" is not an array of strings: none used");
-        return out;
+        return {};
     }
+    // The usable ones are moved to the front, then into a vector of their size: a stream keeps
+    // its groups for its lifetime, with no spare capacity.
+    auto& items = found.items;
+    std::size_t kept = 0;
     bool dropped = false;
-    for (auto const& item : *found) {
-        auto const& text = item.get_ref<std::string const&>();
+    for (auto& text : items) {
         if (!usable(text)) {
             dropped = true;
             continue;
         }
-        if (out.size() == limit) {
+        if (kept == limit) {
             problems.push_back(std::string(what) + ": more than " + std::to_string(limit) +
                                "; the first " + std::to_string(limit) + " are used");
             break;
         }
-        out.push_back(text);
+        if (&items[kept] != &text)
+            items[kept] = std::move(text);
+        ++kept;
     }
     if (dropped)
         problems.push_back(std::string(what) + ": malformed entries ignored");
-    return out;
+    auto const first = std::make_move_iterator(items.begin());
+    return std::vector<std::string>(first, first + static_cast<std::ptrdiff_t>(kept));
 }
 
 } // namespace
 
-claims claims_in(json const& value, std::string const& grants_pointer,
-                 std::string const& groups_pointer)
+claims claims_from(json_pick grants, std::string const& grants_pointer, json_pick groups,
+                   std::string const& groups_pointer)
 {
     claims out;
-    out.grants = strings_at(value, grants_pointer, "grants", claims::max_grants,
-                            [](std::string const& p) { return is_valid_grant_pattern(p); },
-                            out.problems);
-    out.groups = strings_at(value, groups_pointer, "groups", claims::max_groups,
-                            [](std::string const& g) { return is_valid_event_name(g); },
-                            out.problems);
+    out.grants = strings_at(std::move(grants), grants_pointer, "grants", claims::max_grants,
+                            is_valid_grant_pattern, out.problems);
+    out.groups = strings_at(std::move(groups), groups_pointer, "groups", claims::max_groups,
+                            is_valid_event_name, out.problems);
     return out;
+}
+
+claims claims_in(std::string_view text, std::string const& grants_pointer,
+                 std::string const& groups_pointer)
+{
+    std::string const pointers[] = {grants_pointer, groups_pointer};
+    auto found = pick_json(text, pointers);
+    if (!found)
+        return {};
+    return claims_from(std::move((*found)[0]), grants_pointer, std::move((*found)[1]),
+                       groups_pointer);
 }
 
 } // namespace sse_server

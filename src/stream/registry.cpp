@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 namespace sse_server {
@@ -10,49 +11,86 @@ registry::registry(std::string account_event) : account_event_(std::move(account
 
 void registry::subscribe(subscriber& s)
 {
+    if (!s.slots_.empty())
+        return; // subscribed already
+    s.slots_.reserve(s.events().size() + 1 + s.groups().size());
     for (auto const& name : s.events())
-        by_event_[name].insert(&s);
-    by_user_[s.user_id()].insert(&s);
+        join(by_event_, name, s);
+    join(by_user_, s.user_id(), s);
     for (auto const& group : s.groups())
-        by_group_[group].insert(&s);
+        join(by_group_, group, s);
     ++size_;
+}
+
+void registry::unsubscribe(subscriber& s)
+{
+    if (s.slots_.empty())
+        return;
+    // The names, user and groups are the ones it subscribed with: they do not change meanwhile.
+    auto slot = s.slots_.begin();
+    for (auto const& name : s.events())
+        leave(by_event_, name, *slot++, s);
+    leave(by_user_, s.user_id(), *slot++, s);
+    for (auto const& group : s.groups())
+        leave(by_group_, group, *slot++, s);
+    s.slots_.clear();
+    --size_;
+}
+
+void registry::join(index& by, std::string const& key, subscriber& s)
+{
+    auto& list = by[key];
+    // Only this call adds to lists now: if `s` is last, it joined under an earlier duplicate.
+    if (!list.empty() && list.back() == &s) {
+        s.slots_.push_back({});
+        return;
+    }
+    s.slots_.push_back({&list, list.size()});
+    list.push_back(&s);
+}
+
+void registry::leave(index& by, std::string const& key, subscriber::index_slot slot,
+                     subscriber& s)
+{
+    if (!slot.list)
+        return; // a duplicate
+    auto& list = *slot.list;
+    auto* last = list.back();
+    if (last != &s) {
+        // The last member takes the place of `s`, and its slot for this list says so.
+        list[slot.position] = last;
+        for (auto& its : last->slots_)
+            if (its.list == &list) {
+                its.position = slot.position;
+                break;
+            }
+    }
+    list.pop_back();
+    // Empty lists go, so that names nobody listens to any more cost nothing.
+    if (list.empty())
+        by.erase(key);
+}
+
+bool registry::listed(subscriber const& s, member_list const* list)
+{
+    if (!list)
+        return false;
+    // The lists of its names and of its user come first among its slots.
+    auto const named = std::min(s.events().size() + 1, s.slots_.size());
+    return std::any_of(s.slots_.begin(), s.slots_.begin() + static_cast<std::ptrdiff_t>(named),
+                       [&](subscriber::index_slot const& slot) { return slot.list == list; });
 }
 
 namespace {
 
 template <class Map>
-void erase_from(Map& map, std::string const& key, subscriber* s)
-{
-    auto it = map.find(key);
-    if (it == map.end())
-        return;
-    it->second.erase(s);
-    // Empty sets go, so that names nobody listens to any more cost nothing.
-    if (it->second.empty())
-        map.erase(it);
-}
-
-template <class Map>
-auto const* find_set(Map const& map, std::string const& key)
+auto const* find_list(Map const& map, std::string const& key)
 {
     auto it = map.find(key);
     return it == map.end() ? nullptr : &it->second;
 }
 
 } // namespace
-
-void registry::unsubscribe(subscriber& s)
-{
-    auto it = by_user_.find(s.user_id());
-    if (it == by_user_.end() || !it->second.contains(&s))
-        return;
-    for (auto const& name : s.events())
-        erase_from(by_event_, name, &s);
-    erase_from(by_user_, s.user_id(), &s);
-    for (auto const& group : s.groups())
-        erase_from(by_group_, group, &s);
-    --size_;
-}
 
 bool registry::receives(subscriber const& s, event const& e) const
 {
@@ -80,8 +118,8 @@ std::size_t registry::deliver(event const& e)
 {
     // The indexes hold exactly the subscribers receives() accepts: those of the name, and for
     // the account event those of the user. A test checks the two agree.
-    auto const* by_name = find_set(by_event_, e.name);
-    auto const* by_account = e.name == account_event_ ? find_set(by_user_, e.user_id) : nullptr;
+    auto const* by_name = find_list(by_event_, e.name);
+    auto const* by_account = e.name == account_event_ ? find_list(by_user_, e.user_id) : nullptr;
     if (e.audience)
         return deliver_to_audience(e, by_name, by_account);
     std::size_t recipients = 0;
@@ -91,22 +129,22 @@ std::size_t registry::deliver(event const& e)
     if (by_account)
         for (auto* s : *by_account)
             // Subscribed to the account event by name too: it already has this one.
-            if (!by_name || !by_name->contains(s))
+            if (!listed(*s, by_name))
                 recipients += s->send(e.frame) ? 1 : 0;
     return recipients;
 }
 
-std::size_t registry::deliver_to_audience(event const& e, subscriber_set const* by_name,
-                                          subscriber_set const* by_account)
+std::size_t registry::deliver_to_audience(event const& e, member_list const* by_name,
+                                          member_list const* by_account)
 {
     auto const& a = *e.audience;
     std::size_t audience_streams = 0;
     for (auto const& user : a.users)
-        if (auto const* set = find_set(by_user_, user))
-            audience_streams += set->size();
+        if (auto const* list = find_list(by_user_, user))
+            audience_streams += list->size();
     for (auto const& group : a.groups)
-        if (auto const* set = find_set(by_group_, group))
-            audience_streams += set->size();
+        if (auto const* list = find_list(by_group_, group))
+            audience_streams += list->size();
     std::size_t const named_streams =
         (by_name ? by_name->size() : 0) + (by_account ? by_account->size() : 0);
 
@@ -128,7 +166,7 @@ std::size_t registry::deliver_to_audience(event const& e, subscriber_set const* 
                     recipients += s->send(e.frame) ? 1 : 0;
         if (by_account)
             for (auto* s : *by_account)
-                if ((!by_name || !by_name->contains(s)) && admitted(*s))
+                if (!listed(*s, by_name) && admitted(*s))
                     recipients += s->send(e.frame) ? 1 : 0;
         return recipients;
     }
@@ -139,16 +177,16 @@ std::size_t registry::deliver_to_audience(event const& e, subscriber_set const* 
         if (s->offered_ == mark)
             return;
         s->offered_ = mark;
-        if ((by_name && by_name->contains(s)) || (by_account && by_account->contains(s)))
+        if (listed(*s, by_name) || listed(*s, by_account))
             recipients += s->send(e.frame) ? 1 : 0;
     };
     for (auto const& user : a.users)
-        if (auto const* set = find_set(by_user_, user))
-            for (auto* s : *set)
+        if (auto const* list = find_list(by_user_, user))
+            for (auto* s : *list)
                 offer(s);
     for (auto const& group : a.groups)
-        if (auto const* set = find_set(by_group_, group))
-            for (auto* s : *set)
+        if (auto const* list = find_list(by_group_, group))
+            for (auto* s : *list)
                 offer(s);
     return recipients;
 }

@@ -1,9 +1,10 @@
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include "sse_server/rights/json_pick.hpp"
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sse_server {
@@ -23,9 +24,13 @@ struct claims
     static constexpr std::size_t max_grants = 256;
 };
 
-/** The claims of a parsed session value: the arrays at `grants_pointer` and `groups_pointer`
-    (`""`: not read; a pointer that finds nothing: none). Pure. */
-claims claims_in(nlohmann::json const& value, std::string const& grants_pointer,
+/** The claims of a session value, from what pick_json() found at `grants_pointer` and
+    `groups_pointer` (`""`: not read; a pointer that finds nothing: none). Pure. */
+claims claims_from(json_pick grants, std::string const& grants_pointer, json_pick groups,
+                   std::string const& groups_pointer);
+
+/** The claims of a JSON text at the two pointers (none when it is not JSON). Pure. */
+claims claims_in(std::string_view text, std::string const& grants_pointer,
                  std::string const& groups_pointer);
 
 } // namespace sse_server

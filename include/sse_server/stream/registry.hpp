@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace sse_server {
@@ -56,6 +55,15 @@ public:
 
 private:
     friend class registry;
+    // Where the registry's indexes hold this stream, so that leaving one takes O(1): a slot per
+    // name of events(), then its user's, then one per group of groups(), in that order. A name
+    // or group listed twice has one slot with no list (the stream is in each list once).
+    struct index_slot
+    {
+        std::vector<subscriber*>* list = nullptr;
+        std::size_t position = 0;
+    };
+    std::vector<index_slot> slots_; // empty while not subscribed
     // The registry's mark of the last audience delivery that offered it this stream: a stream
     // reached through its user and several groups gets the frame once, with no set to build.
     std::uint64_t offered_ = 0;
@@ -98,8 +106,8 @@ public:
     template <class F>
     void for_each(F&& f)
     {
-        for (auto& [user, set] : by_user_)
-            for (auto* s : set)
+        for (auto& [user, list] : by_user_)
+            for (auto* s : list)
                 f(*s);
     }
 
@@ -124,15 +132,25 @@ public:
     void release(std::string const& user_id);
 
 private:
-    using subscriber_set = std::unordered_set<subscriber*>;
+    // The streams of one name, user or group, in no order. A vector, not a set: joining and
+    // leaving (each stream leaves by its slot, the last member taking its place) allocate
+    // nothing per member, which matters when thousands of streams share a group.
+    using member_list = std::vector<subscriber*>;
+    using index = std::unordered_map<std::string, member_list>;
 
-    std::size_t deliver_to_audience(event const& e, subscriber_set const* by_name,
-                                    subscriber_set const* by_account);
+    static void join(index& by, std::string const& key, subscriber& s);
+    static void leave(index& by, std::string const& key, subscriber::index_slot slot,
+                      subscriber& s);
+    /** Whether `s` is in `list`, the list of a name or of a user: its slots say, in O(its
+        names). */
+    static bool listed(subscriber const& s, member_list const* list);
+    std::size_t deliver_to_audience(event const& e, member_list const* by_name,
+                                    member_list const* by_account);
 
     std::string account_event_;
-    std::unordered_map<std::string, subscriber_set> by_event_;
-    std::unordered_map<std::string, subscriber_set> by_user_;
-    std::unordered_map<std::string, subscriber_set> by_group_;
+    index by_event_;
+    index by_user_;
+    index by_group_;
     std::unordered_map<std::string, std::size_t> reserved_; // by user; absent when none
     std::size_t size_ = 0;
     std::uint64_t audience_deliveries_ = 0; // the mark of the latest, in subscriber::offered_

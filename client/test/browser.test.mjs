@@ -181,6 +181,7 @@ test('plain EventSource: the heartbeat moves lastEventId, so a reconnect past th
   assert.equal((await plain()).resyncs, 0, 'resumed from the heartbeat\'s id, not from its last event');
   await page.evaluate(() => window.plainSource.close());
   await context.close();
+  await stopAll([proxy]);
 });
 
 test('history lost while cut off: the resync reaches onResync', async () => {

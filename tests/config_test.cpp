@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 53> documented_keys = {
+constexpr std::array<std::string_view, 58> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
@@ -24,7 +24,12 @@ constexpr std::array<std::string_view, 53> documented_keys = {
     "listen.trusted_proxies",
     "redis.url",
     "redis.password_file",
+    "redis.username",
     "redis.timeout",
+    "redis.tls_ca_file",
+    "redis.tls_cert_file",
+    "redis.tls_key_file",
+    "redis.tls_server_name",
     "auth.revalidate_interval",
     "auth.session.cookie",
     "auth.session.secrets",
@@ -785,7 +790,7 @@ TEST(redis_url, full_and_short_forms_are_parsed)
 TEST(redis_url, malformed_forms_are_refused)
 {
     for (auto const text :
-         {"", "http://localhost", "rediss://localhost", "redis://", "redis:///0",
+         {"", "http://localhost", "redis://", "redis:///0",
           "redis://host:99999", "redis://host:0", "redis://host:port", "redis://host/x",
           "redis://host/-1", "redis://secret@host", "redis://:pw@/0", "redis://host/0?timeout=1"})
         EXPECT_EQ(parse_redis_url(text).has_value(), false) << text;

@@ -70,6 +70,18 @@ void require_token_off_loopback(config const& result)
                            "that port can push events to every client");
 }
 
+// Mutual TLS needs both halves: a certificate without its key (or a key alone) is a typo that
+// would only show at the first connect.
+void require_tls_pair(config const& result)
+{
+    auto const& tls = result.redis.tls;
+    if (tls.cert_file.empty() != tls.key_file.empty())
+        throw config_error(std::string(tls.cert_file.empty() ? "redis.tls_key_file"
+                                                             : "redis.tls_cert_file") +
+                           ": set redis.tls_cert_file and redis.tls_key_file together (mutual "
+                           "TLS), or neither");
+}
+
 toml::table parse_toml(std::string_view text, std::string_view source)
 {
     try {
@@ -95,6 +107,7 @@ config parse_from(std::string_view text, env_lookup const& env, std::string_view
             key.apply(result, setting{key.path, *node, key.secret});
     }
     require_token_off_loopback(result);
+    require_tls_pair(result);
     return result;
 }
 
@@ -135,7 +148,11 @@ void refuse_unknown_variables(std::vector<std::string> const& names)
 
 redis_config bus_redis_config(config const& cfg)
 {
-    return redis_config{cfg.cluster.url.value_or(cfg.redis.url), cfg.redis.timeout, {}};
+    // The TLS settings hold for both: one CA and one client identity for the deployment's Redis.
+    // The user and password are each URL's own: redis.username and redis.password_file
+    // complete redis.url only.
+    return redis_config{cfg.cluster.url.value_or(cfg.redis.url), cfg.redis.timeout, {},
+                        cfg.redis.tls, cfg.cluster.url ? std::string() : cfg.redis.username};
 }
 
 config parse_config(std::string_view toml_text, env_lookup const& env)

@@ -33,10 +33,15 @@ host_port address_in(setting const& value)
 
 redis_url redis_url_in(setting const& value)
 {
-    if (auto const parsed = parse_redis_url(value.text()))
+    auto const parsed = parse_redis_url(value.text());
+    // The URL may carry a password, so no message repeats it.
+    if (parsed && parsed->scheme == redis_scheme::sentinel)
+        value.fail("redis+sentinel:// is not supported yet: use redis://, rediss:// or unix:// "
+                   "(value not shown: it may hold a password)");
+    if (parsed)
         return *parsed;
-    // The URL may carry a password, so the message does not repeat it.
-    value.fail("expected redis://[[user]:password@]host[:port][/db], e.g. "
+    value.fail("expected redis://[[user]:password@]host[:port][/db], "
+               "rediss://[[user]:password@]host[:port][/db] (TLS) or unix:///path[?db=N], e.g. "
                "\"redis://127.0.0.1:6379/0\" (value not shown: it may hold a password)");
 }
 
@@ -184,6 +189,35 @@ std::optional<host_port> optional_address_in(setting const& value)
     return address_in(value);
 }
 
+// A name or an address to find in the server's certificate; "" = the URL's host.
+std::string server_name_in(setting const& value)
+{
+    auto const name = value.text();
+    auto const name_char = [](char c) {
+        return is_alnum(c) || c == '.' || c == '-' || c == '_' || c == ':' || c == '*';
+    };
+    if (!all_of(name, name_char))
+        value.fail("expected a host name or an address as the certificate names it, got " +
+                   in_quotes(name));
+    return name;
+}
+
+// The ACL user of redis.url (Redis 6+): set there or here, not both, and with a password.
+void username_in(config& c, setting const& value)
+{
+    auto const name = value.text();
+    if (name.empty())
+        return;
+    if (!all_of(name, is_visible_ascii))
+        value.fail("must hold only visible ASCII characters, no spaces, got " + in_quotes(name));
+    if (!c.redis.url.user.empty())
+        value.fail("set the user in redis.url or in redis.username, not both");
+    if (c.redis.url.password.empty())
+        value.fail("needs a password, in redis.url or in redis.password_file: Redis "
+                   "authenticates a user with one");
+    c.redis.username = name;
+}
+
 // "" is the default: the bus shares redis.url.
 std::optional<redis_url> bus_url_in(setting const& value)
 {
@@ -202,7 +236,15 @@ constexpr key_spec key_table[] = {
      [](config& c, setting const& v) { c.listen.trusted_proxies = networks_in(v); }},
     {"redis.url", [](config& c, setting const& v) { c.redis.url = redis_url_in(v); }, true},
     {"redis.password_file", password_file_in},
+    {"redis.username", username_in},
     {"redis.timeout", [](config& c, setting const& v) { c.redis.timeout = v.positive_duration(); }},
+    {"redis.tls_ca_file",
+     [](config& c, setting const& v) { c.redis.tls.ca_file = readable_file_in(v); }},
+    {"redis.tls_cert_file",
+     [](config& c, setting const& v) { c.redis.tls.cert_file = readable_file_in(v); }},
+    {"redis.tls_key_file", tls_key_file_in},
+    {"redis.tls_server_name",
+     [](config& c, setting const& v) { c.redis.tls.server_name = server_name_in(v); }},
     {"auth.revalidate_interval",
      [](config& c, setting const& v) { c.auth.revalidate_interval = v.duration(); }},
     {"auth.session.cookie",

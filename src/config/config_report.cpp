@@ -56,12 +56,7 @@ std::string address(host_port const& a)
 
 std::string url(redis_url const& u, bool redact)
 {
-    std::string text = "redis://";
-    if (!u.user.empty() || !u.password.empty())
-        text += u.user + ":" + (redact ? std::string(redacted) : u.password) + "@";
-    auto const host = u.host.find(':') == std::string::npos ? u.host : "[" + u.host + "]";
-    text += host + ":" + std::to_string(u.port) + "/" + std::to_string(u.db);
-    return toml_string(text);
+    return toml_string(redis_url_text(u, redact));
 }
 
 std::string secret(std::string const& value, bool redact)
@@ -99,7 +94,12 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"listen.trusted_proxies", networks(c.listen.trusted_proxies)},
         {"redis.url", url(c.redis.url, redact)},
         {"redis.password_file", toml_string(c.redis.password_file)},
+        {"redis.username", toml_string(c.redis.username)},
         {"redis.timeout", duration(c.redis.timeout)},
+        {"redis.tls_ca_file", toml_string(c.redis.tls.ca_file)},
+        {"redis.tls_cert_file", toml_string(c.redis.tls.cert_file)},
+        {"redis.tls_key_file", toml_string(c.redis.tls.key_file)},
+        {"redis.tls_server_name", toml_string(c.redis.tls.server_name)},
         {"auth.revalidate_interval", duration(c.auth.revalidate_interval)},
         {"auth.session.cookie", toml_string(c.auth.session.cookie)},
         {"auth.session.secrets", secrets},

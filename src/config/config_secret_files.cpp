@@ -150,6 +150,32 @@ void secrets_file_in(config& c, setting const& value)
     c.auth.session.secrets_file = value.text();
 }
 
+std::string readable_file_in(setting const& value)
+{
+    auto const path = value.text();
+    if (path.empty())
+        return path;
+    open_file const file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+    struct stat status{};
+    if (file.get() < 0 || ::fstat(file.get(), &status) != 0)
+        value.fail("cannot read " + in_quotes(path) + ": " +
+                   std::generic_category().message(errno));
+    if (!S_ISREG(status.st_mode))
+        value.fail(in_quotes(path) + " is not a regular file (" +
+                   std::string(kind_of(status.st_mode)) + ")");
+    return path;
+}
+
+void tls_key_file_in(config& c, setting const& value)
+{
+    if (value.text().empty())
+        return;
+    // Read now as a secret is: the checks (a regular file, not too large) and the warning when
+    // other users may read it.
+    (void)secret_file_in(c, value);
+    c.redis.tls.key_file = value.text();
+}
+
 void password_file_in(config& c, setting const& value)
 {
     if (value.text().empty())

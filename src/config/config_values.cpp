@@ -116,36 +116,168 @@ std::optional<host_port> parse_host_port(std::string_view text)
     return host_port{parsed->host, *parsed->port};
 }
 
-std::optional<redis_url> parse_redis_url(std::string_view text)
+namespace {
+
+/** Splits "user:password@" off `rest` (up to the last `end_of_user_info`, so that a password may
+    hold '@'); false when there is user info without a ':'. */
+bool take_user_info(std::string_view& rest, std::string_view end_of_user_info, redis_url& url)
 {
-    constexpr std::string_view scheme = "redis://";
-    if (!text.starts_with(scheme))
-        return std::nullopt;
-    auto rest = text.substr(scheme.size());
+    auto const at = rest.rfind(end_of_user_info);
+    if (at == std::string_view::npos)
+        return true;
+    auto const user_info = rest.substr(0, at);
+    auto const colon = user_info.find(':');
+    if (colon == std::string_view::npos)
+        return false;
+    url.user = user_info.substr(0, colon);
+    url.password = user_info.substr(colon + 1);
+    rest = rest.substr(at + 1);
+    return true;
+}
+
+/** "/db" after an address: nothing, "/" or "/<digits>". */
+bool take_db(std::string_view text, redis_url& url)
+{
+    if (text.empty() || text == "/")
+        return true;
+    auto const db = parse_decimal<int>(text.substr(1));
+    if (!text.starts_with('/') || !db)
+        return false;
+    url.db = *db;
+    return true;
+}
+
+std::optional<redis_url> parse_host_url(std::string_view rest, redis_scheme scheme)
+{
     redis_url url;
-    // The last '@' ends the user info, so a password may itself contain '@'.
-    if (auto const at = rest.rfind('@'); at != std::string_view::npos) {
-        auto const user_info = rest.substr(0, at);
-        auto const colon = user_info.find(':');
-        if (colon == std::string_view::npos)
-            return std::nullopt;
-        url.user = user_info.substr(0, colon);
-        url.password = user_info.substr(colon + 1);
-        rest = rest.substr(at + 1);
-    }
+    url.scheme = scheme;
+    if (!take_user_info(rest, "@", url))
+        return std::nullopt;
     auto const slash = rest.find('/');
-    if (slash != std::string_view::npos && slash + 1 < rest.size()) {
-        auto const db = parse_decimal<int>(rest.substr(slash + 1));
-        if (!db)
-            return std::nullopt;
-        url.db = *db;
-    }
+    if (slash != std::string_view::npos && !take_db(rest.substr(slash), url))
+        return std::nullopt;
     auto const address = parse_authority(rest.substr(0, slash));
     if (!address || address->port == std::uint16_t{0})
         return std::nullopt;
     url.host = address->host;
     url.port = address->port.value_or(url.port);
     return url;
+}
+
+// unix:///path?db=N, or unix://user:password@/path?db=N.
+std::optional<redis_url> parse_unix_url(std::string_view rest)
+{
+    redis_url url;
+    url.scheme = redis_scheme::unix_socket;
+    if (!rest.starts_with('/') && !take_user_info(rest, "@/", url))
+        return std::nullopt;
+    auto const query = rest.find('?');
+    url.path = rest.substr(0, query);
+    // sockaddr_un holds 108 bytes, the terminating NUL included.
+    if (url.path.size() < 2 || url.path.size() > 107 || !url.path.starts_with('/'))
+        return std::nullopt;
+    if (query != std::string_view::npos) {
+        auto const parameter = rest.substr(query + 1);
+        auto const db = parse_decimal<int>(parameter.substr(3));
+        if (!parameter.starts_with("db=") || !db)
+            return std::nullopt;
+        url.db = *db;
+    }
+    return url;
+}
+
+// redis+sentinel://[user:password@]s1:26379,s2:26379/<master name>[/db]
+std::optional<redis_url> parse_sentinel_url(std::string_view rest)
+{
+    redis_url url;
+    url.scheme = redis_scheme::sentinel;
+    if (!take_user_info(rest, "@", url))
+        return std::nullopt;
+    auto const slash = rest.find('/');
+    if (slash == std::string_view::npos)
+        return std::nullopt;
+    auto hosts = rest.substr(0, slash);
+    while (true) {
+        auto const comma = hosts.find(',');
+        auto const sentinel = parse_authority(hosts.substr(0, comma));
+        if (!sentinel || sentinel->port == std::uint16_t{0})
+            return std::nullopt;
+        url.sentinels.push_back({sentinel->host, sentinel->port.value_or(26379)});
+        if (comma == std::string_view::npos)
+            break;
+        hosts = hosts.substr(comma + 1);
+    }
+    auto const names = rest.substr(slash + 1);
+    auto const master_end = names.find('/');
+    url.master = names.substr(0, master_end);
+    auto const name_char = [](char c) { return c > ' ' && c < '\x7f' && c != '/' && c != '?'; };
+    if (url.master.empty() || !all_of(url.master, name_char))
+        return std::nullopt;
+    if (master_end != std::string_view::npos && !take_db(names.substr(master_end), url))
+        return std::nullopt;
+    url.host = url.sentinels.front().host;
+    url.port = url.sentinels.front().port;
+    return url;
+}
+
+std::string bracketed(std::string const& host)
+{
+    return host.find(':') == std::string::npos ? host : "[" + host + "]";
+}
+
+} // namespace
+
+std::optional<redis_url> parse_redis_url(std::string_view text)
+{
+    if (text.starts_with("redis://"))
+        return parse_host_url(text.substr(8), redis_scheme::plain);
+    if (text.starts_with("rediss://"))
+        return parse_host_url(text.substr(9), redis_scheme::tls);
+    if (text.starts_with("unix://"))
+        return parse_unix_url(text.substr(7));
+    if (text.starts_with("redis+sentinel://"))
+        return parse_sentinel_url(text.substr(17));
+    return std::nullopt;
+}
+
+std::string redis_url_text(redis_url const& url, bool redact)
+{
+    std::string credentials;
+    if (!url.user.empty() || !url.password.empty())
+        credentials = url.user + ":" + (redact ? "<redacted>" : url.password) + "@";
+    auto const db = std::to_string(url.db);
+    switch (url.scheme) {
+    case redis_scheme::unix_socket:
+        return "unix://" + credentials + url.path + "?db=" + db;
+    case redis_scheme::sentinel: {
+        std::string hosts;
+        for (auto const& s : url.sentinels)
+            hosts += (hosts.empty() ? "" : ",") + bracketed(s.host) + ":" + std::to_string(s.port);
+        return "redis+sentinel://" + credentials + hosts + "/" + url.master + "/" + db;
+    }
+    case redis_scheme::tls:
+    case redis_scheme::plain:
+        break;
+    }
+    return (url.scheme == redis_scheme::tls ? "rediss://" : "redis://") + credentials +
+           bracketed(url.host) + ":" + std::to_string(url.port) + "/" + db;
+}
+
+std::string redis_location(redis_url const& url)
+{
+    auto const address = bracketed(url.host) + ":" + std::to_string(url.port);
+    switch (url.scheme) {
+    case redis_scheme::tls:
+        return "rediss://" + address;
+    case redis_scheme::unix_socket:
+        return "unix://" + url.path;
+    case redis_scheme::sentinel:
+        return redis_url_text(redis_url{url.scheme, {}, 0, {}, url.sentinels, url.master, {}, {},
+                                        url.db});
+    case redis_scheme::plain:
+        break;
+    }
+    return address;
 }
 
 bool is_loopback_host(std::string_view host)

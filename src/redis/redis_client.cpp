@@ -1,11 +1,10 @@
 #include "sse_server/redis/redis_client.hpp"
 
+#include "sse_server/redis/redis_command.hpp"
 #include "sse_server/redis/redis_connection.hpp"
 
 #include <boost/asio/post.hpp>
-#include <cstdint>
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
+#include <initializer_list>
 #include <spdlog/spdlog.h>
 #include <utility>
 
@@ -13,24 +12,21 @@ namespace sse_server {
 
 namespace {
 
-void* to_privdata(std::uint64_t id)
-{
-    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-}
-
-std::uint64_t from_privdata(void* privdata)
-{
-    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(privdata));
-}
-
 bool is_readonly_error(redis_reply const& r)
 {
     return r.type == redis_reply::kind::error && r.text.starts_with("READONLY");
 }
 
+/** A message on a subscribed channel: ["message", channel, payload]. */
+bool is_channel_message(redis_reply const& r)
+{
+    return r.type == redis_reply::kind::array && r.elements.size() == 3 &&
+           r.elements.front().text == "message";
+}
+
 } // namespace
 
-/** A command waiting for its reply, with its own deadline (hiredis 0.14 has no timer hook). */
+/** A command waiting for its reply, with its own deadline. */
 struct redis_client::pending
 {
     pending(net::io_context& ioc, callback c) : cb(std::move(c)), deadline(ioc) {}
@@ -51,23 +47,22 @@ redis_client::redis_client(net::io_context& ioc, redis_config const& cfg, redis_
 redis_client::~redis_client()
 {
     stopped_ = true;
-    if (auto conn = detach("redis client stopped"); conn && conn->ctx)
-        redisAsyncFree(conn->ctx);
+    detach("redis client stopped");
 }
 
 void redis_client::async_get(std::string_view key, callback cb)
 {
-    async_command({"GET", std::string(key)}, std::move(cb));
+    issue(std::initializer_list<std::string_view>{"GET", key}, std::move(cb), cfg_.timeout);
 }
 
 void redis_client::async_ping(callback cb)
 {
-    async_command({"PING"}, std::move(cb));
+    issue(std::initializer_list<std::string_view>{"PING"}, std::move(cb), cfg_.timeout);
 }
 
 void redis_client::async_command(std::vector<std::string> const& args, callback cb)
 {
-    async_command(args, std::move(cb), cfg_.timeout);
+    issue(args, std::move(cb), cfg_.timeout);
 }
 
 void redis_client::async_command(std::vector<std::string> const& args, callback cb,
@@ -78,33 +73,40 @@ void redis_client::async_command(std::vector<std::string> const& args, callback 
 
 void redis_client::async_subscribe(std::string const& channel, callback on_message)
 {
-    issue({"SUBSCRIBE", channel}, std::move(on_message), std::nullopt);
+    issue(std::initializer_list<std::string_view>{"SUBSCRIBE", channel}, std::move(on_message),
+          std::nullopt, true);
 }
 
-void redis_client::issue(std::vector<std::string> const& args, callback cb,
-                         std::optional<milliseconds> timeout)
+void redis_client::fail_soon(callback cb, redis_reply reply)
 {
-    auto fail_soon = [&](redis_reply reply) {
-        net::post(ioc_, [cb = std::move(cb), reply = std::move(reply)]() mutable {
-            cb(std::move(reply));
-        });
-    };
-    if (args.empty())
-        return fail_soon({redis_reply::kind::error, "empty command", {}});
+    net::post(ioc_, [cb = std::move(cb), reply = std::move(reply)]() mutable {
+        cb(std::move(reply));
+    });
+}
+
+template <class Args>
+void redis_client::issue(Args const& args, callback cb, std::optional<milliseconds> timeout,
+                         bool subscribe)
+{
+    if (std::empty(args))
+        return fail_soon(std::move(cb), {redis_reply::kind::error, "empty command", {}});
     // While a connection is being set up the command waits on it, queued behind the
     // handshake (a daemon that just started should not refuse its first clients); between
     // attempts there is no connection to wait on.
     // Why it is not connected ("connection refused", Redis's answer to a wrong password) goes
     // with the refusal, so that /readyz says what the log says.
-    if (!conn_ || !conn_->ctx)
-        return fail_soon(unavailable_reply(
-            stopped_ ? "redis client stopped"
-                     : "redis not connected" +
-                           (last_error_.empty() ? std::string() : ": " + last_error_)));
+    if (!conn_)
+        return fail_soon(std::move(cb),
+                         unavailable_reply(stopped_ ? "redis client stopped"
+                                                    : "redis not connected" +
+                                                          (last_error_.empty()
+                                                               ? std::string()
+                                                               : ": " + last_error_)));
 
     auto const id = next_id_++;
-    if (send_argv(conn_->ctx, &redis_client::on_reply, to_privdata(id), args) != REDIS_OK)
-        return fail_soon(unavailable_reply("redis not connected"));
+    append_redis_command(conn_->out, args);
+    conn_->awaiting.push_back({id, nullptr, subscribe});
+    conn_->flush_soon();
 
     auto& p = *pending_.emplace(id, std::make_unique<pending>(ioc_, std::move(cb))).first->second;
     if (!timeout) {
@@ -118,30 +120,24 @@ void redis_client::issue(std::vector<std::string> const& args, callback cb,
     }));
 }
 
-int redis_client::send_argv(redisAsyncContext* ctx, void (*fn)(redisAsyncContext*, void*, void*),
-                            void* privdata, std::vector<std::string> const& args)
+void redis_client::on_connection_reply(redis_connection& conn, redis_reply reply)
 {
-    std::vector<char const*> argv;
-    std::vector<std::size_t> lengths;
-    argv.reserve(args.size());
-    lengths.reserve(args.size());
-    for (auto const& a : args) {
-        argv.push_back(a.data());
-        lengths.push_back(a.size());
-    }
-    return redisAsyncCommandArgv(ctx, fn, privdata, static_cast<int>(args.size()), argv.data(),
-                                 lengths.data());
-}
-
-void redis_client::on_reply(redisAsyncContext* ctx, void* reply, void* privdata)
-{
-    auto& conn = redis_connection::of(ctx->data);
-    if (!conn.owner)
+    // Once subscribed, messages come unasked, in between the confirmations of later
+    // SUBSCRIBEs: they go to their channel's subscriber.
+    if (!conn.channels.empty() && is_channel_message(reply)) {
+        if (auto it = conn.channels.find(reply.elements[1].text); it != conn.channels.end())
+            complete(it->second, std::move(reply));
         return;
-    // A null reply means the connection went away: unavailable, never "no such key".
-    conn.owner->complete(from_privdata(privdata),
-                         reply ? to_redis_reply(*static_cast<redisReply*>(reply))
-                               : unavailable_reply("redis connection lost"));
+    }
+    if (conn.awaiting.empty())
+        return drop_connection("protocol error: a reply nobody asked for", "redis protocol error");
+    auto const next = conn.awaiting.front();
+    conn.awaiting.pop_front();
+    if (next.step)
+        return on_handshake_reply(conn, reply, next.step);
+    if (next.subscribe && reply.type == redis_reply::kind::array && reply.elements.size() >= 2)
+        conn.channels.emplace(reply.elements[1].text, next.id);
+    complete(next.id, std::move(reply));
 }
 
 void redis_client::on_timeout(std::uint64_t id)
@@ -159,13 +155,11 @@ std::shared_ptr<redis_connection> redis_client::detach(std::string const& reason
 {
     auto conn = std::move(conn_);
     if (conn)
-        conn->owner = nullptr;
+        conn->close();
     auto failed = std::move(pending_);
     pending_.clear();
     for (auto& [id, p] : failed)
-        net::post(ioc_, [cb = std::move(p->cb), reply = unavailable_reply(reason)]() mutable {
-            cb(std::move(reply));
-        });
+        fail_soon(std::move(p->cb), unavailable_reply(reason));
     return conn;
 }
 
@@ -181,10 +175,8 @@ void redis_client::complete(std::uint64_t id, redis_reply reply)
         return;
     }
     bool const demoted = is_readonly_error(reply);
-    // Posted, never run from inside hiredis: the caller may issue commands or stop the client.
-    net::post(ioc_, [cb = std::move(it->second->cb), reply = std::move(reply)]() mutable {
-        cb(std::move(reply));
-    });
+    // Posted, never run from inside the read: the caller may issue commands or stop the client.
+    fail_soon(std::move(it->second->cb), std::move(reply));
     pending_.erase(it);
     // The server we write to became a replica (REPLICAOF, a failover): every later write would
     // be refused the same way. Reconnecting makes that visible (connected() false, /readyz

@@ -1,13 +1,12 @@
 #include "sse_server/redis/redis_client.hpp"
 
+#include "sse_server/redis/redis_command.hpp"
 #include "sse_server/redis/redis_connection.hpp"
+#include "sse_server/redis/redis_transport.hpp"
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <cctype>
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
 #include <string_view>
 #include <utility>
@@ -18,15 +17,6 @@ namespace {
 
 constexpr milliseconds first_backoff{100};
 constexpr milliseconds max_backoff{2000};
-
-/** hiredis says "Connection refused"; our last_error() speaks in lower case. */
-std::string describe(char const* errstr)
-{
-    std::string text = errstr && *errstr ? errstr : "connection failed";
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 } // namespace
 
@@ -47,8 +37,7 @@ void redis_client::stop()
     timer_.cancel();
     resolver_.cancel();
     addresses_.clear();
-    if (auto conn = detach("redis client stopped"); conn && conn->ctx)
-        redisAsyncFree(conn->ctx);
+    detach("redis client stopped");
     spdlog::info("redis client stopped ({})", role_.name);
     if (connected_) {
         connected_ = false;
@@ -61,7 +50,9 @@ void redis_client::do_connect()
 {
     if (stopped_ || conn_)
         return;
-    if (!addresses_.empty())
+    if (cfg_.url.scheme == redis_scheme::sentinel)
+        return connect_failed("redis+sentinel:// is not supported yet");
+    if (cfg_.url.scheme == redis_scheme::unix_socket || !addresses_.empty())
         return connect_next();
 
     auto const& host = cfg_.url.host; // brackets of an IPv6 literal are gone already
@@ -86,52 +77,35 @@ void redis_client::do_connect()
 
 void redis_client::connect_next()
 {
-    auto const address = addresses_.front();
-    addresses_.erase(addresses_.begin());
-
-    redisAsyncContext* ctx = redisAsyncConnect(address.c_str(), cfg_.url.port);
-    if (!ctx)
-        return connect_failed("out of memory");
-    if (ctx->err) {
-        auto error = describe(ctx->errstr);
-        redisAsyncFree(ctx);
-        return connect_failed(std::move(error));
+    std::shared_ptr<redis_connection> conn;
+    if (cfg_.url.scheme == redis_scheme::unix_socket) {
+        conn = std::make_shared<redis_connection>(ioc_, this, redis_transport(ioc_));
+    } else {
+        if (cfg_.url.scheme == redis_scheme::tls && !tls_) {
+            auto made = make_redis_tls_context(cfg_.tls);
+            if (!made.error.empty()) {
+                addresses_.clear(); // no address would do better: a failure of this attempt
+                return connect_failed(std::move(made.error));
+            }
+            tls_ = std::move(made.context);
+        }
+        auto const& name = cfg_.tls.server_name.empty() ? cfg_.url.host : cfg_.tls.server_name;
+        conn = std::make_shared<redis_connection>(
+            ioc_, this,
+            redis_transport(ioc_, cfg_.url.scheme == redis_scheme::tls ? tls_.get() : nullptr,
+                            name));
     }
-    auto conn = std::make_shared<redis_connection>(ioc_, ctx, this);
-    error_code ec;
-    conn->fd.assign(ctx->c.fd, ec);
-    if (ec) {
-        redisAsyncFree(ctx);
-        return connect_failed(ec.message());
-    }
-    conn->attach();
-    redisAsyncSetConnectCallback(ctx, &redis_client::on_connect_cb);
-    redisAsyncSetDisconnectCallback(ctx, &redis_client::on_disconnect_cb);
-
-    // The handshake is queued now and sent as soon as the socket connects. The PING makes
-    // connected() mean "Redis answers", not merely "the kernel accepted the connection",
-    // which it also does for a Redis that hangs.
-    auto const& url = cfg_.url;
-    std::vector<std::pair<char const*, std::vector<std::string>>> handshake;
-    if (!url.password.empty()) {
-        if (url.user.empty())
-            handshake.push_back({"AUTH", {"AUTH", url.password}});
-        else
-            handshake.push_back({"AUTH", {"AUTH", url.user, url.password}});
-    }
-    if (url.db != 0)
-        handshake.push_back({"SELECT", {"SELECT", std::to_string(url.db)}});
-    // Writing to a replica fails on every command: such a server is not a connection at all
-    // for a role that writes. (ROLE also answers PING's question: the server responds.)
-    if (role_.writes)
-        handshake.push_back({"ROLE", {"ROLE"}});
-    else
-        handshake.push_back({"PING", {"PING"}});
-    for (auto const& [what, args] : handshake) {
-        send_argv(ctx, &redis_client::on_handshake_cb, const_cast<char*>(what), args);
-        ++conn->handshake_left;
-    }
+    // The handshake is queued now and sent as soon as the socket connects; commands issued
+    // meanwhile queue behind it.
+    queue_handshake(*conn);
     conn_ = conn;
+    if (cfg_.url.scheme == redis_scheme::unix_socket) {
+        conn->connect(cfg_.url.path);
+    } else {
+        auto const address = net::ip::make_address(addresses_.front());
+        addresses_.erase(addresses_.begin());
+        conn->connect(tcp::endpoint(address, cfg_.url.port));
+    }
 
     // A connect or handshake that never finishes (a black-holed host, a hung Redis) counts as
     // a failure after the command timeout.
@@ -143,6 +117,33 @@ void redis_client::connect_next()
         }));
 }
 
+void redis_client::queue_handshake(redis_connection& conn) const
+{
+    // The PING makes connected() mean "Redis answers", not merely "the kernel accepted the
+    // connection", which it also does for a Redis that hangs.
+    auto const step = [&conn](char const* what, std::initializer_list<std::string_view> args) {
+        append_redis_command(conn.out, args);
+        conn.awaiting.push_back({0, what, false});
+        ++conn.handshake_left;
+    };
+    auto const& url = cfg_.url;
+    auto const& user = user_name();
+    if (!url.password.empty()) {
+        if (user.empty())
+            step("AUTH", {"AUTH", url.password});
+        else
+            step("AUTH", {"AUTH", user, url.password});
+    }
+    if (url.db != 0)
+        step("SELECT", {"SELECT", std::to_string(url.db)});
+    // Writing to a replica fails on every command: such a server is not a connection at all
+    // for a role that writes. (ROLE also answers PING's question: the server responds.)
+    if (role_.writes)
+        step("ROLE", {"ROLE"});
+    else
+        step("PING", {"PING"});
+}
+
 void redis_client::connect_failed(std::string error)
 {
     if (!addresses_.empty())
@@ -151,41 +152,34 @@ void redis_client::connect_failed(std::string error)
     back_off();
 }
 
-void redis_client::on_connect_cb(redisAsyncContext const* ctx, int status)
+void redis_client::on_connection_failed(redis_connection& conn, std::string error)
 {
-    auto& conn = redis_connection::of(ctx->data);
-    auto* self = conn.owner;
-    if (!self || status == REDIS_OK)
-        return; // usable once the handshake is answered
-    // hiredis frees the context when this returns: only let go of it.
-    auto error = describe(ctx->c.errstr);
-    self->detach("redis not connected");
-    self->connect_failed(std::move(error));
+    if (conn_.get() != &conn)
+        return;
+    detach("redis not connected");
+    connect_failed(std::move(error));
 }
 
-void redis_client::on_handshake_cb(redisAsyncContext* ctx, void* reply, void* privdata)
+void redis_client::on_handshake_reply(redis_connection& conn, redis_reply const& reply,
+                                      char const* what)
 {
-    auto& conn = redis_connection::of(ctx->data);
-    if (conn.owner && reply)
-        conn.owner->on_handshake_reply(conn, reply, static_cast<char const*>(privdata));
-}
-
-void redis_client::on_handshake_reply(redis_connection& conn, void* reply, char const* what)
-{
-    auto const r = to_redis_reply(*static_cast<redisReply*>(reply));
     bool const role_check = std::string_view(what) == "ROLE";
-    if (r.type == redis_reply::kind::error && !role_check) {
-        std::string const error =
-            std::string(what) == "AUTH" ? "authentication failed" : describe(what) + " failed";
+    if (reply.type == redis_reply::kind::error && !role_check) {
+        bool const auth = std::string_view(what) == "AUTH";
+        std::string error = auth ? "authentication failed" : std::string(what) + " failed";
+        std::transform(error.begin(), error.end(), error.begin(),
+                       [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+        // Redis's own words (WRONGPASS, NOPERM …) say which: they name no password.
         if (error != last_error_)
-            spdlog::error("redis {} failed ({}): {}", what, role_.name, r.text);
-        // Inside a reply callback hiredis defers the free until the callback returns.
+            spdlog::error("redis {} failed ({}, {}{}): {}", what, role_.name,
+                          user_name().empty() ? "" : "user " + user_name() + " at ",
+                          redis_location(cfg_.url), reply.text);
         return drop_connection(error, "redis not connected");
     }
     // A replica is no connection for a role that writes. An ACL user may be denied ROLE (an
     // @admin command): the server did answer, and a READONLY reply will tell if it is a replica.
-    if (role_check && r.type == redis_reply::kind::array &&
-        (r.elements.empty() || r.elements.front().text != "master"))
+    if (role_check && reply.type == redis_reply::kind::array &&
+        (reply.elements.empty() || reply.elements.front().text != "master"))
         return drop_connection(std::string(replica_error), "redis not connected");
     if (--conn.handshake_left == 0)
         on_connected();
@@ -198,26 +192,20 @@ void redis_client::on_connected()
     backoff_ = first_backoff;
 }
 
-void redis_client::on_disconnect_cb(redisAsyncContext const* ctx, int)
+void redis_client::on_connection_lost(redis_connection& conn, std::string error)
 {
-    auto& conn = redis_connection::of(ctx->data);
-    if (conn.owner)
-        conn.owner->on_disconnected();
-}
-
-void redis_client::on_disconnected()
-{
-    // hiredis has already failed every pending command (null replies); it frees the context.
+    if (conn_.get() != &conn)
+        return;
+    // Before the handshake was answered, this is a failed attempt (a TLS alert, a server that
+    // closed at once); either way every command waiting on it fails now.
     detach("redis connection lost");
-    set_state(false, "connection lost");
+    set_state(false, std::move(error));
     back_off();
 }
 
 void redis_client::drop_connection(std::string error, std::string const& reason)
 {
-    auto conn = detach(reason);
-    if (conn && conn->ctx)
-        redisAsyncFree(conn->ctx); // the callbacks it runs find no owner and do nothing
+    detach(reason); // what is in flight on it finds no owner and does nothing
     set_state(false, std::move(error));
     back_off();
 }
@@ -248,10 +236,10 @@ void redis_client::set_state(bool up, std::string error)
         last_error_ = std::move(error);
 
     if (up && !was_up)
-        spdlog::info("redis connected to {}:{} ({})", cfg_.url.host, cfg_.url.port, role_.name);
+        spdlog::info("redis connected to {} ({})", redis_location(cfg_.url), role_.name);
     // Once per change, not once per retry.
     if (!up && (was_up || !same_error))
-        spdlog::warn("redis {}:{} unavailable for {} ({}), retrying", cfg_.url.host, cfg_.url.port,
+        spdlog::warn("redis {} unavailable for {} ({}), retrying", redis_location(cfg_.url),
                      role_.name, last_error_);
 
     if (up != was_up && state_change_)

@@ -1,115 +1,127 @@
 #include "sse_server/redis/redis_connection.hpp"
 
+#include "sse_server/redis/redis_client.hpp"
+
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
-#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
 
 namespace sse_server {
 
-redis_connection::redis_connection(net::io_context& ioc, redisAsyncContext* c, redis_client* client)
-    : owner(client), ctx(c), fd(ioc)
+redis_connection::redis_connection(net::io_context& ioc, redis_client* client,
+                                   redis_transport stream)
+    : owner(client), ioc_(ioc), transport_(std::move(stream)), reader_(redisReaderCreate())
 {
 }
 
-redis_connection& redis_connection::of(void* data)
+redis_connection::~redis_connection()
 {
-    return *static_cast<redis_connection*>(data);
+    if (reader_)
+        redisReaderFree(reader_);
 }
 
-void redis_connection::attach()
+void redis_connection::connect(tcp::endpoint const& to)
 {
-    ctx->data = this;
-    ctx->ev.data = this;
-    ctx->ev.addRead = &add_read;
-    ctx->ev.delRead = &del_read;
-    ctx->ev.addWrite = &add_write;
-    ctx->ev.delWrite = &del_write;
-    ctx->ev.cleanup = &cleanup;
+    transport_.async_connect(to, [self = shared_from_this()](std::string const& error) {
+        self->on_connected(error);
+    });
 }
 
-void redis_connection::arm(wait_type type)
+void redis_connection::connect(std::string const& path)
 {
-    bool& armed = type == wait_type::wait_read ? read_armed : write_armed;
-    if (armed || !ctx)
+    transport_.async_connect(path, [self = shared_from_this()](std::string const& error) {
+        self->on_connected(error);
+    });
+}
+
+void redis_connection::on_connected(std::string const& error)
+{
+    if (!owner)
         return;
-    armed = true;
-    fd.async_wait(type,
-                  [self = shared_from_this(), type](error_code ec) { self->on_ready(type, ec); });
+    if (!reader_)
+        return owner->on_connection_failed(*this, "out of memory");
+    if (!error.empty())
+        return owner->on_connection_failed(*this, error);
+    open_ = true;
+    read();
+    flush_soon(); // the handshake (and the commands that waited for it) were queued meanwhile
 }
 
-void redis_connection::on_ready(wait_type type, error_code ec)
+void redis_connection::flush_soon()
 {
-    bool const reading = type == wait_type::wait_read;
-    (reading ? read_armed : write_armed) = false;
-    if (ec || !ctx || !(reading ? want_read : want_write))
+    if (!open_ || write_posted_ || write_in_flight_ || out.empty())
         return;
-    if (reading)
-        redisAsyncHandleRead(ctx);
-    else
-        write_now();
-    // hiredis may have freed the context in there (cleanup then nulled ctx).
-    if (ctx && (reading ? want_read : want_write))
-        arm(type);
+    // The commands of one loop turn leave together in one write at its end: a write per
+    // command cost a system call each (ingest through the bus, bench/README.md).
+    write_posted_ = true;
+    net::post(ioc_, [self = shared_from_this()] {
+        self->write_posted_ = false;
+        self->write();
+    });
 }
 
-void redis_connection::write_now()
+void redis_connection::write()
 {
-    // hiredis asks for a write again (add_write) when it could not write everything: the
-    // caller then waits for room instead of posting another turn.
-    writing = true;
-    redisAsyncHandleWrite(ctx);
-    writing = false;
-}
-
-void redis_connection::on_write_turn()
-{
-    write_posted = false;
-    if (!ctx || !want_write || write_armed)
+    if (!owner || write_in_flight_ || out.empty())
         return;
-    write_now();
-    if (ctx && want_write)
-        arm(wait_type::wait_write); // the socket's buffer is full: wait for room
+    writing_.swap(out);
+    out.clear();
+    write_in_flight_ = true;
+    transport_.async_write(net::buffer(writing_),
+                           [self = shared_from_this()](error_code ec, std::size_t) {
+                               self->write_in_flight_ = false;
+                               self->writing_.clear();
+                               if (!self->owner)
+                                   return;
+                               if (ec)
+                                   return self->lost(ec);
+                               // Commands issued while this write was out go now.
+                               self->write();
+                           });
 }
 
-void redis_connection::add_read(void* data)
+void redis_connection::read()
 {
-    of(data).want_read = true;
-    of(data).arm(wait_type::wait_read);
+    transport_.async_read_some(net::buffer(in_),
+                               [self = shared_from_this()](error_code ec, std::size_t n) {
+                                   self->on_read(ec, n);
+                               });
 }
 
-void redis_connection::del_read(void* data)
+void redis_connection::on_read(error_code ec, std::size_t n)
 {
-    of(data).want_read = false;
-}
-
-void redis_connection::add_write(void* data)
-{
-    auto& c = of(data);
-    c.want_write = true;
-    if (c.writing || c.write_posted || c.write_armed)
+    if (!owner)
         return;
-    // Until connect(2) completes, writability is how it says so: wait for it.
-    if (!(c.ctx->c.flags & REDIS_CONNECTED))
-        return c.arm(wait_type::wait_write);
-    // The commands of one loop turn leave together in one write at its end. The socket is
-    // almost always writable, and asking epoll first cost two epoll_ctl calls and a wake-up
-    // per command (ingest through the bus, bench/README.md).
-    c.write_posted = true;
-    net::post(c.fd.get_executor(), [self = c.shared_from_this()] { self->on_write_turn(); });
+    if (ec)
+        return lost(ec);
+    if (redisReaderFeed(reader_, in_.data(), n) != REDIS_OK)
+        return owner->on_connection_lost(*this, "out of memory");
+    // One read may hold many replies (a pipelined batch answered at once), or part of one.
+    while (owner) {
+        void* parsed = nullptr;
+        if (redisReaderGetReply(reader_, &parsed) != REDIS_OK)
+            return owner->on_connection_lost(*this, std::string("protocol error: ") +
+                                                        reader_->errstr);
+        if (!parsed)
+            break;
+        auto reply = to_redis_reply(*static_cast<redisReply*>(parsed));
+        freeReplyObject(parsed);
+        owner->on_connection_reply(*this, std::move(reply));
+    }
+    if (owner)
+        read();
 }
 
-void redis_connection::del_write(void* data)
+void redis_connection::lost(error_code ec)
 {
-    of(data).want_write = false;
+    if (owner)
+        owner->on_connection_lost(*this, transport_.describe(ec));
 }
 
-// hiredis owns the fd and closes it: Asio only lets go of it.
-void redis_connection::cleanup(void* data)
+void redis_connection::close()
 {
-    auto& c = of(data);
-    c.ctx = nullptr;
-    c.want_read = c.want_write = false;
-    if (c.fd.is_open())
-        c.fd.release();
+    owner = nullptr;
+    transport_.close();
 }
 
 } // namespace sse_server

@@ -132,6 +132,12 @@ redis_server::redis_server(std::string requirepass) : requirepass_(std::move(req
     start_first();
 }
 
+redis_server::redis_server(redis_server_options options)
+    : requirepass_(options.requirepass), options_(std::move(options))
+{
+    start_first();
+}
+
 void redis_server::start_first()
 {
     std::string pattern = (std::filesystem::temp_directory_path() / "sse-redis-XXXXXX").string();
@@ -142,6 +148,8 @@ void redis_server::start_first()
     try {
         for (int attempt = 0; attempt < max_attempts; ++attempt) {
             port_ = pick_free_port();
+            if (!options_.tls_cert_file.empty())
+                tls_port_ = pick_free_port();
             if (launch())
                 return;
         }
@@ -181,6 +189,20 @@ bool redis_server::launch()
     if (!requirepass_.empty()) {
         args.push_back("--requirepass");
         args.push_back(requirepass_);
+    }
+    if (tls_port_ != 0) {
+        args.insert(args.end(), {"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+                                 options_.tls_cert_file, "--tls-key-file", options_.tls_key_file,
+                                 "--tls-auth-clients",
+                                 options_.tls_auth_clients ? "yes" : "no"});
+        if (!options_.tls_ca_file.empty()) {
+            args.emplace_back("--tls-ca-cert-file");
+            args.push_back(options_.tls_ca_file);
+        }
+    }
+    if (options_.unix_socket) {
+        args.insert(args.end(),
+                    {"--unixsocket", unix_path().string(), "--unixsocketperm", "700"});
     }
     std::vector<char*> argv;
     for (auto& a : args)

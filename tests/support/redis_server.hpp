@@ -14,6 +14,19 @@ namespace sse_server::test {
     process may take it before the caller binds it: callers retry. */
 std::uint16_t pick_free_port();
 
+/** What a redis-server listens on besides its plain loopback port (which stays, for the
+    blocking helpers below), and who it lets in. */
+struct redis_server_options
+{
+    std::string requirepass;
+    /** PEM files: with a certificate, Redis also listens for TLS on tls_port(). */
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::string tls_ca_file;        // the CA of client certificates it accepts
+    bool tls_auth_clients = false;  // a client certificate is required
+    bool unix_socket = false;       // also listens on unix_path(), mode 700
+};
+
 /** A real redis-server on a free loopback port, in a private temporary directory, for one test.
     Owned by the test; killed and cleaned up by the destructor. Throws std::runtime_error when it
     cannot be started. */
@@ -31,11 +44,17 @@ public:
     explicit redis_server(std::string requirepass = {});
     /** Starts Redis without a password, keeping what `kept` says across a restart. */
     explicit redis_server(durability kept);
+    /** Starts Redis listening where `options` says too. */
+    explicit redis_server(redis_server_options options);
     ~redis_server();
     redis_server(redis_server const&) = delete;
     redis_server& operator=(redis_server const&) = delete;
 
     std::uint16_t port() const { return port_; }
+    /** The TLS port; 0 without a certificate in the options. */
+    std::uint16_t tls_port() const { return tls_port_; }
+    /** The unix socket's path (listened on with options.unix_socket). */
+    std::filesystem::path unix_path() const { return dir_ / "redis.sock"; }
     /** `redis://127.0.0.1:<port>/0`, without the password. */
     std::string url() const;
 
@@ -65,6 +84,8 @@ private:
     std::string log_tail() const;
 
     std::string requirepass_;
+    redis_server_options options_;
+    std::uint16_t tls_port_ = 0;
     durability kept_ = durability::none;
     std::filesystem::path dir_;
     std::uint16_t port_ = 0;

@@ -24,14 +24,38 @@ struct host_port
     std::uint16_t port = 0;
 };
 
-/** `redis://[[user]:password@]host[:port][/db]`, split into its parts. */
+/** How a Redis URL reaches the server (SPEC §6). */
+enum class redis_scheme
+{
+    plain,       // redis://: TCP
+    tls,         // rediss://: TLS over TCP, the server's certificate and name verified
+    unix_socket, // unix:///path
+    sentinel     // redis+sentinel://: the master's address is asked of the sentinels
+};
+
+/** `redis://[[user]:password@]host[:port][/db]` or one of the other forms of SPEC §6, split
+    into its parts. */
 struct redis_url
 {
-    std::string host = "127.0.0.1";
+    redis_scheme scheme = redis_scheme::plain;
+    std::string host = "127.0.0.1"; // plain, tls
     std::uint16_t port = 6379;
+    std::string path;                 // unix_socket: the socket's absolute path
+    std::vector<host_port> sentinels; // sentinel: whom to ask, in order
+    std::string master;               // sentinel: the master's name
     std::string user;     // empty: AUTH with the password only
     std::string password; // empty: no AUTH
     int db = 0;
+};
+
+/** The TLS settings of every rediss:// connection (redis.url and cluster.redis_url alike).
+    Verification is always on: there is no key to turn it off. */
+struct redis_tls_config
+{
+    std::string ca_file;     // "": the system's CA certificates
+    std::string cert_file;   // client certificate (mutual TLS); with key_file, or neither
+    std::string key_file;
+    std::string server_name; // SNI and the name checked; "": the URL's host
 };
 
 struct listen_config
@@ -52,6 +76,8 @@ struct redis_config
     redis_url url;
     milliseconds timeout{2000};
     std::string password_file; // its contents are url.password (the file's path, for reports)
+    redis_tls_config tls;
+    std::string username; // redis.username: the ACL user when the URL names none
 };
 
 struct session_auth_config
@@ -232,8 +258,16 @@ std::optional<milliseconds> parse_duration(std::string_view text);
 /** Parses "host:port" or "[v6]:port". Empty optional when malformed. */
 std::optional<host_port> parse_host_port(std::string_view text);
 
-/** Parses a redis:// URL. Empty optional when malformed. */
+/** Parses a Redis URL of any form of SPEC §6: redis://, rediss://, unix://, redis+sentinel://.
+    Empty optional when malformed. */
 std::optional<redis_url> parse_redis_url(std::string_view text);
+
+/** The URL as it would be written, the password as `<redacted>` when `redact` (for reports). */
+std::string redis_url_text(redis_url const& url, bool redact = true);
+
+/** Where a URL leads, for log lines: "host:port", "rediss://host:port", "unix:///path"; no user,
+    no password. */
+std::string redis_location(redis_url const& url);
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped ::ffff:127.x (brackets allowed), and
     "localhost". */

@@ -14,6 +14,13 @@ void token_file_in(config& c, setting const& value);
 /** auth.session.secrets_file: the cookie-signing secrets, one per line, newest first. */
 void secrets_file_in(config& c, setting const& value);
 
+/** A file the daemon reads later (redis.tls_ca_file, redis.tls_cert_file): readable and a
+    regular file now, so that a typo fails at start, not at the first connect. "" stays "". */
+std::string readable_file_in(setting const& value);
+
+/** redis.tls_key_file: the client's private key, checked as a secret file is. */
+void tls_key_file_in(config& c, setting const& value);
+
 /** redis.password_file: the Redis password, alone on the one line of its file. */
 void password_file_in(config& c, setting const& value);
 

@@ -15,7 +15,9 @@
 #include <utility>
 #include <vector>
 
-struct redisAsyncContext;
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
 
 namespace sse_server {
 
@@ -30,8 +32,9 @@ struct redis_role
     bool writes = false;
 };
 
-/** One shared, pipelined hiredis connection driven by the io_context (no thread, no blocking
-    call). Owned by `server`; every caller on the io_context thread.
+/** One shared, pipelined Redis connection driven by the io_context (no thread, no blocking
+    call): plain TCP, TLS or a unix socket as the URL says, hiredis only reading the replies.
+    Owned by `server`; every caller on the io_context thread.
 
     Every command completes exactly once: with the reply, or `unavailable` on timeout
     (`redis.timeout`), disconnect or stop. While a connection is being set up, commands wait
@@ -85,6 +88,7 @@ public:
     void on_state_change(std::function<void(bool up)> fn) { state_change_ = std::move(fn); }
 
 private:
+    friend struct redis_connection; // reports what it read, and when it failed
     struct pending;
 
     /** last_error() while the server is a replica; it names the cause an operator can act on. */
@@ -93,25 +97,30 @@ private:
     void do_connect();
     void connect_next();
     void connect_failed(std::string error);
+    void queue_handshake(redis_connection& conn) const;
+    /** The ACL user: the URL's, else redis.username; empty for the default user. */
+    std::string const& user_name() const
+    {
+        return cfg_.url.user.empty() ? cfg_.username : cfg_.url.user;
+    }
+    void on_connection_failed(redis_connection& conn, std::string error);
+    void on_connection_lost(redis_connection& conn, std::string error);
+    void on_connection_reply(redis_connection& conn, redis_reply reply);
+    void on_handshake_reply(redis_connection& conn, redis_reply const& reply, char const* what);
     void on_connected();
-    void on_handshake_reply(redis_connection& conn, void* reply, char const* what);
-    void on_disconnected();
     void on_timeout(std::uint64_t id);
     void drop_connection(std::string error, std::string const& reason);
     std::shared_ptr<redis_connection> detach(std::string const& reason);
     void back_off();
     void schedule_reconnect(milliseconds delay);
-    void issue(std::vector<std::string> const& args, callback cb,
-               std::optional<milliseconds> timeout);
+    /** Encodes the command straight into the connection's write buffer: the arguments are
+        never copied. `Args` is a range of things a string_view can be made from. */
+    template <class Args>
+    void issue(Args const& args, callback cb, std::optional<milliseconds> timeout,
+               bool subscribe = false);
+    void fail_soon(callback cb, redis_reply reply);
     void complete(std::uint64_t id, redis_reply reply);
     void set_state(bool up, std::string error);
-    static void on_reply(redisAsyncContext* ctx, void* reply, void* privdata);
-    static void on_handshake_cb(redisAsyncContext* ctx, void* reply, void* privdata);
-    static void on_connect_cb(redisAsyncContext const* ctx, int status);
-    static void on_disconnect_cb(redisAsyncContext const* ctx, int status);
-    /** Sends one command with binary-safe arguments (never a format string). */
-    static int send_argv(redisAsyncContext* ctx, void (*fn)(redisAsyncContext*, void*, void*),
-                         void* privdata, std::vector<std::string> const& args);
 
     /** Wraps a handler so that it does nothing once this client is gone: an Asio handler may
         already be queued with a success code when its timer is destroyed. */
@@ -128,8 +137,9 @@ private:
     redis_config const& cfg_;
     redis_role role_;
     std::shared_ptr<redis_connection> conn_;
+    std::unique_ptr<net::ssl::context> tls_; // rediss://: loaded at the first connect
     net::steady_timer timer_;            // the connect deadline while connecting, else the backoff
-    tcp::resolver resolver_;             // hiredis would resolve a host name with a blocking call
+    tcp::resolver resolver_;             // never a blocking lookup on the io_context thread
     std::vector<std::string> addresses_; // still to try in this attempt
     milliseconds backoff_{100};
     bool connected_ = false;

@@ -1,54 +1,73 @@
 #pragma once
 
 #include "sse_server/base/net.hpp"
+#include "sse_server/redis/redis_reply.hpp"
+#include "sse_server/redis/redis_transport.hpp"
 
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
+#include <string>
 
-struct redisAsyncContext;
+struct redisReader;
 
 namespace sse_server {
 
 class redis_client;
 
-/** The hiredis context of one connection attempt and the Asio adapter watching its fd. Owned by
-    `redis_client`, and shared with the waits in flight, which check `ctx` before touching
-    hiredis: cleanup nulls it when hiredis frees the context. */
+/** One connection attempt: its byte stream, what is to be written, and hiredis's reader turning
+    what is read into replies (hiredis does no I/O here). Owned by `redis_client` and shared with
+    the operations in flight, which do nothing once `owner` is null (the client let go). */
 struct redis_connection : std::enable_shared_from_this<redis_connection>
 {
-    redis_connection(net::io_context& ioc, redisAsyncContext* c, redis_client* client);
+    /** What the next reply answers, in the order the commands were sent. */
+    struct awaited
+    {
+        std::uint64_t id = 0;            // the command's, or 0 for a handshake step
+        char const* step = nullptr;      // a handshake step ("AUTH", "SELECT", "ROLE", "PING")
+        bool subscribe = false;          // SUBSCRIBE: its channel's messages follow
+    };
 
-    /** The connection behind a context's `data` pointer, as hiredis passes it to callbacks. */
-    static redis_connection& of(void* data);
+    redis_connection(net::io_context& ioc, redis_client* client, redis_transport stream);
+    ~redis_connection();
+    redis_connection(redis_connection const&) = delete;
+    redis_connection& operator=(redis_connection const&) = delete;
 
-    /** Installs the read/write/cleanup hooks: from now on hiredis drives `fd` through Asio. */
-    void attach();
+    /** Connects to `to` (TCP or TLS) or to a unix socket `path`; then writes what was queued
+        meanwhile and reads. The owner hears of a failure through connect_failed. */
+    void connect(tcp::endpoint const& to);
+    void connect(std::string const& path);
+
+    /** Queues one encoded command (already appended to `out`): it leaves with every other
+        command of this loop turn in one write at the turn's end. */
+    void flush_soon();
+
+    /** Lets go: closes the socket; what is in flight completes and does nothing. */
+    void close();
 
     redis_client* owner; // null once the client let go of this connection
-    redisAsyncContext* ctx;
-    net::posix::stream_descriptor fd;
+    std::string out;     // commands queued, not yet handed to a write
+    std::deque<awaited> awaiting;
+    std::map<std::string, std::uint64_t, std::less<>> channels; // subscribed: channel -> id
     int handshake_left = 0; // replies still awaited before the connection is usable
 
 private:
-    using wait_type = net::posix::descriptor_base::wait_type;
+    void on_connected(std::string const& error);
+    void write();
+    void read();
+    void on_read(error_code ec, std::size_t n);
+    void lost(error_code ec);
 
-    void arm(wait_type type);
-    void on_ready(wait_type type, error_code ec);
-    void write_now();
-    void on_write_turn();
-
-    static void add_read(void* data);
-    static void del_read(void* data);
-    static void add_write(void* data);
-    static void del_write(void* data);
-    static void cleanup(void* data);
-
-    bool want_read = false;
-    bool want_write = false;
-    bool read_armed = false;
-    bool write_armed = false;
-    bool write_posted = false; // a write at the end of this loop turn is queued
-    bool writing = false;      // inside redisAsyncHandleWrite
+    net::io_context& ioc_;
+    redis_transport transport_;
+    redisReader* reader_;
+    std::string writing_; // the bytes of the write in flight
+    bool open_ = false;          // connected (and TLS handshake done): writes may start
+    bool write_posted_ = false;  // a write at the end of this loop turn is queued
+    bool write_in_flight_ = false;
+    std::array<char, 16384> in_{};
 };
 
 } // namespace sse_server

@@ -2,7 +2,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct claims
     // array of strings (then empty: fail closed), a pattern or group dropped, groups past the
     // limit. Never the value itself.
     std::vector<std::string> problems;
+    // Until when the credential holds: a signed token's `exp` (SPEC §2.2a), after which its
+    // stream ends. None: a session or an API key, valid until revalidation says otherwise.
+    std::optional<std::chrono::system_clock::time_point> valid_until;
 
     static constexpr std::size_t max_groups = 256;
     static constexpr std::size_t max_grants = 256;

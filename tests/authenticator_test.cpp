@@ -1,6 +1,8 @@
 #include "sse_server/auth/authenticator.hpp"
+#include "sse_server/config/jwt_keys.hpp"
 #include "sse_server/redis/redis_client.hpp"
 #include "support/redis_server.hpp"
+#include "support/test_jwt.hpp"
 
 #include <chrono>
 #include <gtest/gtest.h>
@@ -120,7 +122,7 @@ struct rig
     redis_config redis;
     auth_config cfg;
     redis_client client{ioc, redis};
-    authenticator auth{client, cfg};
+    authenticator auth{ioc.get_executor(), client, cfg};
 };
 
 TEST(authenticator, a_session_in_redis_yields_its_user)
@@ -207,6 +209,25 @@ TEST(authenticator, redis_down_is_unavailable_not_unauthorized)
 
     EXPECT_EQ(result.result, outcome::unavailable);
     EXPECT_FALSE(result.reason.empty());
+}
+
+TEST(authenticator, a_token_is_verified_here_with_no_redis_key_and_never_inline)
+{
+    rig r;
+    std::string const secret = "a secret for the authenticator's own test";
+    r.cfg.jwt.keys = parse_jwt_secret(secret).keys;
+    auto const exp = testing::epoch_seconds(600);
+    auto const good = r.authenticate(
+        credential_kind::jwt,
+        testing::sign_jwt_hs256(secret, {{"sub", "u_7"}, {"exp", exp}, {"groups", {"acme"}}}));
+    EXPECT_EQ(good.result, outcome::ok) << good.reason;
+    EXPECT_EQ(good.user_id, "u_7");
+    EXPECT_EQ(good.claims.valid_until,
+              std::chrono::system_clock::time_point{std::chrono::seconds{exp}});
+    auto const bad = r.authenticate(credential_kind::jwt,
+                                    testing::sign_jwt_hs256(secret + "!", {{"sub", "u_7"}}));
+    EXPECT_EQ(bad.result, outcome::unauthorized);
+    EXPECT_EQ(bad.reason, "token refused: bad signature");
 }
 
 } // namespace

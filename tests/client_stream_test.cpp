@@ -70,7 +70,7 @@ protected:
                           [this](event const& e) { return subscriptions_.deliver(e); }};
     net::io_context ioc_;
     redis_client redis_{ioc_, cfg_.redis}; // never started: nothing here asks Redis
-    authenticator auth_{redis_, cfg_.auth};
+    authenticator auth_{ioc_.get_executor(), redis_, cfg_.auth};
     metrics stats_;
     log_limiter warnings_{10s};
     log_limiter access_log_{1s, 100};

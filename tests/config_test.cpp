@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 58> documented_keys = {
+constexpr std::array<std::string_view, 68> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
@@ -31,6 +31,7 @@ constexpr std::array<std::string_view, 58> documented_keys = {
     "redis.tls_key_file",
     "redis.tls_server_name",
     "auth.revalidate_interval",
+    "auth.methods",
     "auth.session.cookie",
     "auth.session.secrets",
     "auth.session.secrets_file",
@@ -44,6 +45,15 @@ constexpr std::array<std::string_view, 58> documented_keys = {
     "auth.api_key.groups_pointer",
     "auth.api_key.allow_query",
     "auth.api_key.hash",
+    "auth.jwt.key_file",
+    "auth.jwt.secret_file",
+    "auth.jwt.cookie",
+    "auth.jwt.issuer",
+    "auth.jwt.audience",
+    "auth.jwt.leeway",
+    "auth.jwt.user_claim",
+    "auth.jwt.grants_claim",
+    "auth.jwt.groups_claim",
     "events.account",
     "events.grants",
     "client.path",

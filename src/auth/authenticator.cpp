@@ -95,13 +95,17 @@ auth_result authenticator::interpret(redis_reply const& reply, credential_kind k
 }
 
 
-authenticator::authenticator(redis_client& redis, auth_config const& cfg) : redis_(redis), cfg_(cfg)
+authenticator::authenticator(net::any_io_executor executor, redis_client& redis,
+                             auth_config const& cfg)
+    : executor_(std::move(executor)), redis_(redis), cfg_(cfg)
 {
 }
 
 void authenticator::async_authenticate(credential const& cred,
                                        std::function<void(auth_result)> done)
 {
+    if (cred.kind == credential_kind::jwt)
+        return authenticate_jwt(cred, std::move(done));
     auto const kind = cred.kind;
     // redis_client never completes inline, so neither do we. The authenticator outlives every
     // lookup: it is owned by the server, whose client fails pending commands when it stops.

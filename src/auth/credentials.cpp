@@ -1,5 +1,6 @@
 #include "sse_server/auth/credentials.hpp"
 
+#include "sse_server/auth/jwt.hpp"
 #include "sse_server/base/text_split.hpp"
 #include "sse_server/http/stream_request.hpp"
 
@@ -14,7 +15,15 @@ namespace sse_server {
 
 std::string_view credential_kind_name(credential_kind kind)
 {
-    return kind == credential_kind::api_key ? "api_key" : "session";
+    switch (kind) {
+    case credential_kind::api_key:
+        return "api_key";
+    case credential_kind::session:
+        return "session";
+    case credential_kind::jwt:
+        break;
+    }
+    return "jwt";
 }
 
 namespace {
@@ -89,6 +98,17 @@ extracted_credential from_cookie(std::string_view raw, session_auth_config const
     return accept(credential_kind::session, std::move(*sid));
 }
 
+extracted_credential from_bearer(std::string_view token, auth_config const& auth)
+{
+    if (token.empty())
+        return {std::nullopt, "empty bearer token"};
+    if (auth.allows(auth_method::jwt) && looks_like_jwt(token))
+        return {credential{credential_kind::jwt, std::string(token)}, {}};
+    if (auth.allows(auth_method::api_key))
+        return accept(credential_kind::api_key, std::string(token));
+    return {std::nullopt, "bearer token is not a JWT"};
+}
+
 } // namespace
 
 std::optional<std::string_view> bearer_token(std::string_view authorization)
@@ -107,17 +127,27 @@ std::optional<std::string_view> bearer_token(std::string_view authorization)
 extracted_credential extract_credential(credential_sources const& sources, auth_config const& auth)
 {
     // Another scheme (Basic for a proxy in front of us) is not ours to judge: it counts as absent.
+    // A method that is not enabled leaves its source unread, as if absent.
+    bool const api_keys = auth.allows(auth_method::api_key);
+    bool const tokens = auth.allows(auth_method::jwt);
     if (auto const token =
-            sources.authorization ? bearer_token(*sources.authorization) : std::nullopt) {
-        if (token->empty())
-            return {std::nullopt, "empty bearer token"};
-        return accept(credential_kind::api_key, std::string(*token));
-    }
-    if (sources.api_key_header)
+            sources.authorization ? bearer_token(*sources.authorization) : std::nullopt;
+        token && (api_keys || tokens))
+        return from_bearer(*token, auth);
+    if (sources.api_key_header && api_keys)
         return accept(credential_kind::api_key, std::string(trim(*sources.api_key_header)));
     // Keys in URLs end up in proxy logs and browser history: only when the operator opts in.
-    if (sources.api_key_query && auth.api_key.allow_query)
+    if (sources.api_key_query && auth.api_key.allow_query && api_keys)
         return accept(credential_kind::api_key, std::string(*sources.api_key_query));
+    if (!auth.jwt.cookie.empty() && tokens) {
+        if (auto const raw = find_cookie(sources.cookie_headers, auth.jwt.cookie)) {
+            if (!looks_like_jwt(*raw))
+                return {std::nullopt, "malformed token cookie"};
+            return {credential{credential_kind::jwt, std::string(*raw)}, {}};
+        }
+    }
+    if (!auth.allows(auth_method::session))
+        return {std::nullopt, "no credentials"};
     if (auto const raw = find_cookie(sources.cookie_headers, auth.session.cookie))
         return from_cookie(*raw, auth.session);
     return {std::nullopt, "no credentials"};

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <utility>
 
+#include "sse_server/config/config_jwt.hpp"
 #include "sse_server/config/config_keys.hpp"
 #include "sse_server/config/config_setting.hpp"
 
@@ -108,6 +109,7 @@ config parse_from(std::string_view text, env_lookup const& env, std::string_view
     }
     require_token_off_loopback(result);
     require_tls_pair(result);
+    check_auth_methods(result);
     return result;
 }
 

@@ -1,5 +1,6 @@
 #include "sse_server/config/config_keys.hpp"
 
+#include "sse_server/config/config_jwt.hpp"
 #include "sse_server/config/config_secret_files.hpp"
 #include "sse_server/rights/grants.hpp"
 
@@ -247,6 +248,7 @@ constexpr key_spec key_table[] = {
      [](config& c, setting const& v) { c.redis.tls.server_name = server_name_in(v); }},
     {"auth.revalidate_interval",
      [](config& c, setting const& v) { c.auth.revalidate_interval = v.duration(); }},
+    {"auth.methods", auth_methods_in},
     {"auth.session.cookie",
      [](config& c, setting const& v) { c.auth.session.cookie = cookie_name_in(v); }},
     {"auth.session.secrets",
@@ -275,6 +277,19 @@ constexpr key_spec key_table[] = {
          auto const sha256 = v.text_in({"none", "sha256"}) == "sha256";
          c.auth.api_key.hash = sha256 ? key_hash::sha256 : key_hash::none;
      }},
+    {"auth.jwt.key_file", jwt_key_file_in},
+    {"auth.jwt.secret_file", jwt_secret_file_in},
+    {"auth.jwt.cookie",
+     [](config& c, setting const& v) { c.auth.jwt.cookie = v.text().empty() ? "" : cookie_name_in(v); }},
+    {"auth.jwt.issuer", [](config& c, setting const& v) { c.auth.jwt.issuer = v.text(); }},
+    {"auth.jwt.audience", [](config& c, setting const& v) { c.auth.jwt.audience = v.text(); }},
+    {"auth.jwt.leeway", [](config& c, setting const& v) { c.auth.jwt.leeway = v.duration(); }},
+    {"auth.jwt.user_claim",
+     [](config& c, setting const& v) { c.auth.jwt.user_claim = claim_name_in(v); }},
+    {"auth.jwt.grants_claim",
+     [](config& c, setting const& v) { c.auth.jwt.grants_claim = optional_claim_name_in(v); }},
+    {"auth.jwt.groups_claim",
+     [](config& c, setting const& v) { c.auth.jwt.groups_claim = optional_claim_name_in(v); }},
     {"events.account", [](config& c, setting const& v) { c.events.account = event_name_in(v); }},
     {"events.grants", [](config& c, setting const& v) { c.events.grants = grants_in(v); }},
     {"client.path", [](config& c, setting const& v) { c.client.path = request_path_in(v); }},

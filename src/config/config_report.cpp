@@ -1,5 +1,8 @@
 #include "sse_server/config/config_report.hpp"
 
+#include "sse_server/config/jwt_keys.hpp"
+
+#include <algorithm>
 #include <cstdio>
 
 namespace sse_server {
@@ -72,6 +75,14 @@ std::string networks(std::vector<ip_network> const& items)
     return strings(texts);
 }
 
+std::string methods(std::vector<auth_method> const& items)
+{
+    std::vector<std::string> names;
+    for (auto const item : items)
+        names.emplace_back(auth_method_name(item));
+    return strings(names);
+}
+
 std::string flag(bool value)
 {
     return value ? "true" : "false";
@@ -101,6 +112,7 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"redis.tls_key_file", toml_string(c.redis.tls.key_file)},
         {"redis.tls_server_name", toml_string(c.redis.tls.server_name)},
         {"auth.revalidate_interval", duration(c.auth.revalidate_interval)},
+        {"auth.methods", methods(c.auth.methods)},
         {"auth.session.cookie", toml_string(c.auth.session.cookie)},
         {"auth.session.secrets", secrets},
         {"auth.session.secrets_file", toml_string(c.auth.session.secrets_file)},
@@ -114,6 +126,15 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"auth.api_key.groups_pointer", toml_string(c.auth.api_key.groups_pointer)},
         {"auth.api_key.allow_query", flag(c.auth.api_key.allow_query)},
         {"auth.api_key.hash", toml_string(c.auth.api_key.hash == key_hash::sha256 ? "sha256" : "none")},
+        {"auth.jwt.key_file", toml_string(c.auth.jwt.key_file)},
+        {"auth.jwt.secret_file", toml_string(c.auth.jwt.secret_file)},
+        {"auth.jwt.cookie", toml_string(c.auth.jwt.cookie)},
+        {"auth.jwt.issuer", toml_string(c.auth.jwt.issuer)},
+        {"auth.jwt.audience", toml_string(c.auth.jwt.audience)},
+        {"auth.jwt.leeway", duration(c.auth.jwt.leeway)},
+        {"auth.jwt.user_claim", toml_string(c.auth.jwt.user_claim)},
+        {"auth.jwt.grants_claim", toml_string(c.auth.jwt.grants_claim)},
+        {"auth.jwt.groups_claim", toml_string(c.auth.jwt.groups_claim)},
         {"events.account", toml_string(c.events.account)},
         {"events.grants", strings(c.events.grants)},
         {"client.path", toml_string(c.client.path)},
@@ -180,7 +201,8 @@ bool is_reloadable(std::string_view key)
     return key.starts_with("log.") || key.starts_with("limits.") ||
            key == "auth.session.secrets" || key == "auth.session.secrets_file" ||
            key == "notify.token" || key == "notify.token_file" || key == "client.cors_origins" ||
-           key == "listen.trusted_proxies";
+           key == "listen.trusted_proxies" || key == "auth.methods" ||
+           key.starts_with("auth.jwt.");
 }
 
 reload_outcome apply_reloadable(config& running, config const& fresh)
@@ -191,7 +213,19 @@ reload_outcome apply_reloadable(config& running, config const& fresh)
     reload_outcome outcome;
     for (auto& key : changed_keys(running, fresh))
         (is_reloadable(key) ? outcome.applied : outcome.need_restart).push_back(std::move(key));
+    // A key set rotated in place (same path, new contents) changes no setting's text.
+    auto const fingerprint = [](config const& c) {
+        return c.auth.jwt.keys ? c.auth.jwt.keys->fingerprint : std::string();
+    };
+    if (fingerprint(running) != fingerprint(fresh) &&
+        std::find_if(outcome.applied.begin(), outcome.applied.end(), [](std::string const& k) {
+            return k == "auth.jwt.key_file" || k == "auth.jwt.secret_file";
+        }) == outcome.applied.end())
+        outcome.applied.emplace_back(fresh.auth.jwt.secret_file.empty() ? "auth.jwt.key_file"
+                                                                         : "auth.jwt.secret_file");
     running.log = fresh.log;
+    running.auth.methods = fresh.auth.methods;
+    running.auth.jwt = fresh.auth.jwt;
     running.auth.session.secrets = fresh.auth.session.secrets;
     running.auth.session.secrets_file = fresh.auth.session.secrets_file;
     running.notify.token = fresh.notify.token;

@@ -58,11 +58,13 @@ std::string mode_text(mode_t mode)
             char('0' + (bits & 7U))};
 }
 
+} // namespace
+
 // A secret kept in a file of its own (Docker secrets, systemd credentials): the whole file, up
 // to 64 KiB. Only a regular file is read: a FIFO or a terminal would block the reading thread
 // (at a reload, the event loop) until someone writes to it, and a device such as /dev/zero
 // never ends. The path may be shown in a message, never what the file holds.
-std::string secret_file_in(config& c, setting const& value)
+std::string file_text_in(config& c, setting const& value, bool secret)
 {
     constexpr std::size_t max_size = std::size_t{64} * 1024;
     auto const path = value.text();
@@ -93,11 +95,18 @@ std::string secret_file_in(config& c, setting const& value)
     if (size > max_size) // grown since fstat
         value.fail(in_quotes(path) + " is larger than 64 KiB: not a secret file");
     text.resize(size);
-    if ((status.st_mode & (S_IRGRP | S_IROTH)) != 0)
+    if (secret && (status.st_mode & (S_IRGRP | S_IROTH)) != 0)
         c.warnings.push_back(value.about(in_quotes(path) + " may be read by other users (mode " +
                                          mode_text(status.st_mode) +
                                          "); let only the daemon's user read it (chmod 600)"));
     return text;
+}
+
+namespace {
+
+std::string secret_file_in(config& c, setting const& value)
+{
+    return file_text_in(c, value, true);
 }
 
 // One secret per line; blank lines and line ends do not count.

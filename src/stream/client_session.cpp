@@ -159,6 +159,7 @@ void client_session::on_authenticated(auth_result result)
         return refuse(*opening.refuse, std::move(opening.reason));
     user_id_ = std::move(result.user_id);
     groups_ = std::move(result.claims.groups);
+    valid_until_ = result.claims.valid_until;
     // Counted from now on, even while the resume point is looked up.
     svc_.subscriptions.reserve(user_id_);
     reserved_ = true;
@@ -224,7 +225,8 @@ void client_session::open_stream(std::optional<event_log::resume> resume)
                        .cred = std::move(credential_),
                        .origin = target_.origin ? *target_.origin : random_origin(svc_.random),
                        .greeting = {},
-                       .catch_up_from = std::nullopt};
+                       .catch_up_from = std::nullopt,
+                       .valid_until = valid_until_};
     start.greeting = stream_greeting(svc_.cfg.client.retry, position, start.origin,
                                      start.user_id, start.events, resume && !from);
     if (from && *from < newest)

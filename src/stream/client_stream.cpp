@@ -26,6 +26,12 @@ client_stream::client_stream(client_services& services, stream_carrier& carrier,
     if (auto const lifetime = stream_lifetime(svc_.cfg.client.max_lifetime, svc_.random);
         lifetime > milliseconds::zero())
         end_of_life_ = opened_at_ + lifetime;
+    if (start.valid_until) {
+        // Past a year, the stream has long ended for other reasons; no time point overflows.
+        auto const left = std::clamp<std::chrono::system_clock::duration>(
+            *start.valid_until - std::chrono::system_clock::now(), {}, std::chrono::hours{24 * 366});
+        credential_end_ = opened_at_ + std::chrono::duration_cast<clock::duration>(left);
+    }
     // From here on every published frame is queued behind the greeting, in order.
     queue_.push(std::make_shared<std::string const>(std::move(start.greeting)));
     svc_.subscriptions.subscribe(*this);
@@ -252,6 +258,12 @@ void client_stream::shut_down()
 
 void client_stream::check_lifetime(clock::time_point now)
 {
+    if (now >= credential_end_ && streaming()) {
+        // Its client must come back with a fresh token; what it missed, it resumes.
+        credential_end_ = clock::time_point::max();
+        spdlog::debug("stream {}: its token expired, ending it", origin_);
+        return finish("expired");
+    }
     if (now < end_of_life_ || !streaming())
         return;
     // Ends as at shutdown: the client reconnects with its Last-Event-ID, perhaps to a daemon

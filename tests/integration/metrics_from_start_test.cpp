@@ -28,7 +28,7 @@ std::vector<family> const labeled_families{
     {"sse_server_connections_closed_total",
      "reason",
      {"client_gone", "slow_consumer", "send_timeout", "revalidation", "shutdown",
-      "max_lifetime"}},
+      "max_lifetime", "expired"}},
     {"sse_server_auth_total", "outcome", {"ok", "unauthorized", "unavailable"}},
     {"sse_server_notifications_total",
      "result",

@@ -1,8 +1,11 @@
 #pragma once
 
 #include "sse_server/auth/credentials.hpp"
+#include "sse_server/base/net.hpp"
 #include "sse_server/config/config.hpp"
 #include "sse_server/rights/claims.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <functional>
 #include <set>
@@ -37,20 +40,24 @@ struct identity
     sse_server::claims claims;
 };
 
-/** Turns a credential into a user id with one Redis GET. Owned by `server`. */
+/** Turns a credential into a user id with one Redis GET, or, for a signed token, by verifying
+    it here (no round trip). Owned by `server`. */
 class authenticator
 {
 public:
-    authenticator(redis_client& redis, auth_config const& cfg);
+    authenticator(net::any_io_executor executor, redis_client& redis, auth_config const& cfg);
 
     /** Completes exactly once, never inline (always from the io_context). */
     void async_authenticate(credential const& cred, std::function<void(auth_result)> done);
 
 private:
     auth_result interpret(redis_reply const& reply, credential_kind kind);
+    /** A token: verified now, answered from the executor (jwt_authentication.cpp). */
+    void authenticate_jwt(credential const& cred, std::function<void(auth_result)> done);
 
     static constexpr std::size_t max_logged_problems = 64; // kinds, from the configuration
 
+    net::any_io_executor executor_;
     redis_client& redis_;
     auth_config const& cfg_;
     std::set<std::string> logged_problems_;

@@ -21,17 +21,19 @@ struct credential_sources
 enum class credential_kind
 {
     api_key,
-    session
+    session,
+    jwt // a signed token, verified locally (SPEC §2.2a)
 };
 
-/** "api_key" or "session": what the notification port may say of a stream's credential. */
+/** "api_key", "session" or "jwt": what the notification port may say of a stream's credential. */
 std::string_view credential_kind_name(credential_kind kind);
 
-/** A credential that is safe to look up: its secret only holds `[A-Za-z0-9_.:+/=-]`. */
+/** A credential that is safe to look up: its secret only holds `[A-Za-z0-9_.:+/=-]`, or, for a
+    token, has the shape of a compact JWS (base64url and two dots, at most 8 KiB). */
 struct credential
 {
     credential_kind kind = credential_kind::session;
-    std::string secret; // the API key, or the session id without its signature
+    std::string secret; // the API key, the session id without its signature, or the token
 };
 
 /** The credential to look up, or why the request gets a 401 without touching Redis. */
@@ -48,8 +50,11 @@ struct extracted_credential
     port and the notification port (`notify.token`) both read the header with it. */
 std::optional<std::string_view> bearer_token(std::string_view authorization);
 
-/** SPEC §2.1 order: Bearer, X-API-Key, `api_key` query (only with allow_query), session cookie.
-    The first one present decides; an invalid one never falls through to the next. */
+/** SPEC §2.1 order: Bearer, X-API-Key, `api_key` query (only with allow_query), the token
+    cookie (auth.jwt.cookie), session cookie; only those of the methods in auth.methods count.
+    A Bearer value shaped as a compact JWS is a token when "jwt" is one of them, else an API
+    key as before. The first one present decides; an invalid one never falls through to the
+    next. */
 extracted_credential extract_credential(credential_sources const& sources, auth_config const& auth);
 
 /** express-session / cookie-signature: `s:<sid>.<sig>`, sig = unpadded base64 of

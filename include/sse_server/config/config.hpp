@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -107,12 +108,51 @@ struct api_key_auth_config
     key_hash hash = key_hash::none;
 };
 
+struct jwt_keys; // config/jwt_keys.hpp
+
+/** Signed tokens (SPEC §2.2a): where the keys come from, and what a token must say. */
+struct jwt_auth_config
+{
+    std::string key_file;    // a PEM public key or a JWKS document (the path, for reports)
+    std::string secret_file; // or an HMAC secret (the path, for reports)
+    std::string cookie;      // a cookie that carries a token; empty: only Authorization: Bearer
+    std::string issuer;      // `iss` must equal it when set
+    std::string audience;    // `aud` (a string or an array) must hold it when set
+    milliseconds leeway{30000}; // of clock skew, for exp and nbf
+    std::string user_claim = "sub";
+    std::string grants_claim; // a claim holding grant patterns (SPEC §2.4a); empty: not read
+    std::string groups_claim; // a claim holding groups; empty: not read
+    // Read from key_file or secret_file at each load: a reload picks up a rotated key set.
+    std::shared_ptr<jwt_keys const> keys;
+};
+
+/** The ways into a stream that auth.methods lets the daemon try (SPEC §2.2a). */
+enum class auth_method
+{
+    api_key,
+    session,
+    jwt
+};
+
 struct auth_config
 {
     milliseconds revalidate_interval{60000}; // 0 = off
+    std::vector<auth_method> methods{auth_method::api_key, auth_method::session};
     session_auth_config session;
     api_key_auth_config api_key;
+    jwt_auth_config jwt;
+
+    bool allows(auth_method method) const
+    {
+        for (auto const m : methods)
+            if (m == method)
+                return true;
+        return false;
+    }
 };
+
+/** "api_key", "session" or "jwt", as auth.methods writes them. */
+std::string_view auth_method_name(auth_method method);
 
 struct events_config
 {

@@ -34,7 +34,8 @@ struct reload_outcome
 };
 
 /** True for the keys a reload applies while streams stay open: log.*, auth.session.secrets
-    (and its file), notify.token (and its file), limits.*, client.cors_origins. */
+    (and its file), notify.token (and its file), limits.*, client.cors_origins, auth.methods and
+    auth.jwt.* (whose key files are read again: rotation by kid). */
 bool is_reloadable(std::string_view key);
 
 /** Copies into `running` the reloadable keys of `fresh` (a loaded, valid configuration).

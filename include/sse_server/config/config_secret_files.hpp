@@ -8,6 +8,11 @@
 
 namespace sse_server {
 
+/** The whole text of the regular file the setting names, at most 64 KiB; a message may show
+    the path, never what the file holds. With `secret`, a file other users may read is a
+    warning (a public key is no secret). */
+std::string file_text_in(config& c, setting const& value, bool secret);
+
 /** notify.token_file: the notification token, alone on the one line of its file. */
 void token_file_in(config& c, setting const& value);
 

@@ -52,7 +52,8 @@ struct metrics
     std::int64_t queued_bytes = 0; // frames queued to streams and not yet written
     labeled_counter connections_closed{"reason",
                                        {"client_gone", "slow_consumer", "send_timeout",
-                                        "revalidation", "revoked", "shutdown", "max_lifetime"}};
+                                        "revalidation", "revoked", "shutdown", "max_lifetime",
+                                         "expired"}};
     labeled_counter auth{"outcome", {"ok", "unauthorized", "unavailable"}};
     labeled_counter notifications{
         "result", {"accepted", "invalid", "too_large", "unauthorized", "unavailable"}};

@@ -2,7 +2,9 @@
 
 #include "sse_server/rights/json_pick.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,9 @@ struct claims
     // array of strings (then empty: fail closed), a pattern or group dropped, groups past the
     // limit. Never the value itself.
     std::vector<std::string> problems;
+    // Until when the credential holds: a signed token's `exp` (SPEC §2.2a), after which its
+    // stream ends. None: a session or an API key, valid until revalidation says otherwise.
+    std::optional<std::chrono::system_clock::time_point> valid_until;
 
     static constexpr std::size_t max_groups = 256;
     static constexpr std::size_t max_grants = 256;

@@ -14,6 +14,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -77,6 +78,7 @@ private:
     credential credential_;
     std::string user_id_;
     std::vector<std::string> groups_; // from the credential's claims (SPEC §2.4a)
+    std::optional<std::chrono::system_clock::time_point> valid_until_; // a token's exp
     tcp::endpoint peer_;
     // Who the access log names: the peer, or the client a trusted proxy forwards for.
     ip_address client_address_;

@@ -43,6 +43,8 @@ struct stream_start
     std::string origin;              // at most 64 bytes (SPEC §2.1)
     std::string greeting;            // retry:, connected (and resync): the first frame
     std::optional<event_id> catch_up_from; // resuming behind the newest event: read from here
+    // The credential's end (a token's exp, SPEC §2.2a): the stream ends then, "expired".
+    std::optional<std::chrono::system_clock::time_point> valid_until = std::nullopt;
 };
 
 /** One client's stream, with no socket: what it is subscribed to and may receive, its bounded
@@ -88,7 +90,8 @@ public:
     void ended(char const* reason);
     /** A graceful stop: ends now, or when its drawn drain delay passes (check_lifetime). */
     void shut_down();
-    /** Ends the stream once its lifetime (client.max_lifetime, or a drain delay) is over. */
+    /** Ends the stream once its lifetime (client.max_lifetime, or a drain delay) is over, or
+        its credential expired (a token's exp). */
     void check_lifetime(clock::time_point now);
     /** Adds the change of its queued bytes to the metrics' gauge. */
     void count_queued_bytes();
@@ -136,6 +139,7 @@ private:
     clock::time_point opened_at_;
     clock::time_point last_write_; // as the sweeps see it: heartbeats are due from here
     clock::time_point end_of_life_ = clock::time_point::max(); // max_lifetime or drain delay
+    clock::time_point credential_end_ = clock::time_point::max(); // a token's exp
     std::uint32_t events_sent_ = 0;
     bool wrote_since_sweep_ = false;
 };

@@ -20,7 +20,7 @@ struct stream_info
     std::string_view origin; // the id announced in `connected`; valid while the stream is
     std::chrono::steady_clock::time_point opened_at;
     std::size_t unsent_bytes = 0;     // queued, not yet written to the socket
-    std::string_view credential_kind; // "session" or "api_key": which kind, not which one
+    std::string_view credential_kind; // "session", "api_key" or "jwt": which kind, not which one
 };
 
 /** Something the registry hands frames to: a client_stream, or a fake in tests.

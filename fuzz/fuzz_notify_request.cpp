@@ -52,7 +52,7 @@ public:
         ++received;
         return true;
     }
-    void keep_alive(frame_ptr const&, std::chrono::steady_clock::time_point,
+    void keep_alive(heartbeat const&, std::chrono::steady_clock::time_point,
                     std::chrono::steady_clock::duration) override
     {
     }

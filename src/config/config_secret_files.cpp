@@ -58,6 +58,24 @@ std::string mode_text(mode_t mode)
             char('0' + (bits & 7U))};
 }
 
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+constexpr int open_flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+
+/** The status of `file`, opened from `path`; fails `value` unless it is a regular file.
+    `ending` closes the "not a regular file (<kind>" message. */
+struct stat regular_file_status(setting const& value, std::string const& path,
+                                open_file const& file, std::string_view ending)
+{
+    struct stat status{};
+    if (file.get() < 0 || ::fstat(file.get(), &status) != 0)
+        value.fail("cannot read " + in_quotes(path) + ": " +
+                   std::generic_category().message(errno));
+    if (!S_ISREG(status.st_mode))
+        value.fail(in_quotes(path) + " is not a regular file (" +
+                   std::string(kind_of(status.st_mode)) + std::string(ending));
+    return status;
+}
+
 } // namespace
 
 // A secret kept in a file of its own (Docker secrets, systemd credentials): the whole file, up
@@ -68,15 +86,8 @@ std::string file_text_in(config& c, setting const& value, bool secret)
 {
     constexpr std::size_t max_size = std::size_t{64} * 1024;
     auto const path = value.text();
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-    open_file const file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
-    struct stat status{};
-    if (file.get() < 0 || ::fstat(file.get(), &status) != 0)
-        value.fail("cannot read " + in_quotes(path) + ": " +
-                   std::generic_category().message(errno));
-    if (!S_ISREG(status.st_mode))
-        value.fail(in_quotes(path) + " is not a regular file (" +
-                   std::string(kind_of(status.st_mode)) + "): a secret is read from a file");
+    open_file const file{::open(path.c_str(), open_flags)};
+    auto const status = regular_file_status(value, path, file, "): a secret is read from a file");
     if (static_cast<std::uint64_t>(status.st_size) > max_size)
         value.fail(in_quotes(path) + " is larger than 64 KiB: not a secret file");
     std::string text(max_size + 1, '\0');
@@ -164,14 +175,8 @@ std::string readable_file_in(setting const& value)
     auto const path = value.text();
     if (path.empty())
         return path;
-    open_file const file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
-    struct stat status{};
-    if (file.get() < 0 || ::fstat(file.get(), &status) != 0)
-        value.fail("cannot read " + in_quotes(path) + ": " +
-                   std::generic_category().message(errno));
-    if (!S_ISREG(status.st_mode))
-        value.fail(in_quotes(path) + " is not a regular file (" +
-                   std::string(kind_of(status.st_mode)) + ")");
+    open_file const file{::open(path.c_str(), open_flags)};
+    regular_file_status(value, path, file, ")");
     return path;
 }
 

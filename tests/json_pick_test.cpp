@@ -226,6 +226,20 @@ TEST(json_pick, deep_nesting_is_read_in_constant_stack)
     expect_same(objects, {"/a/a/a", "/b"});
 }
 
+TEST(json_pick, what_the_fast_reader_leaves_is_read_by_the_full_parser)
+{
+    // A byte order mark, and nesting deeper than the scanner's 64 levels beside the claims.
+    auto const bom = pick_json("\xEF\xBB\xBF{\"g\":[\"a\"]}", strings{"/g"});
+    ASSERT_TRUE(bom.has_value());
+    EXPECT_EQ((*bom)[0].type, kind::strings);
+    EXPECT_EQ((*bom)[0].items, (std::vector<std::string>{"a"}));
+    auto const deep = R"({"g":["b","c"],"x":)" + std::string(65, '[') + std::string(65, ']') + "}";
+    expect_same(deep, {"/g", "/x"});
+    auto const found = pick_json(deep, strings{"/g"});
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ((*found)[0].items, (std::vector<std::string>{"b", "c"}));
+}
+
 TEST(json_pick, agrees_with_the_document_on_random_texts)
 {
     // Fixed seeds: deterministic, and a failure names its text.

@@ -1,5 +1,7 @@
 #include "sse_server/rights/json_pick.hpp"
 
+#include "sse_server/event/json_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -54,9 +56,10 @@ std::optional<std::vector<token>> tokens_of(std::string const& pointer)
     return out;
 }
 
-/** Follows the parser's events along the pointers. A value is "along" a pointer when its path
-    is the pointer's start or the whole of it; containers along none are only counted. */
-class picker : public nlohmann::json_sax<json>
+/** Follows a parser's events along the pointers. A value is "along" a pointer when its path
+    is the pointer's start or the whole of it; containers along none are only counted. Takes the
+    events of json_scanner (the fast path) or, through nlohmann_events, of nlohmann's parser. */
+class picker
 {
 public:
     static constexpr std::size_t max_pointers = 32; // one bit each in a mask
@@ -74,37 +77,21 @@ public:
 
     std::vector<json_pick> take() { return std::move(found_); }
 
-    bool null() override { return value(kind::other, nullptr); }
-    bool boolean(bool) override { return value(kind::other, nullptr); }
-    bool number_integer(number_integer_t v) override
-    {
-        auto digits = std::to_string(v);
-        return value(kind::integer, &digits);
-    }
-    bool number_unsigned(number_unsigned_t v) override
-    {
-        auto digits = std::to_string(v);
-        return value(kind::integer, &digits);
-    }
-    bool number_float(number_float_t, string_t const&) override
-    {
-        return value(kind::other, nullptr);
-    }
-    bool string(string_t& v) override { return value(kind::string, &v); }
-    bool binary(binary_t&) override { return value(kind::other, nullptr); } // not in JSON text
-    bool start_object(std::size_t) override { return open(false); }
-    bool start_array(std::size_t) override { return open(true); }
-    bool end_object() override { return close(); }
-    bool end_array() override { return close(); }
-    bool key(string_t& k) override
+    bool null() { return value(kind::other); }
+    bool boolean(bool) { return value(kind::other); }
+    bool number_integer(std::int64_t v) { return value(kind::integer, std::to_string(v)); }
+    bool number_unsigned(std::uint64_t v) { return value(kind::integer, std::to_string(v)); }
+    bool number_float(double, std::string_view) { return value(kind::other); }
+    bool string(std::string_view v) { return value(kind::string, v); }
+    bool start_object(std::size_t) { return open(false); }
+    bool start_array(std::size_t) { return open(true); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(std::string_view k)
     {
         if (untracked_ == 0)
-            levels_.back().key = std::move(k);
+            levels_.back().key.assign(k);
         return true;
-    }
-    bool parse_error(std::size_t, std::string const&, nlohmann::detail::exception const&) override
-    {
-        return false;
     }
 
 private:
@@ -161,14 +148,11 @@ private:
         target.items.clear();
     }
 
-    /** Gives the string to every pointer that takes it: moved to the last, copied to others. */
-    void hand_out(std::string* text)
+    /** Gives the text to every pointer that takes it. */
+    void hand_out(std::string_view text)
     {
-        if (text && !takers_.empty()) {
-            for (std::size_t i = 0; i + 1 < takers_.size(); ++i)
-                *takers_[i] = *text;
-            *takers_.back() = std::move(*text);
-        }
+        for (auto* taker : takers_)
+            taker->assign(text);
         takers_.clear();
     }
 
@@ -190,7 +174,7 @@ private:
         }
     }
 
-    bool value(kind what, std::string* text)
+    bool value(kind what, std::string_view text = {})
     {
         if (untracked_ == 0) {
             start(along_now(what), what);
@@ -233,14 +217,47 @@ private:
     std::vector<json_pick> found_;
 };
 
+/** nlohmann's SAX events, handed to a picker: the slow path, for what json_scanner leaves. */
+class nlohmann_events final : public nlohmann::json_sax<json>
+{
+public:
+    explicit nlohmann_events(picker& to) : to_(to) {}
+
+    bool null() override { return to_.null(); }
+    bool boolean(bool v) override { return to_.boolean(v); }
+    bool number_integer(number_integer_t v) override { return to_.number_integer(v); }
+    bool number_unsigned(number_unsigned_t v) override { return to_.number_unsigned(v); }
+    bool number_float(number_float_t v, string_t const& s) override { return to_.number_float(v, s); }
+    bool string(string_t& v) override { return to_.string(v); }
+    bool binary(binary_t&) override { return to_.null(); } // not in JSON text
+    bool start_object(std::size_t n) override { return to_.start_object(n); }
+    bool start_array(std::size_t n) override { return to_.start_array(n); }
+    bool end_object() override { return to_.end_object(); }
+    bool end_array() override { return to_.end_array(); }
+    bool key(string_t& k) override { return to_.key(k); }
+    bool parse_error(std::size_t, std::string const&, nlohmann::detail::exception const&) override
+    {
+        return false;
+    }
+
+private:
+    picker& to_;
+};
+
 } // namespace
 
 std::optional<std::vector<json_pick>> pick_json(std::string_view text, std::span<std::string const> pointers)
 {
     if (pointers.size() > picker::max_pointers)
         return std::nullopt;
+    // nlohmann's lexer costs about a hundred instructions per byte; a session or key value is
+    // read at every connect and every revalidation, so the scanner goes first.
+    std::string scratch;
+    if (picker fast(pointers); scan_json(text, fast, scratch))
+        return fast.take();
     picker reader(pointers);
-    if (!json::sax_parse(text.begin(), text.end(), &reader))
+    nlohmann_events events(reader);
+    if (!json::sax_parse(text.begin(), text.end(), &events))
         return std::nullopt;
     return reader.take();
 }

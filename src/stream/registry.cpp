@@ -16,6 +16,8 @@ void registry::subscribe(subscriber& s)
     s.slots_.reserve(s.events().size() + 1 + s.groups().size());
     for (auto const& name : s.events())
         join(by_event_, name, s);
+    s.event_slots_ = s.events().size();
+    s.first_event_list_ = s.slots_.empty() ? nullptr : s.slots_.front().list;
     join(by_user_, s.user_id(), s);
     for (auto const& group : s.groups())
         join(by_group_, group, s);
@@ -34,6 +36,7 @@ void registry::unsubscribe(subscriber& s)
     for (auto const& group : s.groups())
         leave(by_group_, group, *slot++, s);
     s.slots_.clear();
+    s.first_event_list_ = nullptr;
     --size_;
 }
 
@@ -75,10 +78,19 @@ bool registry::listed(subscriber const& s, member_list const* list)
 {
     if (!list)
         return false;
-    // The lists of its names and of its user come first among its slots.
-    auto const named = std::min(s.events().size() + 1, s.slots_.size());
-    return std::any_of(s.slots_.begin(), s.slots_.begin() + static_cast<std::ptrdiff_t>(named),
+    if (s.first_event_list_ == list)
+        return true;
+    // Its names' slots come first; the first one's list was just compared.
+    auto const names = std::min(s.event_slots_, s.slots_.size());
+    return names > 1 &&
+           std::any_of(s.slots_.begin() + 1, s.slots_.begin() + static_cast<std::ptrdiff_t>(names),
                        [&](subscriber::index_slot const& slot) { return slot.list == list; });
+}
+
+bool registry::listed_as_user(subscriber const& s, member_list const* list)
+{
+    // Its user's slot follows its names'.
+    return list && s.event_slots_ < s.slots_.size() && s.slots_[s.event_slots_].list == list;
 }
 
 namespace {
@@ -138,13 +150,18 @@ std::size_t registry::deliver_to_audience(event const& e, member_list const* by_
                                           member_list const* by_account)
 {
     auto const& a = *e.audience;
+    audience_lists_.clear();
     std::size_t audience_streams = 0;
+    auto found = [&](member_list const* list) {
+        if (list) {
+            audience_lists_.push_back(list);
+            audience_streams += list->size();
+        }
+    };
     for (auto const& user : a.users)
-        if (auto const* list = find_list(by_user_, user))
-            audience_streams += list->size();
+        found(find_list(by_user_, user));
     for (auto const& group : a.groups)
-        if (auto const* list = find_list(by_group_, group))
-            audience_streams += list->size();
+        found(find_list(by_group_, group));
     std::size_t const named_streams =
         (by_name ? by_name->size() : 0) + (by_account ? by_account->size() : 0);
 
@@ -177,17 +194,12 @@ std::size_t registry::deliver_to_audience(event const& e, member_list const* by_
         if (s->offered_ == mark)
             return;
         s->offered_ = mark;
-        if (listed(*s, by_name) || listed(*s, by_account))
+        if (listed(*s, by_name) || listed_as_user(*s, by_account))
             recipients += s->send(e.frame) ? 1 : 0;
     };
-    for (auto const& user : a.users)
-        if (auto const* list = find_list(by_user_, user))
-            for (auto* s : *list)
-                offer(s);
-    for (auto const& group : a.groups)
-        if (auto const* list = find_list(by_group_, group))
-            for (auto* s : *list)
-                offer(s);
+    for (auto const* list : audience_lists_)
+        for (auto* s : *list)
+            offer(s);
     return recipients;
 }
 

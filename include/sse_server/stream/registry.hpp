@@ -67,6 +67,11 @@ private:
     // The registry's mark of the last audience delivery that offered it this stream: a stream
     // reached through its user and several groups gets the frame once, with no set to build.
     std::uint64_t offered_ = 0;
+    // What an audience delivery asks of every candidate (is it in the name's list?) without a
+    // virtual call or a read of slots_, whose array is another cache line: how many slots are
+    // its names', and the list of its first name (most streams have one).
+    std::size_t event_slots_ = 0;
+    std::vector<subscriber*> const* first_event_list_ = nullptr;
 };
 
 /** Who listens to what: matches each event to the streams that want it and hands them its
@@ -141,9 +146,10 @@ private:
     static void join(index& by, std::string const& key, subscriber& s);
     static void leave(index& by, std::string const& key, subscriber::index_slot slot,
                       subscriber& s);
-    /** Whether `s` is in `list`, the list of a name or of a user: its slots say, in O(its
-        names). */
+    /** Whether `s` is in `list`, the list of a name: its slots say, in O(its names). */
     static bool listed(subscriber const& s, member_list const* list);
+    /** Whether `s` is in `list`, the list of a user. */
+    static bool listed_as_user(subscriber const& s, member_list const* list);
     std::size_t deliver_to_audience(event const& e, member_list const* by_name,
                                     member_list const* by_account);
 
@@ -154,6 +160,8 @@ private:
     std::unordered_map<std::string, std::size_t> reserved_; // by user; absent when none
     std::size_t size_ = 0;
     std::uint64_t audience_deliveries_ = 0; // the mark of the latest, in subscriber::offered_
+    // The lists an audience names, found once per delivery; kept to reuse its capacity.
+    std::vector<member_list const*> audience_lists_;
 };
 
 } // namespace sse_server

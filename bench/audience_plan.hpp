@@ -19,6 +19,9 @@ public:
 
     /** Notifications carry an audience (not in the baseline, which routes by name). */
     bool carried() const { return !member_.empty(); }
+    /** An audience run or its baseline: both check every event for a leaked audience, so that
+        the check's cost (the generator is often the limit) does not bias their ratio. */
+    bool compared() const { return any_; }
     /** Whether stream `index` receives the run's named notifications: always, without
         audience options. */
     bool reaches(std::size_t index) const;

@@ -42,7 +42,7 @@ bench_run::bench_run(net::io_context& ioc, options const& o)
                                      router(o.events, o.connections, o.account_every),
                                      o.notifications,
                                      o.notify_connections == 1,
-                                     audience_.carried()},
+                                     audience_.compared()},
       notify_endpoint_(to_endpoint(o.notify)), read_buffer_(read_buffer_bytes), poller_(ioc),
       notifier_(ioc, o, setup_.routes, audience_, *this), deadline_(ioc), phase_timer_(ioc),
       sampler_(ioc), accepted_per_name_(o.events, 0), accepted_per_user_(o.connections, 0),

@@ -206,7 +206,7 @@ void stream_client::on_bench_event(sse_event const& e)
         }
     }
     // Routing, not data: a forwarded notification that still has it leaks who else gets it.
-    if (setup_.audience_carried && e.data.find(R"("audience")") != std::string_view::npos) {
+    if (setup_.audience_checked && e.data.find(R"("audience")") != std::string_view::npos) {
         ++tally_.unexpected;
         return;
     }

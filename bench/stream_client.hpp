@@ -66,7 +66,7 @@ struct stream_setup
     // Only one notifier connection makes the server receive notifications in sequence order;
     // with several, concurrent POSTs have no order and only event ids are checked.
     bool sequence_ordered = true;
-    bool audience_carried = false; // named notifications carry an audience (audience_plan.hpp)
+    bool audience_checked = false; // events are checked for a leaked audience (audience_plan.hpp)
 };
 
 /** One SSE stream of the bench: opens it, parses it, and checks every event against the

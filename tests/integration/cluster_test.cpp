@@ -108,6 +108,28 @@ TEST_F(cluster_test, a_stream_resumes_on_another_daemon_even_one_started_after_t
     }
 }
 
+TEST_F(cluster_test, a_heartbeat_carries_the_newest_id_on_the_bus_whichever_daemon_took_it)
+{
+    // SPEC §2.3 in cluster mode: the newest id is the bus's, not the daemon's own; an idle
+    // stream's cursor then resumes on another daemon with nothing to replay and no resync.
+    auto cfg = daemon_config();
+    cfg.client.heartbeat = std::chrono::milliseconds(200);
+    auto& quiet = start_daemon(cfg);
+    auto& busy = start_daemon();
+    auto s = open(quiet, "a", "/events?events=orders");
+    auto const other = ids_of(post_notify(busy.notify_port(), note("invoices", 1, 1)));
+    ASSERT_EQ(other.size(), 1u);
+    ASSERT_TRUE(s.await_last_event_id(other.at(0))) << "the heartbeat carries the bus's newest id";
+    s.connection().close();
+
+    auto r = open(busy, "a", "/events?events=orders", {{"Last-Event-ID", s.last_event_id()}});
+    auto const live = ids_of(post_notify(quiet.notify_port(), note("orders", 1, 2)));
+    auto const next = r.next_event();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->event, "db") << "no resync, nothing replayed";
+    EXPECT_EQ(next->id, live.at(0));
+}
+
 TEST_F(cluster_test, trimmed_unknown_and_malformed_ids_get_resync)
 {
     auto cfg = daemon_config();

@@ -73,7 +73,8 @@ void stream_transport::do_write()
         bytes_sent_ += bytes;
         if (!queue.written(bytes))
             continue; // the rest of this batch
-        response_head_ = std::string{};
+        // Not `= std::string{}`: moving an empty (inline) string in keeps the heap buffer.
+        std::string{}.swap(response_head_);
         if (queue.ended()) {
             // Clean end of stream: the last chunk is out, now FIN.
             socket_.shutdown(tcp::socket::shutdown_send, ec);

@@ -53,12 +53,12 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
       auth_(ioc_.get_executor(), redis_, cfg_.auth),
       // Bound now (a taken port stops the start), listening once the daemon can serve.
       clients_(ioc_, cfg_.listen.clients, "clients",
-               [this](tcp::socket&& s) {
+               [this](tcp_socket&& s) {
                    std::make_shared<client_session>(std::move(s), client_services_)->run();
                },
                cfg_.listen.reuse_port, listener::listen_from::first_listen),
       notify_(ioc_, cfg_.listen.notify, "notifications",
-              [this](tcp::socket&& s) { notify_session::start(std::move(s), notify_services_); },
+              [this](tcp_socket&& s) { notify_session::start(std::move(s), notify_services_); },
               cfg_.listen.reuse_port),
       signals_(ioc_), sweep_timer_(ioc_), sweep_period_(sweep_period(cfg_)),
       revalidate_timer_(ioc_), shutdown_timer_(ioc_), watchdog_timer_(ioc_), start_timer_(ioc_),
@@ -76,7 +76,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
         // The notification port's sessions, limits and shutdown, with their own routes.
         metrics_.emplace(
             ioc_, *cfg_.listen.metrics, "metrics",
-            [this](tcp::socket&& s) { notify_session::start(std::move(s), metrics_services_); },
+            [this](tcp_socket&& s) { notify_session::start(std::move(s), metrics_services_); },
             cfg_.listen.reuse_port);
     }
     redis_.on_state_change([this](bool up) { on_redis_state(up); });

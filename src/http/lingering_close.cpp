@@ -11,12 +11,12 @@ namespace {
 // Refused connections are few: this one may have a timer of its own.
 struct linger_state
 {
-    linger_state(tcp::socket& s, std::shared_ptr<void> o)
+    linger_state(tcp_socket& s, std::shared_ptr<void> o)
         : socket(s), owner(std::move(o)), timer(s.get_executor())
     {
     }
 
-    tcp::socket& socket;
+    tcp_socket& socket;
     std::shared_ptr<void> owner;
     net::steady_timer timer;
     std::array<char, 1024> discard{};
@@ -39,11 +39,11 @@ void discard_until_closed(std::shared_ptr<linger_state> s)
 
 } // namespace
 
-void lingering_close(tcp::socket& socket, std::shared_ptr<void> owner,
+void lingering_close(tcp_socket& socket, std::shared_ptr<void> owner,
                      std::chrono::milliseconds timeout)
 {
     error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.shutdown(tcp_socket::shutdown_send, ignored);
     auto state = std::make_shared<linger_state>(socket, std::move(owner));
     state->timer.expires_after(timeout);
     state->timer.async_wait([weak = std::weak_ptr<linger_state>(state)](error_code ec) {

@@ -103,12 +103,12 @@ void listener::do_accept()
     if (paused_)
         spdlog::info("{}: accepting again", name_);
     paused_ = false;
-    acceptor_.async_accept(ioc_, [this](error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(ioc_, [this](error_code ec, tcp_socket socket) {
         on_accept(ec, std::move(socket));
     });
 }
 
-void listener::on_accept(error_code ec, tcp::socket socket)
+void listener::on_accept(error_code ec, tcp_socket socket)
 {
     if (ec == net::error::operation_aborted || !acceptor_.is_open())
         return;

@@ -23,7 +23,7 @@ constexpr std::size_t max_unread_answers = std::size_t{64} * 1024;
 // buffer, no timer, so that a crowd costs a descriptor for a moment each. What it already
 // sent is read first (a little, without waiting), so that the close is a FIN after the
 // answer rather than a reset that could destroy it.
-void turn_away(tcp::socket socket, notify_answer const& answer)
+void turn_away(tcp_socket socket, notify_answer const& answer)
 {
     error_code ec;
     socket.non_blocking(true, ec);
@@ -33,20 +33,20 @@ void turn_away(tcp::socket socket, notify_answer const& answer)
     std::string out;
     append_answer(out, answer, 11, false);
     socket.write_some(net::buffer(out), ec);
-    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.shutdown(tcp_socket::shutdown_send, ec);
     socket.close(ec);
 }
 
 } // namespace
 
-void notify_session::start(tcp::socket&& socket, notify_services& services)
+void notify_session::start(tcp_socket&& socket, notify_services& services)
 {
     if (services.open >= services.max_open)
         return turn_away(std::move(socket), services.handler.refuse_connection());
     std::make_shared<notify_session>(std::move(socket), services)->run();
 }
 
-notify_session::notify_session(tcp::socket&& socket, notify_services& services)
+notify_session::notify_session(tcp_socket&& socket, notify_services& services)
     : socket_(std::move(socket)), svc_(services)
 {
     ++svc_.open;

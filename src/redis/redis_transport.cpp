@@ -91,14 +91,14 @@ void redis_transport::async_connect(tcp::endpoint const& to,
         std::visit(
             [&](auto& s) {
                 if constexpr (!std::is_same_v<std::decay_t<decltype(s)>, unix_socket>) {
-                    auto& tcp_socket = [&]() -> tcp::socket& {
+                    auto& connected = [&]() -> tcp::socket& {
                         if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tls_stream>)
                             return s.next_layer();
                         else
                             return s;
                     }();
                     // Commands are small and pipelined: Nagle would hold each batch back.
-                    tcp_socket.set_option(tcp::no_delay(true), ignored);
+                    connected.set_option(tcp::no_delay(true), ignored);
                 }
             },
             stream_);

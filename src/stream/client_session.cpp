@@ -36,7 +36,7 @@ constexpr int unsent_bytes_in_kernel = 64 * 1024;
 
 } // namespace
 
-client_session::client_session(tcp::socket&& socket, client_services& services)
+client_session::client_session(tcp_socket&& socket, client_services& services)
     : socket_(std::move(socket)), svc_(services)
 {
     error_code ec;
@@ -72,7 +72,7 @@ void client_session::run()
 void client_session::do_read_request()
 {
     // Waiting needs no buffer: a connection that sends nothing costs no read buffer.
-    socket_.async_wait(tcp::socket::wait_read,
+    socket_.async_wait(tcp_socket::wait_read,
                        beast::bind_front_handler(&client_session::on_readable, shared_from_this()));
 }
 

@@ -11,7 +11,7 @@ namespace sse_server {
     `timeout` passes, then closes. Closing with unread request bytes would make the kernel
     reset the connection, and the reset can destroy the response before the peer reads it
     (a 413 or 431 sent while the client is still sending). `owner` keeps the socket alive. */
-void lingering_close(tcp::socket& socket, std::shared_ptr<void> owner,
+void lingering_close(tcp_socket& socket, std::shared_ptr<void> owner,
                      std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
 } // namespace sse_server

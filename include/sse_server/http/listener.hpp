@@ -18,7 +18,7 @@ namespace sse_server {
 class listener
 {
 public:
-    using session_factory = std::function<void(tcp::socket&&)>;
+    using session_factory = std::function<void(tcp_socket&&)>;
 
     /** When the socket starts listening. Until it listens, the kernel refuses connections to
         the port, or, when other sockets share it (SO_REUSEPORT), hands them to those only. */
@@ -50,7 +50,7 @@ public:
 
 private:
     void do_accept();
-    void on_accept(error_code ec, tcp::socket socket);
+    void on_accept(error_code ec, tcp_socket socket);
     void on_backoff(error_code ec);
 
     net::io_context& ioc_;

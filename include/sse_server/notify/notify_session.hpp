@@ -42,9 +42,9 @@ class notify_session : public connection, public std::enable_shared_from_this<no
 public:
     /** Serves a connection just accepted, unless its port already holds its cap: then it is
         answered 503 and closed at once, without a session. */
-    static void start(tcp::socket&& socket, notify_services& services);
+    static void start(tcp_socket&& socket, notify_services& services);
 
-    notify_session(tcp::socket&& socket, notify_services& services);
+    notify_session(tcp_socket&& socket, notify_services& services);
     ~notify_session() override;
 
     void run();
@@ -69,7 +69,7 @@ private:
     void on_write(error_code ec, std::size_t bytes);
     void close();
 
-    tcp::socket socket_;
+    tcp_socket socket_;
     notify_services& svc_;
     beast::flat_buffer buffer_;
     std::optional<reader> reader_; // the request being read or answered

@@ -33,7 +33,7 @@ namespace sse_server {
 class client_session : public connection, public std::enable_shared_from_this<client_session>
 {
 public:
-    client_session(tcp::socket&& socket, client_services& services);
+    client_session(tcp_socket&& socket, client_services& services);
     ~client_session() override;
 
     void run();
@@ -67,7 +67,7 @@ private:
     void close();
     void fail(error_code ec, char const* what);
 
-    tcp::socket socket_;
+    tcp_socket socket_;
     client_services& svc_;
     beast::flat_buffer buffer_;
     // The header only: a stream request has no body, and none is ever read.

@@ -31,7 +31,7 @@ public:
     /** `socket` carries a request that was answered by nothing yet; `head` is the response
         head, written with the first batch; `version` is the request's HTTP version;
         `client` is who the access log names. */
-    stream_transport(tcp::socket&& socket, client_services& services, std::string head,
+    stream_transport(tcp_socket&& socket, client_services& services, std::string head,
                      unsigned version, ip_address client, stream_start start);
     ~stream_transport() override;
 
@@ -60,7 +60,7 @@ private:
     void fail(error_code ec, char const* what);
     void log_end(char const* reason);
 
-    tcp::socket socket_;
+    tcp_socket socket_;
     client_services& svc_;
     client_stream stream_;
     std::string response_head_; // freed once written

@@ -70,13 +70,11 @@ void frame_queue::pop_front()
     }
     head_ = 0;
     frames_.clear();
-    // A drained queue keeps little: a burst's worth of capacity, held by thousands of idle
-    // streams, would cost more than the allocation it saves next time.
-    constexpr std::size_t kept_capacity = 16;
-    if (frames_.capacity() > kept_capacity)
-        std::vector<frame_ptr>().swap(frames_);
-    if (buffers_.capacity() > kept_capacity)
-        std::vector<net::const_buffer>().swap(buffers_);
+    // A drained queue keeps nothing: most streams are idle most of the time, and what a batch
+    // held (about 100 bytes with its buffer list) times a million streams outweighs an
+    // allocation per batch (tens of nanoseconds against microseconds for the write).
+    std::vector<frame_ptr>().swap(frames_);
+    std::vector<net::const_buffer>().swap(buffers_);
 }
 
 } // namespace sse_server

@@ -194,17 +194,24 @@ TEST(sentinel, a_failover_under_posts_keeps_the_streams_and_loses_nothing_silent
 
     // Every stream is still open and got every accepted notification once, in order; or, if
     // entries the old primary had accepted were lost in the switch, it was told so (resync).
+    int resynced = 0;
+    std::size_t missing = 0; // accepted, then lost in the switch (the resync said so)
     for (auto& s : streams) {
         auto const got = read_until(*s, accepted.back());
+        resynced += got.resync ? 1 : 0;
         ASSERT_FALSE(got.ids.empty());
         EXPECT_EQ(got.ids.back(), accepted.back()) << "the stream stayed open";
         std::set<std::string> const unique(got.ids.begin(), got.ids.end());
         EXPECT_EQ(unique.size(), got.ids.size()) << "never a notification twice";
-        if (!got.resync) {
-            for (auto const& id : accepted)
+        for (auto const& id : accepted) {
+            if (!got.resync) {
                 EXPECT_EQ(unique.count(id), 1U) << id << " lost without a resync";
+            }
+            missing += unique.count(id) == 0 ? 1 : 0;
         }
     }
+    RecordProperty("streams_resynced", resynced);
+    RecordProperty("accepted_posts_lost", static_cast<int>(missing / streams.size()));
     auto const out = d.output();
     EXPECT_NE(out.find("the master moved from " + address(group.primary) + " to " +
                        address(group.replica)),

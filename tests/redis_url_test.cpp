@@ -2,10 +2,9 @@
 #include "sse_server/config/config.hpp"
 #include "sse_server/config/config_report.hpp"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <string>
 #include <unistd.h>
 
@@ -129,20 +128,32 @@ TEST(redis_url_forms, each_form_is_written_back_with_the_password_redacted)
               "unix:///tmp/r.sock");
 }
 
-TEST(redis_url_keys, tls_and_unix_urls_are_accepted_sentinel_not_yet)
+TEST(redis_url_keys, every_form_is_accepted_for_sessions_and_the_bus)
 {
     auto const tls = parse_config("redis.url = \"rediss://:pw@cache:6380/1\"\n");
     EXPECT_EQ(tls.redis.url.scheme, redis_scheme::tls);
     auto const local = parse_config("cluster.redis_url = \"unix:///tmp/bus.sock?db=3\"\n");
     EXPECT_EQ(bus_redis_config(local).url.scheme, redis_scheme::unix_socket);
 
-    auto const sentinel = refusal("redis.url = \"redis+sentinel://:hunter2@s1,s2/main/0\"\n");
-    EXPECT_NE(sentinel.find("redis.url: redis+sentinel:// is not supported yet"),
+    auto const sentinel =
+        parse_config("redis.url = \"redis+sentinel://:hunter2@s1,s2:26380/main/2\"\n"
+                     "cluster.redis_url = \"redis+sentinel://s3/bus\"\n");
+    EXPECT_EQ(sentinel.redis.url.scheme, redis_scheme::sentinel);
+    EXPECT_EQ(sentinel.redis.url.master, "main");
+    EXPECT_EQ(sentinel.redis.url.db, 2);
+    EXPECT_EQ(bus_redis_config(sentinel).url.master, "bus");
+    // What --check-config prints: the sentinels and the master, never the password.
+    auto const shown = effective_config_text(sentinel);
+    EXPECT_NE(shown.find(R"(url = "redis+sentinel://:<redacted>@s1:26379,s2:26380/main/2")"),
               std::string::npos)
-        << sentinel;
-    EXPECT_EQ(sentinel.find("hunter2"), std::string::npos);
-    auto const bus = refusal("cluster.redis_url = \"redis+sentinel://s1/main\"\n");
-    EXPECT_NE(bus.find("cluster.redis_url: redis+sentinel://"), std::string::npos) << bus;
+        << shown;
+    EXPECT_NE(shown.find(R"(redis_url = "redis+sentinel://s3:26379/bus/0")"), std::string::npos)
+        << shown;
+    EXPECT_EQ(shown.find("hunter2"), std::string::npos);
+
+    auto const malformed = refusal("redis.url = \"redis+sentinel://:hunter2@s1:0/main\"\n");
+    EXPECT_NE(malformed.find("redis+sentinel://"), std::string::npos) << malformed;
+    EXPECT_EQ(malformed.find("hunter2"), std::string::npos);
 }
 
 TEST(redis_url_keys, the_tls_files_must_be_readable_at_load)

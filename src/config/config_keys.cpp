@@ -35,14 +35,12 @@ host_port address_in(setting const& value)
 redis_url redis_url_in(setting const& value)
 {
     auto const parsed = parse_redis_url(value.text());
-    // The URL may carry a password, so no message repeats it.
-    if (parsed && parsed->scheme == redis_scheme::sentinel)
-        value.fail("redis+sentinel:// is not supported yet: use redis://, rediss:// or unix:// "
-                   "(value not shown: it may hold a password)");
     if (parsed)
         return *parsed;
+    // The URL may carry a password, so no message repeats it.
     value.fail("expected redis://[[user]:password@]host[:port][/db], "
-               "rediss://[[user]:password@]host[:port][/db] (TLS) or unix:///path[?db=N], e.g. "
+               "rediss://[[user]:password@]host[:port][/db] (TLS), unix:///path[?db=N] or "
+               "redis+sentinel://[[user]:password@]host:port[,host:port...]/<master>[/db], e.g. "
                "\"redis://127.0.0.1:6379/0\" (value not shown: it may hold a password)");
 }
 

@@ -31,7 +31,8 @@ bus_reader::bus_reader(net::io_context& ioc, config const& cfg, redis_config con
       wakeup_(ioc, bus_,
               {[this](std::optional<std::string> const& id) { on_wakeup_ready(id); },
                [this] { on_changed(); }}),
-      timer_(ioc), page_digest_(bus_page_digest()), skipped_log_(std::chrono::seconds(10))
+      timer_(ioc), page_digest_(bus_page_digest()), delivered_(delivered_kept),
+      skipped_log_(std::chrono::seconds(10))
 {
     redis_.on_state_change([this](bool up) { on_state(up); });
 }
@@ -63,11 +64,6 @@ std::optional<not_ready_reason> bus_reader::not_ready() const
         return not_ready_reason{not_ready_cause::bus_not_positioned,
                                 "event bus: reading position not fixed yet"};
     return std::nullopt;
-}
-
-void bus_reader::note_appended(event_id id)
-{
-    newest_known_ = std::max(newest_known_, id);
 }
 
 double bus_reader::lag_seconds() const
@@ -147,6 +143,7 @@ void bus_reader::do_read()
     reading_ = true;
     changed_ = false;
     asked_ms_ = event_id_generator::now_ms();
+    acks_asked_ = unread_acks_.empty() ? event_id{} : *unread_acks_.rbegin();
     auto const generation = ++read_generation_;
     bus_page_request request;
     request.key = cfg_.cluster.stream;
@@ -188,6 +185,7 @@ void bus_reader::position_at(stream_facts const& facts)
     // The last id the stream ever gave out, even when every entry has been trimmed since:
     // whatever is appended later is for us. A stream that does not exist yet starts at 0-0.
     position_ = facts.exists ? facts.last_generated.value_or(event_id{}) : event_id{};
+    start_ = *position_;
     ordinal_ = facts.exists ? facts.entries_added : std::optional<std::uint64_t>{0};
     newest_known_ = std::max(newest_known_, *position_);
     caught_up_ms_ = asked_ms_;
@@ -200,9 +198,12 @@ bool bus_reader::follow_on(bus_page& page)
     auto const& facts = page.facts;
     switch (judge_continuity(*position_, facts, ordinal_)) {
     case continuity::recreated:
+        if (rolled_back(facts))
+            return false;
         // Every id the stream gives out now is below the position: read it from its start.
         position_ = event_id{};
         newest_known_ = event_id{};
+        unread_acks_.clear();
         anchor_.reset();
         ordinal_ = 0;
         backlog_ = false;
@@ -210,6 +211,7 @@ bool bus_reader::follow_on(bus_page& page)
         do_read();
         return false;
     case continuity::trimmed:
+        unread_acks_.clear(); // what they were is told by the resync
         anchor_.reset();
         // Every entry still there is newer than the position: counting from the first of them.
         ordinal_.reset();
@@ -220,6 +222,7 @@ bool bus_reader::follow_on(bus_page& page)
         report_loss(continuity::trimmed);
         break;
     case continuity::intact:
+    case continuity::rolled_back:
         if (facts.last_generated == position_ && facts.entries_added)
             ordinal_ = facts.entries_added; // nothing after the position: known afresh
         break;
@@ -277,10 +280,13 @@ void bus_reader::retry_later(std::string fault)
 
 void bus_reader::report_loss(continuity why)
 {
-    spdlog::warn("event bus: {}: open streams get resync",
-                 why == continuity::recreated
-                     ? "the stream was re-created behind this daemon's position"
-                     : "entries this daemon had not read were trimmed");
+    char const* what = "entries this daemon had not read were trimmed";
+    if (why == continuity::recreated)
+        what = "the stream was re-created behind this daemon's position";
+    else if (why == continuity::rolled_back)
+        what = "entries Redis had acknowledged are gone (a failover to a replica that had not "
+               "received them)";
+    spdlog::warn("event bus: {}: open streams get resync", what);
     on_.lost(why);
 }
 

@@ -1,8 +1,7 @@
 // bus_reader's delivering side: the entries of a page validated and delivered a slice per loop
 // turn, and the entries skipped, counted and logged.
-#include "sse_server/log/bus_reader.hpp"
-
 #include "sse_server/log/bus_entry.hpp"
+#include "sse_server/log/bus_reader.hpp"
 #include "sse_server/ops/metrics.hpp"
 
 #include <boost/asio/post.hpp>
@@ -31,7 +30,14 @@ void bus_reader::deliver(std::uint64_t generation)
         ++entries;
         bytes += raw.n || raw.r ? raw.n_bytes : 0;
         auto const entry = check_bus_entry(raw, cfg_.notify.max_body_bytes);
+        // An acknowledged append this read passed without bringing is gone: the resync goes
+        // before what follows the gap.
+        if (!unread_acks_.empty()) {
+            settle_acks(raw.id, false);
+            unread_acks_.erase(raw.id);
+        }
         position_ = raw.id;
+        delivered_.add(raw.id);
         if (ordinal_)
             ++*ordinal_;
         // Its presence proves nothing after it was trimmed, and checking it is cheap.
@@ -60,6 +66,9 @@ void bus_reader::deliver(std::uint64_t generation)
     }
     page_.clear();
     reading_ = false;
+    // A read to the end of the stream brings every append acknowledged before it was asked.
+    if (!backlog_ && !unread_acks_.empty())
+        settle_acks(acks_asked_, true);
     if (backlog_ || changed_)
         return do_read();
     caught_up_ms_ = asked_ms_; // everything appended before that read is delivered

@@ -2,6 +2,7 @@
 
 #include "sse_server/redis/redis_command.hpp"
 #include "sse_server/redis/redis_connection.hpp"
+#include "sse_server/redis/sentinel_client.hpp"
 
 #include <boost/asio/post.hpp>
 #include <initializer_list>
@@ -39,6 +40,8 @@ struct redis_client::pending
 redis_client::redis_client(net::io_context& ioc, redis_config const& cfg, redis_role role)
     : ioc_(ioc), cfg_(cfg), role_(std::move(role)), timer_(ioc), resolver_(ioc)
 {
+    if (cfg_.url.scheme == redis_scheme::sentinel)
+        sentinels_ = std::make_unique<sentinel_client>(ioc, cfg_, user_name(), role_.name);
 }
 
 // Failing the pending commands posts them to the io_context, which allocates: only a failed

@@ -3,6 +3,7 @@
 #include "sse_server/redis/redis_command.hpp"
 #include "sse_server/redis/redis_connection.hpp"
 #include "sse_server/redis/redis_transport.hpp"
+#include "sse_server/redis/sentinel_client.hpp"
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
@@ -26,6 +27,8 @@ void redis_client::start()
         return;
     stopped_ = false;
     backoff_ = first_backoff;
+    if (sentinels_)
+        sentinels_->watch(while_alive([this](host_port const& to) { on_master_switch(to); }));
     do_connect();
 }
 
@@ -37,6 +40,8 @@ void redis_client::stop()
     timer_.cancel();
     resolver_.cancel();
     addresses_.clear();
+    if (sentinels_)
+        sentinels_->stop();
     detach("redis client stopped");
     spdlog::info("redis client stopped ({})", role_.name);
     if (connected_) {
@@ -50,29 +55,78 @@ void redis_client::do_connect()
 {
     if (stopped_ || conn_)
         return;
-    if (cfg_.url.scheme == redis_scheme::sentinel)
-        return connect_failed("redis+sentinel:// is not supported yet");
     if (cfg_.url.scheme == redis_scheme::unix_socket || !addresses_.empty())
         return connect_next();
+    if (!sentinels_)
+        return resolve(cfg_.url.host, cfg_.url.port);
+    // A switch names the new master: straight there, since the other sentinels may name the
+    // old one for a moment yet, and it takes writes until the sentinels demote it.
+    if (switched_to_) {
+        master_ = std::exchange(switched_to_, std::nullopt);
+        return resolve(master_->host, master_->port);
+    }
+    // Asked before every attempt: a lost connection, a replica's ROLE or a READONLY reply may
+    // each mean that the master is elsewhere now.
+    sentinels_->async_master(
+        while_alive([this, attempt = ++lookups_](sentinel_client::lookup found) {
+            if (stopped_ || conn_ || attempt != lookups_)
+                return;
+            if (!found.master) {
+                master_.reset();
+                return connect_failed(std::move(found.error));
+            }
+            master_ = std::move(found.master);
+            resolve(master_->host, master_->port);
+        }));
+}
 
-    auto const& host = cfg_.url.host; // brackets of an IPv6 literal are gone already
+void redis_client::resolve(std::string const& host, std::uint16_t port)
+{
+    port_ = port;
     error_code ec;
-    net::ip::make_address(host, ec);
+    net::ip::make_address(host, ec); // brackets of an IPv6 literal are gone already
     if (!ec) {
         addresses_.push_back(host);
         return connect_next();
     }
     resolver_.async_resolve(
-        host, std::to_string(cfg_.url.port),
-        while_alive([this](error_code rec, tcp::resolver::results_type results) {
+        host, std::to_string(port),
+        while_alive([this, host](error_code rec, tcp::resolver::results_type results) {
             if (rec == net::error::operation_aborted || stopped_)
                 return;
             for (auto const& entry : results)
                 addresses_.push_back(entry.endpoint().address().to_string());
             if (rec || addresses_.empty())
-                return connect_failed("cannot resolve " + cfg_.url.host);
+                return connect_failed("cannot resolve " + host);
             connect_next();
         }));
+}
+
+void redis_client::on_master_switch(host_port const& to)
+{
+    if (stopped_)
+        return;
+    auto const there = [&to](std::optional<host_port> const& at) {
+        return at && at->host == to.host && at->port == to.port;
+    };
+    // Going there already: each sentinel announces the switch, and a reconnect may have asked.
+    if (there(switched_to_) || (conn_ && there(master_)))
+        return;
+    switched_to_ = to;
+    ++lookups_;
+    addresses_.clear();
+    resolver_.cancel();
+    detach("redis master switched");
+    set_state(false, "the master moved to " + address_text(to));
+    backoff_ = first_backoff;
+    schedule_reconnect(milliseconds{0});
+}
+
+std::string redis_client::location() const
+{
+    if (!master_)
+        return redis_location(cfg_.url);
+    return redis_location(cfg_.url) + " (master " + address_text(*master_) + ")";
 }
 
 void redis_client::connect_next()
@@ -104,7 +158,7 @@ void redis_client::connect_next()
     } else {
         auto const address = net::ip::make_address(addresses_.front());
         addresses_.erase(addresses_.begin());
-        conn->connect(tcp::endpoint(address, cfg_.url.port));
+        conn->connect(tcp::endpoint(address, port_));
     }
 
     // A connect or handshake that never finishes (a black-holed host, a hung Redis) counts as
@@ -137,8 +191,10 @@ void redis_client::queue_handshake(redis_connection& conn) const
     if (url.db != 0)
         step("SELECT", {"SELECT", std::to_string(url.db)});
     // Writing to a replica fails on every command: such a server is not a connection at all
-    // for a role that writes. (ROLE also answers PING's question: the server responds.)
-    if (role_.writes)
+    // for a role that writes. Through sentinels, nor for one that reads: a replica that lost
+    // its master may answer with what it no longer has. (ROLE also answers PING's question:
+    // the server responds.)
+    if (role_.writes || sentinels_)
         step("ROLE", {"ROLE"});
     else
         step("PING", {"PING"});
@@ -172,14 +228,13 @@ void redis_client::on_handshake_reply(redis_connection& conn, redis_reply const&
         // Redis's own words (WRONGPASS, NOPERM …) say which: they name no password.
         if (error != last_error_)
             spdlog::error("redis {} failed ({}, {}{}): {}", what, role_.name,
-                          user_name().empty() ? "" : "user " + user_name() + " at ",
-                          redis_location(cfg_.url), reply.text);
+                          user_name().empty() ? "" : "user " + user_name() + " at ", location(),
+                          reply.text);
         return drop_connection(error, "redis not connected");
     }
     // A replica is no connection for a role that writes. An ACL user may be denied ROLE (an
     // @admin command): the server did answer, and a READONLY reply will tell if it is a replica.
-    if (role_check && reply.type == redis_reply::kind::array &&
-        (reply.elements.empty() || reply.elements.front().text != "master"))
+    if (role_check && role_says_replica(reply))
         return drop_connection(std::string(replica_error), "redis not connected");
     if (--conn.handshake_left == 0)
         on_connected();
@@ -236,11 +291,11 @@ void redis_client::set_state(bool up, std::string error)
         last_error_ = std::move(error);
 
     if (up && !was_up)
-        spdlog::info("redis connected to {} ({})", redis_location(cfg_.url), role_.name);
+        spdlog::info("redis connected to {} ({})", location(), role_.name);
     // Once per change, not once per retry.
     if (!up && (was_up || !same_error))
-        spdlog::warn("redis {} unavailable for {} ({}), retrying", redis_location(cfg_.url),
-                     role_.name, last_error_);
+        spdlog::warn("redis {} unavailable for {} ({}), retrying", location(), role_.name,
+                     last_error_);
 
     if (up != was_up && state_change_)
         net::post(ioc_, [fn = state_change_, up] { fn(up); });

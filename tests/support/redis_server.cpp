@@ -150,6 +150,8 @@ void redis_server::start_first()
             port_ = pick_free_port();
             if (!options_.tls_cert_file.empty())
                 tls_port_ = pick_free_port();
+            if (options_.sentinel_of != 0)
+                write_sentinel_config();
             if (launch())
                 return;
         }
@@ -172,6 +174,24 @@ redis_server::~redis_server()
 std::string redis_server::url() const
 {
     return "redis://127.0.0.1:" + std::to_string(port_) + "/0";
+}
+
+void redis_server::write_sentinel_config() const
+{
+    // A sentinel needs a file it may rewrite: it records there what it learns (replicas, other
+    // sentinels, the current master). The failover timeout bounds a switch's steps.
+    auto const& name = options_.sentinel_master;
+    std::ofstream conf(dir_ / "sentinel.conf", std::ios::trunc);
+    conf << "port " << port_ << "\nbind 127.0.0.1\ndir " << dir_.string() << "\n"
+         << "sentinel monitor " << name << " 127.0.0.1 " << options_.sentinel_of << " "
+         << options_.sentinel_quorum << "\n"
+         << "sentinel down-after-milliseconds " << name << " 1000\n"
+         << "sentinel failover-timeout " << name << " 5000\n"
+         << "sentinel parallel-syncs " << name << " 1\n";
+    if (!options_.master_password.empty())
+        conf << "sentinel auth-pass " << name << " " << options_.master_password << "\n";
+    if (!conf)
+        throw std::runtime_error("cannot write " + (dir_ / "sentinel.conf").string());
 }
 
 bool redis_server::launch()
@@ -204,6 +224,12 @@ bool redis_server::launch()
         args.insert(args.end(),
                     {"--unixsocket", unix_path().string(), "--unixsocketperm", "700"});
     }
+    if (options_.replica_of != 0)
+        args.insert(args.end(), {"--replicaof", "127.0.0.1", std::to_string(options_.replica_of)});
+    if (!options_.master_password.empty() && options_.sentinel_of == 0)
+        args.insert(args.end(), {"--masterauth", options_.master_password});
+    if (options_.sentinel_of != 0)
+        args = {redis_binary(), (dir_ / "sentinel.conf").string(), "--sentinel"};
     std::vector<char*> argv;
     for (auto& a : args)
         argv.push_back(a.data());

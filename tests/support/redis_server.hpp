@@ -22,9 +22,19 @@ struct redis_server_options
     /** PEM files: with a certificate, Redis also listens for TLS on tls_port(). */
     std::string tls_cert_file;
     std::string tls_key_file;
-    std::string tls_ca_file;        // the CA of client certificates it accepts
-    bool tls_auth_clients = false;  // a client certificate is required
-    bool unix_socket = false;       // also listens on unix_path(), mode 700
+    std::string tls_ca_file;       // the CA of client certificates it accepts
+    bool tls_auth_clients = false; // a client certificate is required
+    bool unix_socket = false;      // also listens on unix_path(), mode 700
+    /** A replica of the Redis on this loopback port (0: a master). */
+    std::uint16_t replica_of = 0;
+    /** Not a Redis but a sentinel (`redis-server <conf> --sentinel`) watching the master on
+        this loopback port as `sentinel_master`, with a quorum of `sentinel_quorum` and short
+        timeouts (down after 1 s), so that a test's failover takes seconds. */
+    std::uint16_t sentinel_of = 0;
+    std::string sentinel_master = "mymaster";
+    int sentinel_quorum = 2;
+    /** The master's password: a replica's `masterauth`, a sentinel's `auth-pass`. */
+    std::string master_password;
 };
 
 /** A real redis-server on a free loopback port, in a private temporary directory, for one test.
@@ -79,6 +89,7 @@ public:
 
 private:
     void start_first(); // picks a port and starts; throws, cleaning up, when it cannot
+    void write_sentinel_config() const; // rewritten by the sentinel itself afterwards
     bool launch(); // false when Redis exited before answering (its port was taken)
     void kill_and_reap();
     std::string log_tail() const;

@@ -83,7 +83,8 @@ enum class continuity
 {
     intact,
     trimmed,
-    recreated
+    recreated,
+    rolled_back // (never judged here) entries Redis had acknowledged are gone: a failover
 };
 continuity judge_continuity(event_id position, stream_facts const& facts,
                             std::optional<std::uint64_t> ordinal);

@@ -7,15 +7,18 @@
 #include "sse_server/log/bus_entry.hpp"
 #include "sse_server/log/bus_page.hpp"
 #include "sse_server/log/bus_wakeup.hpp"
+#include "sse_server/log/delivered_ids.hpp"
 #include "sse_server/ops/log_limiter.hpp"
 #include "sse_server/ops/readiness.hpp"
 #include "sse_server/redis/redis_client.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,7 +40,15 @@ struct metrics;
     once per 10 s per kind, with a count) and skipped.
 
     When entries it had not read were trimmed, or the stream was re-created behind its
-    position, it says so once through `lost`. Owned by `redis_event_log`; single-threaded. */
+    position, it says so once through `lost`. So it does when a failover to a replica that had
+    not received the newest entries (SPEC §6) took away entries it delivered (the stream's last
+    id is one it delivered, below its position: it goes on from there, nothing twice) or
+    entries Redis had acknowledged to this daemon's appends (a read passes or ends below them
+    without them). Entries acknowledged to other daemons and lost before any reader read them
+    leave no trace it could see.
+    Owned by `redis_event_log`; single-threaded. Its members are defined by concern:
+    bus_reader.cpp connecting and reading, bus_reader_deliver.cpp delivering,
+    bus_reader_failover.cpp what a failover may have taken. */
 class bus_reader
 {
 public:
@@ -46,7 +57,7 @@ public:
         std::function<void(event_id start)> positioned;                 // once, before any entry
         std::function<void(event_id id, notification const& n)> entry; // valid entries, in order
         std::function<void()> read_done; // after each slice of entries
-        std::function<void(continuity why)> lost; // `trimmed` or `recreated`
+        std::function<void(continuity why)> lost; // `trimmed`, `recreated` or `rolled_back`
         // A revalidation entry: the users' streams are checked again; reading goes on once
         // `done` is called.
         std::function<void(std::vector<std::string> const& users, std::function<void()> done)>
@@ -77,12 +88,20 @@ private:
     void do_read();
     void on_page(std::uint64_t generation, redis_reply const& reply);
     void position_at(stream_facts const& facts);
-    bool follow_on(bus_page& page); // false: the stream is read again from its start
+    bool follow_on(bus_page& page); // false: the stream is read again from another position
+    bool rolled_back(stream_facts const& facts); // true: it goes on after the stream's last id
+    /** Acknowledged entries below `id` (inclusive with `through`) that no read brought are
+        gone: forgets them, and says so. */
+    void settle_acks(event_id id, bool through);
     void deliver(std::uint64_t generation);
     void skip(bus_entry const& entry);
     void do_wait();
     void retry_later(std::string fault);
     void report_loss(continuity why);
+
+    // Delivered ids kept to recognise a stream a failover set back: more than a switch loses at
+    // the rates the bus takes (bench/README.md), 16 bytes each.
+    static constexpr std::size_t delivered_kept = 16384;
 
     net::io_context& ioc_;
     config const& cfg_;
@@ -97,6 +116,10 @@ private:
     std::optional<event_id> anchor_; // the last entry read whose size is known to be small
     std::optional<std::uint64_t> ordinal_; // entries ever appended up to the position
     event_id newest_known_;
+    event_id start_;                 // where reading began: appends before it are not for us
+    std::set<event_id> unread_acks_; // appends Redis acknowledged to this daemon, not read yet
+    event_id acks_asked_;            // the newest of them when the read under way was asked for
+    delivered_ids delivered_;
     std::uint64_t caught_up_ms_ = 0; // when it last had everything the stream held (clock ms)
     std::uint64_t asked_ms_ = 0;     // when the read under way was asked for
     bool backlog_ = false; // the last page stopped at its bound

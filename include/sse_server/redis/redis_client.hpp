@@ -22,6 +22,7 @@ class context;
 namespace sse_server {
 
 struct redis_connection;
+class sentinel_client;
 
 /** What a connection is for: its name in logs ("sessions", "bus"), so that an operator with
     two Redis servers knows which one is meant, and whether it writes. A connection that writes
@@ -43,6 +44,11 @@ struct redis_role
     also drops the connection: Redis answers in order, so what waits behind the late command
     would time out too, and a silent connection may be half-open.
 
+    With a `redis+sentinel://` URL, the sentinels are asked where the master is before every
+    attempt, ROLE must say master whatever the role, and a `+switch-master` heard on one
+    sentinel drops the connection for one to the new master: a switch looks like a short
+    outage (commands complete as unavailable, callers answer 503), never like a wrong answer.
+
     Its members are defined by concern: redis_client.cpp the commands and their replies,
     redis_client_connect.cpp connecting, the handshake, reconnecting and the up/down state. */
 class redis_client
@@ -55,10 +61,10 @@ public:
     redis_client(redis_client const&) = delete;
     redis_client& operator=(redis_client const&) = delete;
 
-    /** Connects (AUTH and SELECT as the URL says; for a role that writes, checks with ROLE that
-        the server is the master), and keeps reconnecting until stop(). A READONLY error reply
-        (the master was demoted under us) drops the connection and reconnects, so that
-        connected() never stays true on a server that refuses every write. */
+    /** Connects (AUTH and SELECT as the URL says; for a role that writes, or through sentinels,
+        checks with ROLE that the server is the master), and keeps reconnecting until stop(). A
+       READONLY error reply (the master was demoted under us) drops the connection and reconnects,
+       so that connected() never stays true on a server that refuses every write. */
     void start();
     /** Disconnects for good; pending commands complete as unavailable. */
     void stop();
@@ -95,7 +101,11 @@ private:
     static constexpr std::string_view replica_error = "a read-only replica, not the master";
 
     void do_connect();
+    void resolve(std::string const& host, std::uint16_t port);
     void connect_next();
+    void on_master_switch(host_port const& to);
+    /** Where it connects, for logs: the URL's location, and the master's address. */
+    std::string location() const;
     void connect_failed(std::string error);
     void queue_handshake(redis_connection& conn) const;
     /** The ACL user: the URL's, else redis.username; empty for the default user. */
@@ -141,6 +151,11 @@ private:
     net::steady_timer timer_;            // the connect deadline while connecting, else the backoff
     tcp::resolver resolver_;             // never a blocking lookup on the io_context thread
     std::vector<std::string> addresses_; // still to try in this attempt
+    std::uint16_t port_ = 0;             // theirs
+    std::unique_ptr<sentinel_client> sentinels_; // redis+sentinel:// only
+    std::optional<host_port> master_;            // where the sentinels said the master is
+    std::optional<host_port> switched_to_;       // a +switch-master's address, for the next attempt
+    std::uint64_t lookups_ = 0; // a lookup's answer is ignored once a switch came after it
     milliseconds backoff_{100};
     bool connected_ = false;
     bool stopped_ = true;

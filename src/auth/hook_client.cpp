@@ -252,9 +252,13 @@ void hook_client::finish(call_ptr const& c, auth_result result, char const* labe
     // Failures are not kept: the next request asks again.
     if (result.result != auth_result::outcome::unavailable)
         cache_.store(c->key, result, clock::now(), hook_answer_ttl(result.result, cfg_.cache_ttl));
+    // Each waiting check gets a copy; the last one the answer itself.
     auto waiting = std::move(c->waiting);
-    for (std::size_t i = 0; i < waiting.size(); ++i)
-        reply(std::move(waiting[i]), i + 1 < waiting.size() ? result : std::move(result));
+    if (!waiting.empty()) {
+        for (std::size_t i = 0; i + 1 < waiting.size(); ++i)
+            reply(std::move(waiting[i]), result);
+        reply(std::move(waiting.back()), std::move(result));
+    }
     if (c->active) {
         c->active = false;
         --active_;

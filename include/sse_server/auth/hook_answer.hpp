@@ -15,7 +15,7 @@ namespace sse_server {
 /** The most of a hook's answer body that is read (its header: 8 KiB): room for a user id and
     the most claims a user can have (256 grants, 256 groups); beyond it, the answer counts as a
     failure (503), never read further. */
-inline constexpr std::size_t max_hook_answer_bytes = 128 * 1024;
+inline constexpr std::size_t max_hook_answer_bytes = std::size_t{128} * 1024;
 
 /** What an answer of the hook means, and how the metrics name it: "ok", "unauthorized",
     "forbidden", "error" (a status other than 200, 401, 403) or "malformed" (a 200 that is not

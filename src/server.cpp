@@ -50,7 +50,7 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
       notify_services_{cfg_, notify_handler_, connections_},
       metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
-      auth_(ioc_.get_executor(), redis_, cfg_.auth),
+      hook_(ioc_, cfg_.auth.hook, stats_), auth_(ioc_.get_executor(), redis_, cfg_.auth, &hook_),
       // Bound now (a taken port stops the start), listening once the daemon can serve.
       clients_(ioc_, cfg_.listen.clients, "clients",
                [this](tcp_socket&& s) {

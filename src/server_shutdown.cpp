@@ -52,6 +52,7 @@ void server::begin_shutdown()
                                });
     // Lookups in flight complete as "unavailable", so their clients get a 503 and close.
     redis_.stop();
+    hook_.stop();
     if (redis_log_)
         redis_log_->stop();
 }

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using env_map = std::map<std::string, std::string>;
 
 // The SPEC §4 table, as tests and tooling rely on it.
-constexpr std::array<std::string_view, 68> documented_keys = {
+constexpr std::array<std::string_view, 72> documented_keys = {
     "listen.clients",
     "listen.notify",
     "listen.metrics",
@@ -54,6 +54,10 @@ constexpr std::array<std::string_view, 68> documented_keys = {
     "auth.jwt.user_claim",
     "auth.jwt.grants_claim",
     "auth.jwt.groups_claim",
+    "auth.hook.url",
+    "auth.hook.timeout",
+    "auth.hook.cache_ttl",
+    "auth.hook.max_inflight",
     "events.account",
     "events.grants",
     "client.path",

@@ -64,9 +64,9 @@ TEST(jwt_config, the_methods_default_to_api_keys_and_sessions)
     EXPECT_EQ(cfg.auth.jwt.leeway, std::chrono::seconds{30});
 }
 
-TEST(jwt_config, unknown_repeated_or_missing_methods_and_the_hook_are_refused)
+TEST(jwt_config, unknown_repeated_or_missing_methods_and_a_hook_without_url_are_refused)
 {
-    EXPECT_NE(refusal("[auth]\nmethods = [\"hook\"]\n").find("auth.methods: item 0: \"hook\""),
+    EXPECT_NE(refusal("[auth]\nmethods = [\"hook\"]\n").find("\"hook\" needs auth.hook.url"),
               std::string::npos);
     EXPECT_NE(refusal("[auth]\nmethods = [\"ldap\"]\n").find("expected \"api_key\""),
               std::string::npos);

@@ -139,6 +139,8 @@ TEST(metrics, every_reason_outcome_and_result_the_sources_count_is_declared_from
     std::map<std::string, labeled_counter const*> const families{
         {"connections_closed", &fresh.connections_closed},
         {"auth", &fresh.auth},
+        {"hook_requests", &fresh.hook_requests},
+        {"hook_lookups", &fresh.hook_lookups},
         {"notifications", &fresh.notifications},
         {"replay", &fresh.replay},
         {"revalidations", &fresh.revalidations},

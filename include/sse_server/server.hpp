@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sse_server/auth/authenticator.hpp"
+#include "sse_server/auth/hook_client.hpp"
 #include "sse_server/base/net.hpp"
 #include "sse_server/config/config.hpp"
 #include "sse_server/http/connection_manager.hpp"
@@ -140,6 +141,7 @@ private:
     redis_client redis_;
     std::optional<memory_event_log> memory_log_; // standalone mode
     std::optional<redis_event_log> redis_log_;   // cluster mode "redis"
+    hook_client hook_; // idle unless "hook" is in auth.methods
     authenticator auth_;
     listener clients_;
     listener notify_;

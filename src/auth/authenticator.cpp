@@ -22,16 +22,6 @@ std::optional<std::string> usable_id(std::string id)
     return id;
 }
 
-/** A string or an integer, so that `42` and `"42"` are the same user; anything else is none. */
-std::optional<std::string> id_from(json_pick& value)
-{
-    if (value.type == json_pick::kind::string)
-        return usable_id(std::move(value.text));
-    if (value.type == json_pick::kind::integer) // signed and unsigned alike
-        return std::move(value.text);
-    return std::nullopt;
-}
-
 /** What a JSON text says of its user, in one pass: the whole value (an API key may be a bare
     id in JSON), the user id at its pointer, the claims at theirs. Nothing when it is not JSON. */
 struct identity_picks
@@ -50,7 +40,7 @@ std::optional<identity_picks> pick_identity(std::string_view text, Config const&
     if (!found)
         return std::nullopt;
     auto& at = *found;
-    return identity_picks{std::move(at[0]), id_from(at[1]),
+    return identity_picks{std::move(at[0]), user_id_in(at[1]),
                           claims_from(std::move(at[2]), cfg.grants_pointer, std::move(at[3]),
                                       cfg.groups_pointer)};
 }
@@ -61,6 +51,15 @@ auth_result unauthorized(std::string reason)
 }
 
 } // namespace
+
+std::optional<std::string> user_id_in(json_pick& value)
+{
+    if (value.type == json_pick::kind::string)
+        return usable_id(std::move(value.text));
+    if (value.type == json_pick::kind::integer) // signed and unsigned alike
+        return std::move(value.text);
+    return std::nullopt;
+}
 
 auth_result authenticator::interpret(redis_reply const& reply, credential_kind kind)
 {
@@ -96,16 +95,29 @@ auth_result authenticator::interpret(redis_reply const& reply, credential_kind k
 
 
 authenticator::authenticator(net::any_io_executor executor, redis_client& redis,
-                             auth_config const& cfg)
-    : executor_(std::move(executor)), redis_(redis), cfg_(cfg)
+                             auth_config const& cfg, hook_client* hook)
+    : executor_(std::move(executor)), redis_(redis), cfg_(cfg), hook_(hook)
 {
 }
 
 void authenticator::async_authenticate(credential const& cred,
                                        std::function<void(auth_result)> done)
 {
+    lookup(cred, false, std::move(done));
+}
+
+void authenticator::async_revalidate(credential const& cred, std::function<void(auth_result)> done)
+{
+    lookup(cred, true, std::move(done));
+}
+
+void authenticator::lookup(credential const& cred, bool fresh,
+                           std::function<void(auth_result)> done)
+{
     if (cred.kind == credential_kind::jwt)
         return authenticate_jwt(cred, std::move(done));
+    if (cred.kind == credential_kind::hook)
+        return authenticate_hook(cred, fresh, std::move(done));
     auto const kind = cred.kind;
     // redis_client never completes inline, so neither do we. The authenticator outlives every
     // lookup: it is owned by the server, whose client fails pending commands when it stops.
@@ -145,7 +157,8 @@ std::optional<identity> identity_from_api_key(std::string_view value,
             return std::nullopt;
         return identity{std::move(*found->user_id), std::move(found->claims)};
     }
-    auto id = id_from(found->whole); // 42 or "u_42", with no claims; true, null, 1.5 or [..]: none
+    // 42 or "u_42", with no claims; true, null, 1.5 or [..]: none.
+    auto id = user_id_in(found->whole);
     if (!id)
         return std::nullopt;
     return identity{std::move(*id), {}};

@@ -21,9 +21,11 @@ std::string_view credential_kind_name(credential_kind kind)
     case credential_kind::session:
         return "session";
     case credential_kind::jwt:
+        return "jwt";
+    case credential_kind::hook:
         break;
     }
-    return "jwt";
+    return "hook";
 }
 
 namespace {
@@ -98,7 +100,19 @@ extracted_credential from_cookie(std::string_view raw, session_auth_config const
     return accept(credential_kind::session, std::move(*sid));
 }
 
-extracted_credential from_bearer(std::string_view token, auth_config const& auth)
+extracted_credential from_hook(credential_sources const& sources)
+{
+    auto lines = hook_header_lines(sources);
+    if (!lines)
+        return {std::nullopt, "malformed credentials"};
+    // Empty Cookie headers, and nothing else but perhaps an Origin: nothing to judge.
+    if (lines->find("Origin: ") == 0 || lines->empty())
+        return {std::nullopt, "no credentials"};
+    return {credential{credential_kind::hook, std::move(*lines)}, {}};
+}
+
+extracted_credential from_bearer(std::string_view token, credential_sources const& sources,
+                                 auth_config const& auth)
 {
     if (token.empty())
         return {std::nullopt, "empty bearer token"};
@@ -106,7 +120,16 @@ extracted_credential from_bearer(std::string_view token, auth_config const& auth
         return {credential{credential_kind::jwt, std::string(token)}, {}};
     if (auth.allows(auth_method::api_key))
         return accept(credential_kind::api_key, std::string(token));
+    if (auth.allows(auth_method::hook))
+        return from_hook(sources);
     return {std::nullopt, "bearer token is not a JWT"};
+}
+
+bool has_control(std::string_view value)
+{
+    return std::any_of(value.begin(), value.end(), [](char c) {
+        return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+    });
 }
 
 } // namespace
@@ -130,12 +153,15 @@ extracted_credential extract_credential(credential_sources const& sources, auth_
     // A method that is not enabled leaves its source unread, as if absent.
     bool const api_keys = auth.allows(auth_method::api_key);
     bool const tokens = auth.allows(auth_method::jwt);
+    bool const hooks = auth.allows(auth_method::hook);
     if (auto const token =
             sources.authorization ? bearer_token(*sources.authorization) : std::nullopt;
-        token && (api_keys || tokens))
-        return from_bearer(*token, auth);
+        token && (api_keys || tokens || hooks))
+        return from_bearer(*token, sources, auth);
     if (sources.api_key_header && api_keys)
         return accept(credential_kind::api_key, std::string(trim(*sources.api_key_header)));
+    if (sources.api_key_header && hooks)
+        return from_hook(sources);
     // Keys in URLs end up in proxy logs and browser history: only when the operator opts in.
     if (sources.api_key_query && auth.api_key.allow_query && api_keys)
         return accept(credential_kind::api_key, std::string(*sources.api_key_query));
@@ -146,11 +172,45 @@ extracted_credential extract_credential(credential_sources const& sources, auth_
             return {credential{credential_kind::jwt, std::string(*raw)}, {}};
         }
     }
-    if (!auth.allows(auth_method::session))
-        return {std::nullopt, "no credentials"};
-    if (auto const raw = find_cookie(sources.cookie_headers, auth.session.cookie))
-        return from_cookie(*raw, auth.session);
+    if (auth.allows(auth_method::session))
+        if (auto const raw = find_cookie(sources.cookie_headers, auth.session.cookie))
+            return from_cookie(*raw, auth.session);
+    // The application's own session cookie, whatever its name, or a scheme it reads itself:
+    // the hook judges them. A request with none of them is refused without asking it.
+    if (hooks && (sources.authorization || !sources.cookie_headers.empty()))
+        return from_hook(sources);
     return {std::nullopt, "no credentials"};
+}
+
+std::optional<std::string> hook_header_lines(credential_sources const& sources)
+{
+    std::string lines;
+    bool clean = true;
+    auto const add = [&](std::string_view name, std::string_view value) {
+        value = trim(value);
+        clean = clean && !has_control(value);
+        lines.append(name).append(": ").append(value).append("\r\n");
+    };
+    if (!sources.cookie_headers.empty()) {
+        std::string cookies;
+        for (auto const header : sources.cookie_headers) {
+            auto const pairs = trim(header);
+            if (pairs.empty())
+                continue;
+            cookies.append(cookies.empty() ? "" : "; ").append(pairs);
+        }
+        if (!cookies.empty())
+            add("Cookie", cookies);
+    }
+    if (sources.authorization)
+        add("Authorization", *sources.authorization);
+    if (sources.api_key_header)
+        add("X-API-Key", *sources.api_key_header);
+    if (sources.origin)
+        add("Origin", *sources.origin);
+    if (!clean)
+        return std::nullopt;
+    return lines;
 }
 
 std::optional<std::string> unsign_cookie(std::string_view value,

@@ -15,9 +15,11 @@ std::string_view auth_method_name(auth_method method)
     case auth_method::session:
         return "session";
     case auth_method::jwt:
+        return "jwt";
+    case auth_method::hook:
         break;
     }
-    return "jwt";
+    return "hook";
 }
 
 void auth_methods_in(config& c, setting const& value)
@@ -27,10 +29,6 @@ void auth_methods_in(config& c, setting const& value)
     for (std::size_t i = 0; i < names.size(); ++i) {
         auto const& name = names[i];
         auto const item = "item " + std::to_string(i) + ": ";
-        // SPEC §2.2a names the auth hook; this daemon does not have it yet, and a method that
-        // is listed must never be silently skipped.
-        if (name == "hook")
-            value.fail(item + R"("hook" (the auth hook) is not supported yet)");
         auth_method method{};
         if (name == "api_key")
             method = auth_method::api_key;
@@ -38,8 +36,11 @@ void auth_methods_in(config& c, setting const& value)
             method = auth_method::session;
         else if (name == "jwt")
             method = auth_method::jwt;
+        else if (name == "hook")
+            method = auth_method::hook;
         else
-            value.fail(item + R"(expected "api_key", "session" or "jwt", got )" + in_quotes(name));
+            value.fail(item + R"(expected "api_key", "session", "jwt" or "hook", got )" +
+                       in_quotes(name));
         if (std::find(methods.begin(), methods.end(), method) != methods.end())
             value.fail(item + in_quotes(name) + " is listed twice");
         methods.push_back(method);
@@ -109,6 +110,13 @@ void check_auth_methods(config& c)
     if (!auth.allows(auth_method::jwt) && auth.jwt.keys)
         c.warnings.push_back(R"(auth.jwt: keys are set but "jwt" is not in auth.methods: )"
                              "tokens are not accepted");
+    // A method that is listed must never be silently skipped.
+    if (auth.allows(auth_method::hook) && auth.hook.url.empty())
+        throw config_error(R"(auth.methods: "hook" needs auth.hook.url (where the app answers, )"
+                           R"(e.g. "http://127.0.0.1:3000/sse/auth"))");
+    if (!auth.allows(auth_method::hook) && !auth.hook.url.empty())
+        c.warnings.push_back(R"(auth.hook.url: set but "hook" is not in auth.methods: the hook )"
+                             "is never asked");
     if (auth.allows(auth_method::jwt) && auth.allows(auth_method::session) &&
         auth.jwt.cookie == auth.session.cookie)
         throw config_error("auth.jwt.cookie: must differ from auth.session.cookie (" +

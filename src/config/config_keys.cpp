@@ -1,5 +1,6 @@
 #include "sse_server/config/config_keys.hpp"
 
+#include "sse_server/config/config_hook.hpp"
 #include "sse_server/config/config_jwt.hpp"
 #include "sse_server/config/config_secret_files.hpp"
 #include "sse_server/rights/grants.hpp"
@@ -288,6 +289,12 @@ constexpr key_spec key_table[] = {
      [](config& c, setting const& v) { c.auth.jwt.grants_claim = optional_claim_name_in(v); }},
     {"auth.jwt.groups_claim",
      [](config& c, setting const& v) { c.auth.jwt.groups_claim = optional_claim_name_in(v); }},
+    {"auth.hook.url", hook_url_in},
+    {"auth.hook.timeout",
+     [](config& c, setting const& v) { c.auth.hook.timeout = v.positive_duration(); }},
+    {"auth.hook.cache_ttl",
+     [](config& c, setting const& v) { c.auth.hook.cache_ttl = v.duration(); }},
+    {"auth.hook.max_inflight", hook_max_inflight_in},
     {"events.account", [](config& c, setting const& v) { c.events.account = event_name_in(v); }},
     {"events.grants", [](config& c, setting const& v) { c.events.grants = grants_in(v); }},
     {"client.path", [](config& c, setting const& v) { c.client.path = request_path_in(v); }},

@@ -135,6 +135,10 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"auth.jwt.user_claim", toml_string(c.auth.jwt.user_claim)},
         {"auth.jwt.grants_claim", toml_string(c.auth.jwt.grants_claim)},
         {"auth.jwt.groups_claim", toml_string(c.auth.jwt.groups_claim)},
+        {"auth.hook.url", toml_string(c.auth.hook.url)},
+        {"auth.hook.timeout", duration(c.auth.hook.timeout)},
+        {"auth.hook.cache_ttl", duration(c.auth.hook.cache_ttl)},
+        {"auth.hook.max_inflight", number(c.auth.hook.max_inflight)},
         {"events.account", toml_string(c.events.account)},
         {"events.grants", strings(c.events.grants)},
         {"client.path", toml_string(c.client.path)},
@@ -210,6 +214,11 @@ reload_outcome apply_reloadable(config& running, config const& fresh)
     if (fresh.notify.token.empty() && !is_loopback_host(running.listen.notify.host))
         throw config_error("notify.token: must stay set: listen.notify (not a loopback address) "
                            "changes only at a restart");
+    // The hook's client is made at start, for the URL then set: a method it would serve needs
+    // that URL to have been there.
+    if (fresh.auth.allows(auth_method::hook) && running.auth.hook.url.empty())
+        throw config_error(R"(auth.methods: "hook" needs auth.hook.url, which takes effect only )"
+                           "at a restart");
     reload_outcome outcome;
     for (auto& key : changed_keys(running, fresh))
         (is_reloadable(key) ? outcome.applied : outcome.need_restart).push_back(std::move(key));

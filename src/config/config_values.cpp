@@ -240,6 +240,43 @@ std::optional<redis_url> parse_redis_url(std::string_view text)
     return std::nullopt;
 }
 
+std::optional<hook_url> parse_hook_url(std::string_view text)
+{
+    hook_url url;
+    if (text.starts_with("http://")) {
+        text.remove_prefix(7);
+    } else if (text.starts_with("https://")) {
+        text.remove_prefix(8);
+        url.tls = true;
+        url.port = 443;
+    } else {
+        return std::nullopt;
+    }
+    auto const path_start = text.find_first_of("/?");
+    auto const target = path_start == std::string_view::npos ? std::string_view{}
+                                                             : text.substr(path_start);
+    // The target goes into the request line as it is: nothing that could end or split it.
+    auto const target_char = [](char c) { return c > ' ' && c < '\x7f' && c != '#'; };
+    if (!all_of(target, target_char))
+        return std::nullopt;
+    // A user and password in the URL would have to become an Authorization header, which is
+    // the request's own: not taken.
+    auto const host = text.substr(0, path_start);
+    if (host.find('@') != std::string_view::npos)
+        return std::nullopt;
+    auto const parsed = parse_authority(host);
+    if (!parsed)
+        return std::nullopt;
+    url.host = parsed->host;
+    if (parsed->port)
+        url.port = *parsed->port;
+    if (url.port == 0)
+        return std::nullopt;
+    if (!target.empty())
+        url.target = target.starts_with('/') ? std::string(target) : "/" + std::string(target);
+    return url;
+}
+
 std::string redis_url_text(redis_url const& url, bool redact)
 {
     std::string credentials;

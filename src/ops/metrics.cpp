@@ -87,6 +87,13 @@ std::string metrics::render()
     family(out, "sse_server_connections_closed_total", "SSE streams closed, by reason.",
            connections_closed);
     family(out, "sse_server_auth_total", "Stream authentications, by outcome.", auth);
+    family(out, "sse_server_hook_requests_total",
+           "Requests to the auth hook, by result (busy: none made, too many waiting).",
+           hook_requests);
+    family(out, "sse_server_hook_lookups_total",
+           "Checks through the auth hook, by where the answer came from: hit (cache), joined "
+           "(a request already on its way), miss and revalidation (a request of its own).",
+           hook_lookups);
     family(out, "sse_server_notifications_total",
            "Notifications received on POST /notify, by result (per item when accepted).",
            notifications);

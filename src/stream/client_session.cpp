@@ -176,6 +176,10 @@ void client_session::count_login(auth_result const& result)
         svc_.stats.auth.inc("unauthorized");
         spdlog::debug("client {}: unauthorized: {}", fmt::streamed(peer_), result.reason);
         break;
+    case auth_result::outcome::forbidden:
+        svc_.stats.auth.inc("forbidden");
+        spdlog::debug("client {}: forbidden: {}", fmt::streamed(peer_), result.reason);
+        break;
     case auth_result::outcome::unavailable:
         svc_.stats.auth.inc("unavailable");
         if (svc_.warnings.admit("streams refused: authentication unavailable", clock::now()))
@@ -277,7 +281,8 @@ void client_session::shut_down()
 {
     if (state_ == state::reading)
         close();
-    // authenticating: the stopped Redis client completes the lookup, which answers 503;
+    // authenticating: the stopped Redis client (or auth hook client) completes the lookup,
+    // which answers 503;
     // responding: the response is on its way.
 }
 

@@ -180,7 +180,7 @@ void client_stream::revalidate(std::function<void()> answered)
             answered();
         return;
     }
-    svc_.auth.async_authenticate(
+    svc_.auth.async_revalidate(
         credential_, [this, weak = std::weak_ptr<void>(carrier_.hold()),
                       answered = std::move(answered)](auth_result r) {
             if (auto keep = weak.lock(); keep && streaming())

@@ -84,6 +84,7 @@ stream_admission admit_stream(http::request<http::empty_body> const& req, config
         sources.api_key_query = *a.target.api_key;
     for (auto [it, end] = req.equal_range(http::field::cookie); it != end; ++it)
         sources.cookie_headers.emplace_back(it->value().data(), it->value().size());
+    sources.origin = header(req, http::field::origin);
     auto extracted = extract_credential(sources, cfg.auth);
     if (!extracted.found)
         return refuse(std::move(a), http::status::unauthorized, unauthorized_reason,

@@ -25,6 +25,8 @@ stream_opening decide_opening(auth_result const& auth, std::vector<std::string> 
         return refuse(http::status::service_unavailable, "authentication unavailable");
     case auth_result::outcome::unauthorized:
         return refuse(http::status::unauthorized, unauthorized_reason);
+    case auth_result::outcome::forbidden: // the auth hook's 403, passed on
+        return refuse(http::status::forbidden, "forbidden");
     case auth_result::outcome::ok:
         break;
     }

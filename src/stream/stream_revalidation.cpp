@@ -15,6 +15,8 @@ stream_revalidation decide_revalidation(auth_result auth, std::string const& use
         return {verdict::unavailable, {}};
     case auth_result::outcome::unauthorized:
         return {verdict::gone, {}};
+    case auth_result::outcome::forbidden: // the auth hook refuses the user a stream now
+        return {verdict::revoked, {}};
     case auth_result::outcome::ok:
         break;
     }

@@ -16,6 +16,7 @@
 namespace sse_server {
 
 class redis_client;
+class hook_client;
 struct redis_reply;
 
 /** The answer to "who is this?" for one stream request. */
@@ -25,7 +26,8 @@ struct auth_result
     {
         ok,           // user_id is set
         unauthorized, // 401: no such session or key, or no user id in it
-        unavailable   // 503: Redis unreachable or too slow
+        unavailable,  // 503: Redis (or the auth hook) unreachable, too slow or failing
+        forbidden     // 403: the auth hook knows the user and refuses it a stream
     };
     outcome result = outcome::unavailable;
     std::string user_id;
@@ -41,16 +43,24 @@ struct identity
 };
 
 /** Turns a credential into a user id with one Redis GET, or, for a signed token, by verifying
-    it here (no round trip). Owned by `server`. */
+    it here (no round trip), or by asking the application's auth hook. Owned by `server`. */
 class authenticator
 {
 public:
-    authenticator(net::any_io_executor executor, redis_client& redis, auth_config const& cfg);
+    /** `hook` may be null when no hook is configured: its credentials then get 503. */
+    authenticator(net::any_io_executor executor, redis_client& redis, auth_config const& cfg,
+                  hook_client* hook = nullptr);
 
     /** Completes exactly once, never inline (always from the io_context). */
     void async_authenticate(credential const& cred, std::function<void(auth_result)> done);
+    /** The same for an open stream's credential: the hook is asked again, not its cache. */
+    void async_revalidate(credential const& cred, std::function<void(auth_result)> done);
 
 private:
+    void lookup(credential const& cred, bool fresh, std::function<void(auth_result)> done);
+    /** The hook's answer, its claims' problems logged once. */
+    void authenticate_hook(credential const& cred, bool fresh,
+                           std::function<void(auth_result)> done);
     auth_result interpret(redis_reply const& reply, credential_kind kind);
     /** A token: verified now, answered from the executor (jwt_authentication.cpp). */
     void authenticate_jwt(credential const& cred, std::function<void(auth_result)> done);
@@ -60,8 +70,13 @@ private:
     net::any_io_executor executor_;
     redis_client& redis_;
     auth_config const& cfg_;
+    hook_client* hook_;
     std::set<std::string> logged_problems_;
 };
+
+/** A user id as a JSON value gives it: a string with no control character, not empty, or an
+    integer (so that `42` and `"42"` are one user); anything else is none. */
+std::optional<std::string> user_id_in(json_pick& value);
 
 /** The user id in a session value: the JSON at `pointer`, a string or an integer.
     Empty optional when the value is not JSON, the pointer misses, or the id is empty. */

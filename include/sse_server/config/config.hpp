@@ -126,12 +126,32 @@ struct jwt_auth_config
     std::shared_ptr<jwt_keys const> keys;
 };
 
+/** Where the auth hook answers (SPEC §2.2a): `http://host[:port]/path[?query]`. */
+struct hook_url
+{
+    bool tls = false; // https://: the certificate verified with the system's CAs
+    std::string host; // a name or an address, without the IPv6 brackets
+    std::uint16_t port = 80;
+    std::string target = "/"; // the path and query, sent as they are
+};
+
+/** The auth hook (SPEC §2.2a): the application answers who a request's credentials are. */
+struct hook_auth_config
+{
+    std::string url; // as written (for reports); "" = no hook
+    hook_url where;  // url, parsed
+    milliseconds timeout{2000};   // for one answer, queueing included
+    milliseconds cache_ttl{30000}; // a 200 or a 403 is reused this long; a 401 for 5 s
+    std::size_t max_inflight = 64; // requests to the hook at once
+};
+
 /** The ways into a stream that auth.methods lets the daemon try (SPEC §2.2a). */
 enum class auth_method
 {
     api_key,
     session,
-    jwt
+    jwt,
+    hook
 };
 
 struct auth_config
@@ -141,6 +161,7 @@ struct auth_config
     session_auth_config session;
     api_key_auth_config api_key;
     jwt_auth_config jwt;
+    hook_auth_config hook;
 
     bool allows(auth_method method) const
     {
@@ -151,7 +172,7 @@ struct auth_config
     }
 };
 
-/** "api_key", "session" or "jwt", as auth.methods writes them. */
+/** "api_key", "session", "jwt" or "hook", as auth.methods writes them. */
 std::string_view auth_method_name(auth_method method);
 
 struct events_config
@@ -301,6 +322,10 @@ std::optional<host_port> parse_host_port(std::string_view text);
 /** Parses a Redis URL of any form of SPEC §6: redis://, rediss://, unix://, redis+sentinel://.
     Empty optional when malformed. */
 std::optional<redis_url> parse_redis_url(std::string_view text);
+
+/** Parses an auth hook URL, `http://host[:port]/path[?query]` (or `https://`, port 443 by
+    default). No user info, no fragment, only visible ASCII. Empty optional when malformed. */
+std::optional<hook_url> parse_hook_url(std::string_view text);
 
 /** The URL as it would be written, the password as `<redacted>` when `redact` (for reports). */
 std::string redis_url_text(redis_url const& url, bool redact = true);

@@ -8,7 +8,7 @@
 
 namespace sse_server {
 
-/** auth.methods: an array of "api_key", "session", "jwt"; "hook" is refused (not yet). */
+/** auth.methods: an array of "api_key", "session", "jwt", "hook". */
 void auth_methods_in(config& c, setting const& value);
 
 /** auth.jwt.key_file: a PEM public key or a JWKS document, parsed now. */
@@ -23,8 +23,8 @@ std::string claim_name_in(setting const& value);
 /** The same, or "" for a claim that is not read. */
 std::string optional_claim_name_in(setting const& value);
 
-/** After every key is read: "jwt" in auth.methods needs a key; a token cookie and a session
-    cookie of one name cannot both be read. Throws config_error naming the key. */
+/** After every key is read: "jwt" in auth.methods needs a key, "hook" a URL; a token cookie and
+    a session cookie of one name cannot both be read. Throws config_error naming the key. */
 void check_auth_methods(config& c);
 
 } // namespace sse_server

@@ -40,7 +40,9 @@ bool is_reloadable(std::string_view key);
 
 /** Copies into `running` the reloadable keys of `fresh` (a loaded, valid configuration).
     Throws config_error, changing nothing, when the result would leave a notification port
-    that is not on loopback without a token (`fresh` was checked against its own address). */
+    that is not on loopback without a token (`fresh` was checked against its own address), or
+    list "hook" in auth.methods while the running daemon has no hook URL (auth.hook.* take
+    effect at a restart). */
 reload_outcome apply_reloadable(config& running, config const& fresh);
 
 } // namespace sse_server

@@ -54,7 +54,13 @@ struct metrics
                                        {"client_gone", "slow_consumer", "send_timeout",
                                         "revalidation", "revoked", "shutdown", "max_lifetime",
                                          "expired"}};
-    labeled_counter auth{"outcome", {"ok", "unauthorized", "unavailable"}};
+    labeled_counter auth{"outcome", {"ok", "unauthorized", "forbidden", "unavailable"}};
+    // The auth hook (SPEC §2.2a): each request to it by what came of it ("busy": none was
+    // made, too many waited), and each check by where its answer came from.
+    labeled_counter hook_requests{"result",
+                                  {"ok", "unauthorized", "forbidden", "error", "malformed",
+                                   "oversized", "timeout", "failed", "busy"}};
+    labeled_counter hook_lookups{"result", {"hit", "joined", "miss", "revalidation"}};
     labeled_counter notifications{
         "result", {"accepted", "invalid", "too_large", "unauthorized", "unavailable"}};
     std::uint64_t events_delivered = 0;

@@ -17,7 +17,8 @@ struct stream_revalidation
     {
         valid,       // keep it; `groups` are the user's groups now
         gone,        // the session or key is gone (or names another user): close, reconnect 401
-        revoked,     // a subscription is no longer granted: close, reconnect 403
+        revoked,     // a subscription is no longer granted (or the auth hook says 403):
+                     // close, reconnect 403
         unavailable  // Redis did not answer: proves nothing, keep it as it is
     };
     verdict result = verdict::unavailable;

@@ -12,24 +12,6 @@
 
 namespace sse_server {
 
-namespace {
-
-std::string lower_case(std::string text)
-{
-    for (auto& c : text)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return text;
-}
-
-/** A socket error in the words of last_error(): "connection refused", lower case. */
-std::string socket_error(error_code ec)
-{
-    return lower_case(ec.message());
-}
-
-} // namespace
-
 redis_tls_context make_redis_tls_context(redis_tls_config const& tls)
 {
     redis_tls_context made;
@@ -86,7 +68,7 @@ void redis_transport::async_connect(tcp::endpoint const& to,
                        : std::get<tcp::socket>(stream_);
     socket.async_connect(to, [this, done = std::move(done)](error_code ec) mutable {
         if (ec)
-            return done(ec == net::error::operation_aborted ? "closed" : socket_error(ec));
+            return done(ec == net::error::operation_aborted ? "closed" : socket_error_text(ec));
         error_code ignored;
         std::visit(
             [&](auto& s) {
@@ -116,7 +98,7 @@ void redis_transport::async_connect(std::string const& path,
         [done = std::move(done), path](error_code ec) {
             if (!ec)
                 return done({});
-            done(ec == net::error::operation_aborted ? "closed" : socket_error(ec));
+            done(ec == net::error::operation_aborted ? "closed" : socket_error_text(ec));
         });
 }
 
@@ -154,11 +136,11 @@ std::string redis_transport::handshake_error(error_code ec)
         auto const verdict = SSL_get_verify_result(stream->native_handle());
         if (verdict != X509_V_OK)
             return "TLS: certificate verify failed (" +
-                   lower_case(X509_verify_cert_error_string(verdict)) + ")";
+                   ascii_lower(X509_verify_cert_error_string(verdict)) + ")";
     }
     if (ec.category() != net::error::get_ssl_category() &&
         ec != net::ssl::error::stream_truncated)
-        return "TLS: handshake failed (" + socket_error(ec) + ")";
+        return "TLS: handshake failed (" + socket_error_text(ec) + ")";
     return "TLS: handshake failed (" + ec.message() + ")";
 }
 

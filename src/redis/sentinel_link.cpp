@@ -7,18 +7,6 @@
 
 namespace sse_server {
 
-namespace {
-
-std::string lower_case(std::string text)
-{
-    for (auto& c : text)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return text;
-}
-
-} // namespace
-
 sentinel_link::sentinel_link(net::io_context& ioc, host_port where, std::string commands,
                              handlers on)
     : sentinel_(std::move(where)), out_(std::move(commands)), on_(std::move(on)), resolver_(ioc),
@@ -67,7 +55,7 @@ void sentinel_link::on_connected(error_code ec)
     if (closed_)
         return;
     if (ec)
-        return end(lower_case(ec.message()));
+        return end(socket_error_text(ec));
     net::async_write(socket_, net::buffer(out_),
                      [self = shared_from_this()](error_code wec, std::size_t) {
                          if (!self->closed_ && wec)

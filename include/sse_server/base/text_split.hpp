@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace sse_server {
@@ -22,6 +23,15 @@ inline std::string_view trim(std::string_view text, std::string_view whitespace 
     if (first == std::string_view::npos)
         return {};
     return text.substr(first, text.find_last_not_of(whitespace) - first + 1);
+}
+
+/** `text` with ASCII capitals in lower case (error texts from libraries, for our log lines). */
+inline std::string ascii_lower(std::string text)
+{
+    for (auto& c : text)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return text;
 }
 
 } // namespace sse_server

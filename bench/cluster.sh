@@ -24,6 +24,8 @@
 #
 # Environment (besides bench/run.sh's SSE_BENCH_BUILD_DIR and SSE_BENCH_DAEMON):
 #   SSE_BENCH_OUT                JSON lines          (<build dir>/cluster-results.jsonl)
+#   SSE_BENCH_REDIS              tcp, tls or unix: how the daemons reach Redis and the bus (as in
+#                                bench/run.sh)
 #   SSE_BENCH_BASELINE_DAEMON    another sse-server binary; the mode "baseline" runs it
 #                                standalone (the figures before cluster mode, in the same run)
 #   SSE_BENCH_BUS_DAEMONS (3)  SSE_BENCH_BUS_STREAMS (300 per daemon)  SSE_BENCH_BUS_NAMES (1000)
@@ -39,6 +41,8 @@ cd "$(dirname "$0")/.."
 source bench/scenarios.sh
 # shellcheck source=bench/loopback.sh
 source bench/loopback.sh
+# shellcheck source=bench/redis_access.sh
+source bench/redis_access.sh
 # shellcheck source=bench/cluster_lib.sh
 source bench/cluster_lib.sh
 

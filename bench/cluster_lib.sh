@@ -38,15 +38,7 @@ prepare() { # $1: the JSON lines' file name in the build directory
 
     trap cleanup EXIT
     trap 'exit 130' INT TERM
-    redis_port=$(free_port)
-    "${pin_bench[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" \
-        --appendonly no --dir "$logs" --logfile "$logs/redis.log" --daemonize no &
-    redis_pid=$!
-    for _ in $(seq 100); do
-        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-        sleep 0.1
-    done
-    redis-cli -p "$redis_port" ping >/dev/null
+    start_bench_redis "$logs"
 }
 
 # shellcheck disable=SC2317 # reached through the trap
@@ -76,10 +68,9 @@ start_daemon() { # $1: standalone|redis; $2: binary; $3: log file
         notify=$(free_port)
         SSE_SERVER_LISTEN_CLIENTS=127.0.0.1:$clients \
         SSE_SERVER_LISTEN_NOTIFY=127.0.0.1:$notify \
-        SSE_SERVER_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
         SSE_SERVER_CLUSTER_MODE=$1 \
         SSE_SERVER_LOG_LEVEL=info \
-            env "${scenario_env[@]}" "${pin_server[@]}" "$2" >>"$3" 2>&1 &
+            env "${daemon_redis_env[@]}" "${scenario_env[@]}" "${pin_server[@]}" "$2" >>"$3" 2>&1 &
         pid=$!
         d_pid+=("$pid") d_clients+=("$clients") d_notify+=("$notify") d_log+=("$3")
         wait_http "http://127.0.0.1:$notify/readyz" "$pid" && return 0

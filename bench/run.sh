@@ -30,6 +30,8 @@ cd "$(dirname "$0")/.."
 source bench/scenarios.sh
 # shellcheck source=bench/loopback.sh
 source bench/loopback.sh
+# shellcheck source=bench/redis_access.sh
+source bench/redis_access.sh
 
 usage() {
     echo "usage: bench/run.sh [--server sse-server|nchan|both] [scenario...]"
@@ -112,42 +114,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
-redis_port=$(free_port)
-redis_listen=()     # what redis-server listens on besides its TCP port
-daemon_redis_env=() # where sse-server finds it
-case ${SSE_BENCH_REDIS:-tcp} in
-    tcp) daemon_redis_env=("SSE_SERVER_REDIS_URL=redis://127.0.0.1:$redis_port/0") ;;
-    tls)
-        tls=$logs/tls
-        mkdir -p "$tls"
-        (cd "$tls"
-         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-             -keyout ca.key -out ca.crt -days 2 -subj /CN=bench-ca 2>/dev/null
-         openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-             -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
-         printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
-         openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-             -extfile server.ext -out server.crt 2>/dev/null)
-        redis_tls_port=$(free_port)
-        redis_listen=(--tls-port "$redis_tls_port" --tls-cert-file "$tls/server.crt"
-                      --tls-key-file "$tls/server.key" --tls-ca-cert-file "$tls/ca.crt"
-                      --tls-auth-clients no)
-        daemon_redis_env=("SSE_SERVER_REDIS_URL=rediss://localhost:$redis_tls_port/0"
-                          "SSE_SERVER_REDIS_TLS_CA_FILE=$tls/ca.crt") ;;
-    unix)
-        redis_listen=(--unixsocket "$logs/redis.sock" --unixsocketperm 700)
-        daemon_redis_env=("SSE_SERVER_REDIS_URL=unix://$logs/redis.sock?db=0") ;;
-    *) echo "bench/run.sh: SSE_BENCH_REDIS must be tcp, tls or unix" >&2; exit 2 ;;
-esac
-echo "sse-server reaches Redis over ${SSE_BENCH_REDIS:-tcp}"
-"${pin_bench[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
-    --dir "$logs" --logfile "$logs/redis.log" --daemonize no ${redis_listen[@]+"${redis_listen[@]}"} &
-redis_pid=$!
-for _ in $(seq 100); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-    sleep 0.1
-done
-redis-cli -p "$redis_port" ping >/dev/null
+start_bench_redis "$logs" # bench/redis_access.sh
 
 # Starts the server for one run, sse-server with the scenario's settings (scenario_env);
 # sets server_pid (the process to stop), measured_pid (the one to sample: Nchan's single

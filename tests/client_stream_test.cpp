@@ -26,6 +26,7 @@ class fake_carrier : public stream_carrier
 {
 public:
     void wake() override { ++wakes; }
+    void flush() override {}
     void cut(char const* reason) override { cuts.emplace_back(reason); }
     std::shared_ptr<void> hold() override { return life; }
 
@@ -88,7 +89,7 @@ protected:
                             .events = {"orders"},
                             .groups = {},
                             .cred = {credential_kind::api_key, "secret-key"},
-                            .origin = "tab-1",
+                            .origin = stream_origin("tab-1"),
                             .greeting = "retry: 3000\n\n",
                             .catch_up_from = catch_up_from};
     }

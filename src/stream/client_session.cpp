@@ -227,11 +227,12 @@ void client_session::open_stream(std::optional<event_log::resume> resume)
                        .events = std::move(target_.events),
                        .groups = std::move(groups_),
                        .cred = std::move(credential_),
-                       .origin = target_.origin ? *target_.origin : random_origin(svc_.random),
+                       .origin = target_.origin ? stream_origin(*target_.origin)
+                                                : stream_origin::random(svc_.random),
                        .greeting = {},
                        .catch_up_from = std::nullopt,
                        .valid_until = valid_until_};
-    start.greeting = stream_greeting(svc_.cfg.client.retry, position, start.origin,
+    start.greeting = stream_greeting(svc_.cfg.client.retry, position, start.origin.str(),
                                      start.user_id, start.events, resume && !from);
     if (from && *from < newest)
         start.catch_up_from = *from;

@@ -21,21 +21,27 @@ client_stream::client_stream(client_services& services, stream_carrier& carrier,
       credential_(std::move(start.cred)), origin_(std::move(start.origin))
 {
     if (start.catch_up_from)
-        phase_ = catching_up_phase{*start.catch_up_from};
+        phase_ = catching_up_phase{std::make_unique<catch_up>(catch_up{*start.catch_up_from})};
     last_write_ = opened_at_ = clock::now();
     if (auto const lifetime = stream_lifetime(svc_.cfg.client.max_lifetime, svc_.random);
         lifetime > milliseconds::zero())
-        end_of_life_ = opened_at_ + lifetime;
+        ends_at_ = opened_at_ + lifetime;
     if (start.valid_until) {
         // Past a year, the stream has long ended for other reasons; no time point overflows.
         auto const left = std::clamp<std::chrono::system_clock::duration>(
             *start.valid_until - std::chrono::system_clock::now(), {}, std::chrono::hours{24 * 366});
-        credential_end_ = opened_at_ + std::chrono::duration_cast<clock::duration>(left);
+        auto const expires = opened_at_ + std::chrono::duration_cast<clock::duration>(left);
+        if (expires <= ends_at_) {
+            ends_at_ = expires;
+            ends_expired_ = true;
+        }
     }
     // From here on every published frame is queued behind the greeting, in order.
     queue_.push(std::make_shared<std::string const>(std::move(start.greeting)));
     svc_.subscriptions.subscribe(*this);
-    spdlog::debug("stream {} open for user {} ({} events)", origin_, user_id_, events_.size());
+    if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("stream {} open for user {} ({} events)", origin_.str(), user_id_,
+                      events_.size());
 }
 
 client_stream::~client_stream()
@@ -68,8 +74,8 @@ bool client_stream::send(frame_ptr const& frame)
     if (pending > 0 && pending + frame->size() > svc_.cfg.client.max_pending_bytes) {
         ++svc_.stats.slow_consumer_closes;
         if (svc_.warnings.admit("streams closed as too slow", clock::now()))
-            spdlog::warn("stream {} of user {}: closed as too slow ({} bytes pending)", origin_,
-                         user_id_, pending);
+            spdlog::warn("stream {} of user {}: closed as too slow ({} bytes pending)",
+                         origin_.str(), user_id_, pending);
         cut("slow_consumer");
         return false;
     }
@@ -104,7 +110,8 @@ void client_stream::keep_alive(heartbeat const& beat, clock::time_point now,
 
 stream_info client_stream::info() const
 {
-    return {origin_, opened_at_, queue_.pending_bytes(), credential_kind_name(credential_.kind)};
+    return {origin_.str(), opened_at_, queue_.pending_bytes(),
+            credential_kind_name(credential_.kind)};
 }
 
 void client_stream::count_queued_bytes()
@@ -121,9 +128,9 @@ bool client_stream::refill()
     auto* catching_up = std::get_if<catching_up_phase>(&phase_);
     if (!catching_up || !queue_.empty())
         return true;
-    if (catching_up->read_pending)
+    if (catching_up->state->read_pending)
         return false;
-    return pull_replay(catching_up->cursor);
+    return pull_replay(catching_up->state->cursor);
 }
 
 bool client_stream::pull_replay(event_id cursor)
@@ -135,7 +142,7 @@ bool client_stream::pull_replay(event_id cursor)
         [this, keep = carrier_.hold()](replay_batch b) { on_replay(std::move(b)); });
     if (!batch) {
         // Read back from Redis: writing resumes when the batch comes.
-        std::get<catching_up_phase>(phase_).read_pending = true;
+        std::get<catching_up_phase>(phase_).state->read_pending = true;
         return false;
     }
     return take_replay(std::move(*batch));
@@ -146,7 +153,7 @@ void client_stream::on_replay(replay_batch batch)
     auto* catching_up = std::get_if<catching_up_phase>(&phase_);
     if (!catching_up)
         return; // finishing or ended meanwhile: the backlog is no longer wanted
-    catching_up->read_pending = false;
+    catching_up->state->read_pending = false;
     if (take_replay(std::move(batch)))
         carrier_.wake();
 }
@@ -159,14 +166,14 @@ bool client_stream::take_replay(replay_batch batch)
         ++svc_.stats.slow_consumer_closes;
         if (svc_.warnings.admit("streams closed as too slow to catch up", clock::now()))
             spdlog::warn("stream {} of user {}: closed, too slow to catch up with the replay",
-                         origin_, user_id_);
+                         origin_.str(), user_id_);
         cut("slow_consumer");
         return false;
     }
     if (batch.complete)
         phase_ = live_phase{};
     else
-        std::get<catching_up_phase>(phase_).cursor = batch.cursor;
+        std::get<catching_up_phase>(phase_).state->cursor = batch.cursor;
     events_sent_ += static_cast<std::uint32_t>(batch.frames.size());
     for (auto& frame : batch.frames)
         queue_.push(std::move(frame));
@@ -200,11 +207,12 @@ void client_stream::on_revalidated(auth_result result)
         return;
     case verdict::gone: // its reconnect gets 401
         svc_.stats.revalidations.inc("gone");
-        spdlog::debug("stream {}: credentials gone, closing it", origin_);
+        spdlog::debug("stream {}: credentials gone, closing it", origin_.str());
         return finish("revalidation");
     case verdict::revoked: // its reconnect gets 403
         svc_.stats.revalidations.inc("revoked");
-        spdlog::debug("stream {}: a subscription is no longer granted, closing it", origin_);
+        spdlog::debug("stream {}: a subscription is no longer granted, closing it",
+                      origin_.str());
         return finish("revoked");
     case verdict::valid:
         svc_.stats.revalidations.inc("valid");
@@ -252,26 +260,28 @@ void client_stream::shut_down()
         drain_delay(svc_.cfg.server.drain_period, svc_.cfg.server.shutdown_timeout, svc_.random);
     if (delay <= milliseconds::zero())
         return finish("shutdown");
-    // The sweep ends it when its turn comes (check_lifetime).
-    end_of_life_ = clock::now() + delay;
+    // The sweep ends it when its turn comes (check_lifetime), unless its token ends it first.
+    if (auto const at = clock::now() + delay; at < ends_at_) {
+        ends_at_ = at;
+        ends_expired_ = false;
+    }
 }
 
 void client_stream::check_lifetime(clock::time_point now)
 {
-    if (now >= credential_end_ && streaming()) {
+    if (now < ends_at_ || !streaming())
+        return;
+    ends_at_ = clock::time_point::max();
+    if (ends_expired_) {
         // Its client must come back with a fresh token; what it missed, it resumes.
-        credential_end_ = clock::time_point::max();
-        spdlog::debug("stream {}: its token expired, ending it", origin_);
+        spdlog::debug("stream {}: its token expired, ending it", origin_.str());
         return finish("expired");
     }
-    if (now < end_of_life_ || !streaming())
-        return;
     // Ends as at shutdown: the client reconnects with its Last-Event-ID, perhaps to a daemon
     // started since, and resumes where it was.
-    end_of_life_ = clock::time_point::max();
     if (svc_.connections.stopping())
         return finish("shutdown");
-    spdlog::debug("stream {}: reached its lifetime, ending it", origin_);
+    spdlog::debug("stream {}: reached its lifetime, ending it", origin_.str());
     finish("max_lifetime");
 }
 

@@ -17,7 +17,7 @@ void frame_queue::start_batch(std::string_view head, bool last)
     buffers_.clear();
     if (!head.empty())
         buffers_.push_back(net::buffer(head.data(), head.size()));
-    batch_frames_ = std::min(size(), max_frames_per_batch);
+    batch_frames_ = static_cast<std::uint8_t>(std::min(size(), max_frames_per_batch));
     std::size_t bytes = 0;
     for (std::size_t i = head_; i < head_ + batch_frames_; ++i)
         bytes += frames_[i]->size();
@@ -62,7 +62,7 @@ void frame_queue::pop_front()
     if (++head_ < frames_.size()) {
         // Reclaim the consumed front once it is most of the vector, so a stream that never
         // fully drains does not grow without bound.
-        if (head_ >= 64 && head_ * 2 >= frames_.size()) {
+        if (head_ >= 64 && std::size_t{head_} * 2 >= frames_.size()) {
             frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
             head_ = 0;
         }

@@ -16,7 +16,7 @@ void registry::subscribe(subscriber& s)
     s.slots_.reserve(s.events().size() + 1 + s.groups().size());
     for (auto const& name : s.events())
         join(by_event_, name, s);
-    s.event_slots_ = s.events().size();
+    s.event_slots_ = static_cast<std::uint32_t>(s.events().size());
     s.first_event_list_ = s.slots_.empty() ? nullptr : s.slots_.front().list;
     join(by_user_, s.user_id(), s);
     for (auto const& group : s.groups())
@@ -81,7 +81,7 @@ bool registry::listed(subscriber const& s, member_list const* list)
     if (s.first_event_list_ == list)
         return true;
     // Its names' slots come first; the first one's list was just compared.
-    auto const names = std::min(s.event_slots_, s.slots_.size());
+    auto const names = std::min<std::size_t>(s.event_slots_, s.slots_.size());
     return names > 1 &&
            std::any_of(s.slots_.begin() + 1, s.slots_.begin() + static_cast<std::ptrdiff_t>(names),
                        [&](subscriber::index_slot const& slot) { return slot.list == list; });

@@ -4,11 +4,9 @@
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <random>
 #include <sstream>
 
@@ -94,23 +92,6 @@ void set_cors_headers(http::fields& fields, std::string_view cors_origin)
     fields.set(http::field::access_control_allow_origin, cors_origin);
     fields.set(http::field::access_control_allow_credentials, "true");
     fields.set(http::field::vary, "Origin");
-}
-
-std::string random_origin(std::mt19937_64& random)
-{
-    // UUID v4: 122 random bits, version and variant fixed.
-    std::array<unsigned char, 16> b{};
-    for (std::size_t i = 0; i < b.size(); i += 8) {
-        auto const r = random();
-        for (std::size_t j = 0; j < 8; ++j)
-            b[i + j] = static_cast<unsigned char>(r >> (8 * j));
-    }
-    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-    return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
-                       "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                       b[12], b[13], b[14], b[15]);
 }
 
 milliseconds stream_lifetime(milliseconds max_lifetime, std::mt19937_64& random)

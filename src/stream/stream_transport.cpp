@@ -43,16 +43,16 @@ struct exact_allocator
 stream_transport::stream_transport(tcp_socket&& socket, client_services& services,
                                    std::string head, unsigned version, ip_address client,
                                    stream_start start)
-    : socket_(std::move(socket)), svc_(services), stream_(services, *this, std::move(start)),
-      response_head_(std::move(head)), client_(client)
+    : socket_(std::move(socket)), stream_(services, *this, std::move(start)),
+      response_head_(std::make_unique<std::string const>(std::move(head))), client_(client)
 {
     stream_.queue().set_chunked(version >= 11);
-    svc_.connections.add(*this);
+    services.connections.add(*this);
 }
 
 stream_transport::~stream_transport()
 {
-    svc_.connections.remove(*this);
+    stream_.services().connections.remove(*this);
 }
 
 void stream_transport::run()
@@ -68,7 +68,7 @@ void stream_transport::wake()
     if (flush_requested_ || waiting_writable_ || closed_)
         return;
     flush_requested_ = true;
-    svc_.flushes.request(shared_from_this());
+    stream_.services().flushes.request(shared_from_this());
 }
 
 void stream_transport::flush()
@@ -88,7 +88,8 @@ void stream_transport::do_write()
             if (queue.empty() && !stream_.refill())
                 return;
             // The head goes out with the first batch; the last chunk with the last one.
-            queue.start_batch(response_head_, stream_.finishing());
+            queue.start_batch(response_head_ ? std::string_view(*response_head_) : std::string_view{},
+                              stream_.finishing());
             if (queue.ended())
                 return close(stream_.end_reason());
             if (!queue.in_flight())
@@ -103,8 +104,7 @@ void stream_transport::do_write()
         bytes_sent_ += bytes;
         if (!queue.written(bytes))
             continue; // the rest of this batch
-        // Not `= std::string{}`: moving an empty (inline) string in keeps the heap buffer.
-        std::string{}.swap(response_head_);
+        response_head_.reset();
         if (queue.ended()) {
             // Clean end of stream: the last chunk is out, now FIN.
             socket_.shutdown(tcp_socket::shutdown_send, ec);
@@ -120,7 +120,7 @@ void stream_transport::do_wait_writable()
     stream_.count_queued_bytes();
     // The deadline covers one wait: a reader that takes nothing for send_timeout is gone;
     // one that is slow but steady keeps its connection.
-    deadline_ = clock::now() + svc_.cfg.client.send_timeout;
+    deadline_ = clock::now() + stream_.services().cfg.client.send_timeout;
     waiting_writable_ = true;
     socket_.async_wait(tcp_socket::wait_write,
                        beast::bind_front_handler(&stream_transport::on_writable,
@@ -145,17 +145,21 @@ void stream_transport::do_watch_hangup()
     socket_.receive(net::buffer(&probe, 1), tcp_socket::message_peek, ec);
     if (ec != net::error::would_block && ec != net::error::try_again)
         return on_hangup(ec);
+    // A lambda holding only the pointer: a bound member function would add 16 bytes to the
+    // operation, which waits as long as the stream lives.
     socket_.async_wait(tcp_socket::wait_read,
                        net::bind_allocator(exact_allocator<void>{},
-                                           beast::bind_front_handler(&stream_transport::on_hangup,
-                                                                     shared_from_this())));
+                                           [self = shared_from_this()](error_code error) {
+                                               self->on_hangup(error);
+                                           }));
 }
 
 void stream_transport::on_hangup(error_code ec)
 {
     if (ec == net::error::operation_aborted || closed_)
         return;
-    spdlog::debug("stream {}: its client hung up", stream_.origin());
+    if (spdlog::should_log(spdlog::level::debug)) // str() allocates: not on every hang-up
+        spdlog::debug("stream {}: its client hung up", stream_.origin().str());
     close("client_gone");
 }
 
@@ -183,7 +187,7 @@ void stream_transport::check_deadline(clock::time_point now)
     if (now < deadline_ || closed_)
         return;
     deadline_ = clock::time_point::max();
-    spdlog::debug("stream {}: nothing written within the send timeout", stream_.origin());
+    spdlog::debug("stream {}: nothing written within the send timeout", stream_.origin().str());
     close("send_timeout");
 }
 
@@ -202,7 +206,8 @@ void stream_transport::fail(error_code ec, char const* what)
 {
     if (ec == net::error::operation_aborted || closed_)
         return;
-    spdlog::debug("stream {}: {}: {}", stream_.origin(), what, ec.message());
+    if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("stream {}: {}: {}", stream_.origin().str(), what, ec.message());
     close("client_gone");
 }
 
@@ -210,14 +215,14 @@ void stream_transport::fail(error_code ec, char const* what)
 // many lines each kind went over it).
 void stream_transport::log_end(char const* reason)
 {
-    if (!svc_.cfg.log.access || !spdlog::should_log(spdlog::level::info))
+    if (!stream_.services().cfg.log.access || !spdlog::should_log(spdlog::level::info))
         return;
     auto const now = clock::now();
-    if (!svc_.access_log.admit(stream_end_kind, now))
+    if (!stream_.services().access_log.admit(stream_end_kind, now))
         return;
     auto const lasted = std::chrono::duration_cast<milliseconds>(now - stream_.opened_at());
     spdlog::info("{}", access_line(stream_end_entry{to_string(client_), stream_.user_id(),
-                                                    stream_.origin(), lasted,
+                                                    stream_.origin().str(), lasted,
                                                     stream_.events_sent(), bytes_sent_, reason}));
 }
 

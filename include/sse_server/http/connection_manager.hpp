@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <unordered_set>
+#include <vector>
 
 namespace sse_server {
 
@@ -20,6 +21,12 @@ public:
     virtual std::size_t abort() = 0;
     /** Closes the connection when a deadline of its own (header, send) passed before `now`. */
     virtual void check_deadline(clock::time_point /*now*/) {}
+
+private:
+    friend class connection_manager;
+    // The manager's list runs through its connections: no node allocated per connection.
+    connection* prev_ = nullptr;
+    connection* next_ = nullptr;
 };
 
 /** Every open connection of both listeners, so a stop can reach the ones that are not (yet)
@@ -50,19 +57,21 @@ public:
     std::size_t abort_all();
 
     bool stopping() const { return stopping_; }
-    std::size_t size() const { return connections_.size(); }
+    std::size_t size() const { return size_; }
     /** The open connections a stop asks to end in `phase`: with stop_phase::first, every
         connection of the clients port (reading, authenticating, refused or streaming). */
     std::size_t count(stop_phase phase) const
     {
-        return phase == stop_phase::first ? connections_.size() - late_.size() : late_.size();
+        return phase == stop_phase::first ? size_ - late_.size() : late_.size();
     }
 
 private:
     void on_removed();
     void shut_down(bool include_late);
+    std::vector<connection*> all() const;
 
-    std::unordered_set<connection*> connections_;
+    connection* first_ = nullptr; // the open connections, newest first
+    std::size_t size_ = 0;
     std::unordered_set<connection*> late_; // the connections of stop_phase::after_streams
     std::function<void()> on_streams_closed_;
     std::function<void()> on_empty_;

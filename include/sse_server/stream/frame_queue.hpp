@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -47,16 +48,18 @@ private:
     void pop_front();
 
     // A vector read from head_ rather than a deque: an empty deque already holds a 512-byte
-    // block, which thousands of idle streams would pay for nothing.
+    // block, which thousands of idle streams would pay for nothing. Members are ordered and
+    // sized so that an idle queue takes 80 bytes (a queue never holds 4 billion frames).
     std::vector<frame_ptr> frames_;
-    std::size_t head_ = 0;
+    std::vector<net::const_buffer> buffers_;
     std::size_t pending_bytes_ = 0;
-    std::size_t batch_frames_ = 0; // frames at the front of frames_ in the batch in flight
+    std::uint32_t head_ = 0;
+    std::uint8_t batch_frames_ = 0; // frames at the front of frames_ in the batch in flight
+    // 14 hex digits and CRLF: more bytes than a batch in memory can hold.
+    std::array<char, 16> chunk_size_line_{};
     bool batch_ends_stream_ = false;
     bool ended_ = false;
     bool chunked_;
-    std::vector<net::const_buffer> buffers_;
-    std::array<char, 24> chunk_size_line_{};
 };
 
 } // namespace sse_server

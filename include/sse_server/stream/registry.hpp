@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sse_server/event/event.hpp"
+#include "sse_server/stream/member_list.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -17,7 +18,7 @@ namespace sse_server {
     never its credential. */
 struct stream_info
 {
-    std::string_view origin; // the id announced in `connected`; valid while the stream is
+    std::string origin; // the id announced in `connected`
     std::chrono::steady_clock::time_point opened_at;
     std::size_t unsent_bytes = 0;     // queued, not yet written to the socket
     std::string_view credential_kind; // "session", "api_key" or "jwt": which kind, not which one
@@ -60,7 +61,7 @@ private:
     // or group listed twice has one slot with no list (the stream is in each list once).
     struct index_slot
     {
-        std::vector<subscriber*>* list = nullptr;
+        member_list* list = nullptr;
         std::size_t position = 0;
     };
     std::vector<index_slot> slots_; // empty while not subscribed
@@ -68,10 +69,11 @@ private:
     // reached through its user and several groups gets the frame once, with no set to build.
     std::uint64_t offered_ = 0;
     // What an audience delivery asks of every candidate (is it in the name's list?) without a
-    // virtual call or a read of slots_, whose array is another cache line: how many slots are
-    // its names', and the list of its first name (most streams have one).
-    std::size_t event_slots_ = 0;
-    std::vector<subscriber*> const* first_event_list_ = nullptr;
+    // virtual call or a read of slots_, whose array is another cache line: the list of its
+    // first name (most streams have one), and how many slots are its names' (last, so that
+    // a stream's own first 4 bytes fill the rest of its 8).
+    member_list const* first_event_list_ = nullptr;
+    std::uint32_t event_slots_ = 0;
 };
 
 /** Who listens to what: matches each event to the streams that want it and hands them its
@@ -137,10 +139,9 @@ public:
     void release(std::string const& user_id);
 
 private:
-    // The streams of one name, user or group, in no order. A vector, not a set: joining and
-    // leaving (each stream leaves by its slot, the last member taking its place) allocate
-    // nothing per member, which matters when thousands of streams share a group.
-    using member_list = std::vector<subscriber*>;
+    // The streams of one name, user or group: a list, not a set, so joining and leaving (each
+    // stream leaves by its slot, the last member taking its place) allocate nothing per
+    // member, which matters when thousands of streams share a group.
     using index = std::unordered_map<std::string, member_list>;
 
     static void join(index& by, std::string const& key, subscriber& s);

@@ -36,10 +36,6 @@ http::response<http::string_body> stream_preflight(unsigned version, std::string
 /** `Access-Control-Allow-Origin` (echoed, never `*`) with credentials; nothing when empty. */
 void set_cors_headers(http::fields& fields, std::string_view cors_origin);
 
-/** A random UUID v4, the origin of a client that announced none. An origin is an id, not a
-    secret: a seeded generator serves, which costs nothing per stream (a random_device does). */
-std::string random_origin(std::mt19937_64& random);
-
 /** How long one stream lives under `client.max_lifetime`: drawn uniformly within ±10 % of
     `max_lifetime`, so that the streams of a restart or a burst do not all end, and reconnect,
     at the same moment. Zero when `max_lifetime` is zero: the stream lives until it ends

@@ -23,7 +23,6 @@ namespace sse_server {
     server's sweep checks the deadlines), no read buffer (an SSE client sends nothing after
     its request). */
 class stream_transport final : public connection,
-                               public flushable,
                                public stream_carrier,
                                public std::enable_shared_from_this<stream_transport>
 {
@@ -41,8 +40,6 @@ public:
     void wake() override;
     void cut(char const* reason) override;
     std::shared_ptr<void> hold() override { return shared_from_this(); }
-
-    // flushable
     void flush() override;
 
     // connection
@@ -61,9 +58,8 @@ private:
     void log_end(char const* reason);
 
     tcp_socket socket_;
-    client_services& svc_;
     client_stream stream_;
-    std::string response_head_; // freed once written
+    std::unique_ptr<std::string const> response_head_; // freed once written
     ip_address client_;
     clock::time_point deadline_ = clock::time_point::max(); // of the write waiting for room
     std::uint64_t bytes_sent_ = 0;

@@ -5,7 +5,8 @@
 //   SSE_NOTIFY_URL=http://127.0.0.1:8081/notify SSE_NOTIFY_TOKEN=secret php notify.php
 //
 // Prints the daemon's answers; exits 1 with the reason when a post is refused.
-// Include this file and call sse_notify() to use it in an API (see docs/integration.md).
+// Include this file and call sse_notify() to use it in an API, sse_revalidate() at logout
+// (see docs/integration.md).
 
 declare(strict_types=1);
 
@@ -72,6 +73,17 @@ function sse_notify(array $notifications, ?string $url = null, ?string $token = 
         $reason = is_array($answer) && isset($answer['error']) ? $answer['error'] : $text;
         throw new SseNotifyError("sse-server answered $status: $reason", $status);
     }
+}
+
+/**
+ * POST /revalidate: the daemon checks those users' open streams now (at logout, or when their
+ * rights changed) and closes those that lost the right; returns ['users' => n]. The same URL
+ * as sse_notify() but for its path, the same token, retries and errors.
+ */
+function sse_revalidate(array $userIds, ?string $url = null, ?string $token = null, int $attempts = 3): array
+{
+    $url = $url ?? preg_replace('~/notify$~', '/revalidate', getenv('SSE_NOTIFY_URL') ?: 'http://127.0.0.1:8081/notify');
+    return sse_notify(['users' => array_values($userIds)], $url, $token, $attempts);
 }
 
 if (realpath($_SERVER['SCRIPT_FILENAME'] ?? '') === __FILE__) {

@@ -7,124 +7,26 @@
 #include "support/child_process.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
+#include "support/node_example.hpp"
 #include "support/redis_server.hpp"
-#include "support/shell_command.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <gtest/gtest.h>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 namespace sse_server::test {
 namespace {
 
-namespace fs = std::filesystem;
-
 // The page's origin as the example's sse-server.toml allows it (client.cors_origins): the
 // app serves the page, the daemon the stream, on another port and so another origin.
 constexpr auto page_origin = "http://localhost:3000";
-
-std::string file_text(fs::path const& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-/** An exclusive lock on a file, held while it lives: the tests of this file run in parallel
-    processes and install into one directory. */
-class file_lock
-{
-public:
-    explicit file_lock(fs::path const& path)
-        : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
-    {
-        if (fd_ >= 0)
-            ::flock(fd_, LOCK_EX);
-    }
-    ~file_lock()
-    {
-        if (fd_ >= 0)
-            ::close(fd_); // releases the lock
-    }
-    file_lock(file_lock const&) = delete;
-    file_lock& operator=(file_lock const&) = delete;
-
-private:
-    int fd_;
-};
-
-struct prepared_example
-{
-    fs::path app_dir;        // holds app.mjs and its node_modules
-    std::string skip_reason; // not empty: the example cannot be run here, and why
-    std::string failure;     // not empty: npm failed with the registry in reach
-};
-
-/** The examples copied into the build tree (a source tree keeps no node_modules), with the
-    app's packages installed by `npm ci` from its package-lock.json; installed once per lock
-    file, later runs reuse them. */
-prepared_example prepare_example()
-{
-    prepared_example out;
-    if (std::system("command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1") != 0) {
-        out.skip_reason = "node or npm is not installed (scripts/test installs them)";
-        return out;
-    }
-    auto const source = fs::path(SSE_SERVER_SOURCE_DIR) / "docs" / "examples";
-    auto const copy = fs::path(SSE_SERVER_TEST_WORK_DIR) / "examples";
-    out.app_dir = copy / "express-session";
-    fs::create_directories(out.app_dir);
-    file_lock const lock(copy / ".lock");
-
-    auto const options = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
-    fs::copy(source / "notify.mjs", copy / "notify.mjs", options);
-    for (auto const& entry : fs::directory_iterator(source / "express-session"))
-        if (entry.path().filename() != "node_modules")
-            fs::copy(entry.path(), out.app_dir / entry.path().filename(), options);
-
-    auto const lock_file = file_text(out.app_dir / "package-lock.json");
-    auto const installed_stamp = copy / "installed-package-lock.json";
-    if (fs::exists(out.app_dir / "node_modules") && file_text(installed_stamp) == lock_file)
-        return out;
-    auto const install = run_shell("cd '" + out.app_dir.string() +
-                                   "' && timeout 90 npm ci --no-audit --no-fund --prefer-offline");
-    if (install.exit_status != 0) {
-        auto const ping = run_shell("timeout 30 npm ping");
-        if (ping.exit_status != 0)
-            out.skip_reason = "npm cannot reach its registry, so the example's packages cannot "
-                              "be installed:\n" + ping.output;
-        else
-            out.failure = "npm ci failed although the registry answers:\n" + install.output;
-        return out;
-    }
-    std::ofstream(installed_stamp, std::ios::binary | std::ios::trunc) << lock_file;
-    return out;
-}
-
-/** "listening on http://127.0.0.1:41519": the port the app printed, or 0. */
-std::uint16_t port_printed(std::string const& output)
-{
-    std::string const marker = "listening on http://127.0.0.1:";
-    auto const at = output.find(marker);
-    if (at == std::string::npos)
-        return 0;
-    return static_cast<std::uint16_t>(std::stoi(output.substr(at + marker.size())));
-}
 
 class express_session_example : public ::testing::Test
 {
 protected:
     void SetUp() override
     {
-        auto const example = prepare_example();
+        auto const example = prepare_node_example("express-session", SSE_SERVER_TEST_WORK_DIR);
         if (!example.skip_reason.empty())
             GTEST_SKIP() << example.skip_reason;
         ASSERT_TRUE(example.failure.empty()) << example.failure;

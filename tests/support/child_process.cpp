@@ -29,7 +29,9 @@ std::vector<std::string> environment_with(std::map<std::string, std::string> con
 }
 
 child_process::child_process(std::vector<std::string> argv_storage,
-                             std::vector<std::string> env_storage, unsigned long open_file_limit)
+                             std::vector<std::string> env_storage, unsigned long open_file_limit,
+                             process_group group)
+    : group_(group)
 {
     std::vector<char*> argv;
     for (auto& a : argv_storage)
@@ -49,6 +51,8 @@ child_process::child_process(std::vector<std::string> argv_storage,
     if (pid_ == 0) {
         ::dup2(pipe_fds[1], STDOUT_FILENO);
         ::dup2(pipe_fds[1], STDERR_FILENO);
+        if (group == process_group::own)
+            ::setpgid(0, 0);
         if (open_file_limit) {
             rlimit const limit{open_file_limit, open_file_limit};
             ::setrlimit(RLIMIT_NOFILE, &limit);
@@ -56,6 +60,9 @@ child_process::child_process(std::vector<std::string> argv_storage,
         ::execve(argv[0], argv.data(), envp.data());
         ::_exit(127);
     }
+    // Both sides set the group, so that it exists whichever runs first.
+    if (group == process_group::own)
+        ::setpgid(pid_, pid_);
     ::close(pipe_fds[1]);
     reader_ = std::thread([this, fd = pipe_fds[0]] { drain(fd); });
 }
@@ -63,7 +70,7 @@ child_process::child_process(std::vector<std::string> argv_storage,
 child_process::~child_process()
 {
     if (!wait_exit(std::chrono::milliseconds(0))) {
-        ::kill(pid_, SIGKILL);
+        ::kill(group_ == process_group::own ? -pid_ : pid_, SIGKILL);
         int status = 0;
         ::waitpid(pid_, &status, 0);
     }

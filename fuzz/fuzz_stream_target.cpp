@@ -7,11 +7,13 @@
 // be part of the path, of another parameter, or of "REDACTED" itself. What is asserted is
 // what makes it true: every api_key pair of the redacted target carries exactly REDACTED,
 // everything else is left byte-for-byte, and the server reads the redacted target as it read
-// the original, except for the key.
+// the original, except for the key. The origin parsed is kept by the stream (stream_origin)
+// and given back unchanged.
 
 #include "require.hpp"
 #include "sse_server/event/notification.hpp"
 #include "sse_server/http/stream_request.hpp"
+#include "sse_server/stream/stream_origin.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -57,8 +59,11 @@ void check_parsed(sse_server::stream_request_result const& result, std::string_v
         FUZZ_REQUIRE(std::find(events.begin() + static_cast<std::ptrdiff_t>(i) + 1, events.end(),
                                events[i]) == events.end());
     }
-    if (request.origin)
+    if (request.origin) {
         FUZZ_REQUIRE(sse_server::is_valid_origin(*request.origin));
+        // The stream keeps it compactly when it can; it must announce and log it unchanged.
+        FUZZ_REQUIRE(sse_server::stream_origin(*request.origin).str() == *request.origin);
+    }
 }
 
 void check_redacted(std::string_view target, std::string const& out)

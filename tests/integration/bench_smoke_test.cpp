@@ -118,5 +118,22 @@ TEST(bench_smoke, an_audience_reaches_exactly_the_streams_it_names_whole_or_in_b
     }
 }
 
+TEST(bench_smoke, a_broadcast_reaches_every_stream_and_the_named_ones_only_their_name)
+{
+    redis_server redis;
+    daemon_process daemon{daemon_config(redis)};
+    // 200 streams on 4 names and bench-all: notification 0 to all, then 40 to 50 streams each.
+    auto const run = run_bench(daemon, redis,
+                               "--connections 200 --events 4 --broadcast 1 --notifications 41 "
+                               "--source-addresses 8");
+    ASSERT_TRUE(run.result.is_object()) << run.output;
+    EXPECT_EQ(run.exit_status, 0) << run.output;
+    EXPECT_EQ(run.result["loss"], 0) << run.output;
+    EXPECT_EQ(run.result["misrouted"], 0) << run.output;
+    EXPECT_EQ(run.result["events_delivered"], 200 + 40 * 50) << run.output;
+    EXPECT_EQ(run.result["deliveries_reported"], 200 + 40 * 50) << run.output;
+    EXPECT_TRUE(run.result["broadcast_latency_ms"].is_object()) << run.output;
+}
+
 } // namespace
 } // namespace sse_server::test

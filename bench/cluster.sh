@@ -32,6 +32,7 @@
 #   SSE_BENCH_BUS_RATES ("10000 20000 40000 80000 120000 160000 240000 320000" entries/s)
 #   SSE_BENCH_BUS_SECONDS (10 per rate)  SSE_BENCH_BUS_BATCH (100)  SSE_BENCH_BUS_BOUND_MS (100)
 #   SSE_BENCH_SCALE_DAEMONS (5)  SSE_BENCH_SCALE_STREAMS (18000 per daemon)
+#   SSE_BENCH_GENERATOR          an sse-bench binary: with SSE_BENCH_DAEMON, nothing is built
 #   SSE_BENCH_EXTRA_ARGS         added to the scenarios' sse-bench options, which they override
 #                                (smoke runs: "--notifications 2000"; the figures then mean little)
 set -euo pipefail
@@ -94,7 +95,7 @@ echo "== limits: $fds file descriptors per process (nr_open $(cat /proc/sys/fs/n
      "file-max $(cat /proc/sys/fs/file-max)); ephemeral ports" \
      "$(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range); streams connect from 127.0.0.1-254"
 echo "== pinning: $pinning; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== sse-server $("$daemon_bin" --version | head -1), Release; modes: ${modes[*]}"
+echo "== sse-server $("$daemon_bin" --version | head -1), $build_kind; modes: ${modes[*]}"
 
 # --- bench/run.sh's scenarios, once per mode --------------------------------------------------
 run_compared() { # $1: scenario
@@ -202,7 +203,7 @@ run_bus_ceiling() {
 
 # --- scale-90k -----------------------------------------------------------------------------------
 run_scale() {
-    local total=$(( scale_daemons * scale_streams )) i status=0 note
+    local total=$(( scale_daemons * scale_streams )) i status=0
     echo
     echo "-- scale-90k: $scale_daemons daemons in cluster mode × $scale_streams streams =" \
          "$total streams, one sse-bench per daemon; ONE notification through daemon 1"
@@ -214,24 +215,13 @@ run_scale() {
             --events 1 --notifications 1 --label "scale-reader$i"
     done
     if wait_ready "$scale_daemons"; then
-        run_bench "$logs/scale-poster.out" --clients "127.0.0.1:${d_clients[0]}" \
-            --notify "127.0.0.1:${d_notify[0]}" --connections 0 --notifications 1 \
-            --duration 30 --label scale-poster || status=$?
+        post_through_first scale-poster 30 --notifications 1 || status=$?
         (( status == 0 )) || stop_receivers
         wait_receivers || status=1
     else
         status=1
     fi
-    stop_receivers
-    stop_daemons
-    note=$daemons_note
-    for f in "$logs"/scale-reader*.out "$logs/scale-poster.out"; do
-        [ -e "$f" ] && record "$f" scale-90k redis "$note"
-    done
-    if (( status != 0 )) || [ -n "$note" ]; then
-        failed=1
-        echo "   !! ${note:-a process reported a problem}"
-    fi
+    end_scale_run scale-90k scale "$status"
 }
 
 failed=0

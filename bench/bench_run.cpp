@@ -39,7 +39,7 @@ bool is_slow(std::size_t index, std::size_t slow, std::size_t streams)
 bench_run::bench_run(net::io_context& ioc, options const& o)
     : opts_(o), audience_(o), setup_{o.target,
                                      to_endpoint(o.clients),
-                                     router(o.events, o.connections, o.account_every),
+                                     router(o.events, o.connections, o.account_every, o.broadcast),
                                      o.notifications,
                                      o.notify_connections == 1,
                                      audience_.compared()},
@@ -75,8 +75,10 @@ std::string bench_run::request_for(std::size_t index, std::size_t name, bool in_
                "\r\nAccept: text/event-stream\r\n\r\n";
     }
     // The baseline of an audience: the same streams, the same recipients, routed by name.
-    auto const subscription =
+    auto subscription =
         opts_.audience_by_name && !in_audience ? std::string("bench-outside") : event_name(name);
+    if (opts_.broadcast > 0)
+        subscription = std::string(broadcast_name) + "," + subscription;
     return "GET /events?events=" + subscription + " HTTP/1.1" + host +
            "\r\nAccept: text/event-stream\r\nX-API-Key: " + api_key_of(opts_, index) + "\r\n\r\n";
 }
@@ -142,6 +144,7 @@ void bench_run::on_open(stream_client& c)
         if (c.in_audience())
             ++live_per_name_[c.name_index()];
         live_[c.index()] = 1;
+        ++live_count_;
     }
     open_next();
     if (opened_ + failed_ == clients_.size())
@@ -166,6 +169,7 @@ void bench_run::on_lost(stream_client& c, std::string const& why)
     if (c.in_audience())
         --live_per_name_[c.name_index()];
     live_[c.index()] = 0;
+    --live_count_;
     expected_live_ -= expected_for(c);
     received_by_lost_ += c.received();
     check_done();
@@ -192,7 +196,8 @@ void bench_run::start_notifying()
     own_cpu_connected_ = own_cpu_seconds();
     ready_at_ = bench_clock::now();
     if (!opts_.ready_file.empty()) {
-        if (auto const problem = write_ready_file())
+        if (auto const problem =
+                write_file(opts_.ready_file, std::to_string(opened_) + " streams open\n"))
             return finish(*problem);
     }
     if (opts_.notifications == 0)
@@ -204,25 +209,41 @@ void bench_run::start_notifying()
     on_accepted(0, opts_.notifications, std::nullopt);
 }
 
-std::optional<std::string> bench_run::write_ready_file() const
+std::optional<std::string> bench_run::write_file(std::string const& path, std::string const& text)
 {
-    // Written whole, then renamed: whoever waits for the file never sees half of it.
-    auto const partial = opts_.ready_file + ".partial";
+    // Written whole, then renamed.
+    auto const partial = path + ".partial";
     {
         std::ofstream out(partial, std::ios::trunc);
-        out << opened_ << " streams open\n";
+        out << text;
         if (!out)
-            return "cannot write the ready file " + partial;
+            return "cannot write " + partial;
     }
-    if (std::rename(partial.c_str(), opts_.ready_file.c_str()) != 0)
-        return "cannot create the ready file " + opts_.ready_file;
+    if (std::rename(partial.c_str(), path.c_str()) != 0)
+        return "cannot create " + path;
     return std::nullopt;
+}
+
+void bench_run::check_broadcasts()
+{
+    if (opts_.broadcast_file.empty() || broadcast_file_written_ ||
+        accepted_broadcasts_ < opts_.broadcast || opened_ + failed_ < clients_.size())
+        return;
+    // Streams lost since may have had some: then the file comes early, and the loss is
+    // reported anyway.
+    if (tally_.broadcasts_delivered < live_count_ * opts_.broadcast)
+        return;
+    broadcast_file_written_ = true;
+    if (auto const problem =
+            write_file(opts_.broadcast_file,
+                       std::to_string(tally_.broadcasts_delivered) + " broadcast deliveries\n"))
+        finish(*problem);
 }
 
 std::uint64_t bench_run::expected_for(stream_client const& c) const
 {
     return (c.in_audience() ? accepted_per_name_[c.name_index()] : 0) +
-           accepted_per_user_[c.index()];
+           accepted_per_user_[c.index()] + accepted_broadcasts_;
 }
 
 bench_clock::time_point bench_run::posting_began() const
@@ -241,7 +262,10 @@ void bench_run::on_accepted(std::uint64_t first, std::size_t count,
         recipients_known_ = false;
     for (auto s = first; s < first + count; ++s) {
         auto const r = setup_.routes.of(s);
-        if (r.account) {
+        if (r.broadcast) {
+            ++accepted_broadcasts_;
+            expected_live_ += live_count_;
+        } else if (r.account) {
             ++accepted_per_user_[r.index];
             expected_live_ += live_[r.index];
         } else {
@@ -259,12 +283,13 @@ void bench_run::on_notify_failed(std::string const& why)
 
 void bench_run::on_progress()
 {
+    check_broadcasts();
     check_done();
 }
 
 void bench_run::check_done()
 {
-    if (finished_ || notify_phase_over_ || accepted_ < opts_.notifications)
+    if (finished_ || notify_phase_over_ || accepted_ < opts_.notifications - opts_.post_from)
         return;
     if (tally_.delivered - received_by_lost_ >= expected_live_)
         end_notify_phase();
@@ -346,7 +371,7 @@ report bench_run::result() const
     r.connect_p99_ms = ch.quantile(0.99) / 1000;
     r.connect_max_ms = static_cast<double>(ch.max()) / 1000;
 
-    r.notifications_requested = opts_.notifications;
+    r.notifications_requested = opts_.notifications - opts_.post_from;
     r.notifications_sent = notifier_.sent();
     r.notifications_accepted = accepted_;
     r.posts = notifier_.posts();
@@ -380,6 +405,10 @@ report bench_run::result() const
         r.deliveries_per_second = static_cast<double>(tally_.delivered) /
                                   seconds_between(posting_began, tally_.last_delivery);
 
+    auto const& b = tally_.broadcast_latency;
+    r.broadcast_latency_p50_ms = b.quantile(0.50) / 1000;
+    r.broadcast_latency_max_ms = static_cast<double>(b.max()) / 1000;
+    r.broadcasts = opts_.broadcast;
     auto const& h = tally_.latency;
     r.latency_p50_ms = h.quantile(0.50) / 1000;
     r.latency_p90_ms = h.quantile(0.90) / 1000;

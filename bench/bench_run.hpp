@@ -46,7 +46,10 @@ private:
     void open_next();
     void on_opening_done();
     void start_notifying();
-    std::optional<std::string> write_ready_file() const;
+    /** Creates `path` holding `text`, whole: whoever waits for it never sees half of it. */
+    static std::optional<std::string> write_file(std::string const& path, std::string const& text);
+    /** Once every open stream has every broadcast, the broadcast file says so. */
+    void check_broadcasts();
     /** The first POST, or (receive-only) when the streams were ready for another's. */
     bench_clock::time_point posting_began() const;
     void check_done();
@@ -80,6 +83,9 @@ private:
     std::vector<std::uint64_t> accepted_per_user_;
     std::vector<std::size_t> live_per_name_; // open, reading, and reached by the audience
     std::vector<char> live_;                 // by stream: open, reading, not lost
+    std::size_t live_count_ = 0;
+    std::uint64_t accepted_broadcasts_ = 0;
+    bool broadcast_file_written_ = false;
     std::uint64_t accepted_ = 0;
     std::uint64_t recipients_ = 0;
     bool recipients_known_ = true;

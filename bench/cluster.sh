@@ -7,6 +7,7 @@
 #   bench/cluster.sh --modes standalone,redis rate-1k ingest-single ingest-batch
 #   bench/cluster.sh bus-ceiling                      only the bus's own ceiling
 #   SSE_BENCH_SCALE_DAEMONS=3 SSE_BENCH_SCALE_STREAMS=300 bench/cluster.sh scale-90k
+#   bench/cluster.sh scale-1m                         55 daemons × 18 200 streams (not by default)
 #
 # Scenarios: any of bench/run.sh's (bench/scenarios.sh), run once per mode on a fresh daemon,
 # and two of the cluster's own:
@@ -18,6 +19,11 @@
 #                holds S streams), then ONE notification through daemon 1; fan-out time
 #                (POST → last stream, across processes: CLOCK_MONOTONIC is system-wide) and
 #                RSS per stream (the daemons' VmRSS after their streams opened minus before).
+#   scale-1m     N daemons × S streams (a million by default), held, then ONE notification to
+#                all of them and a steady 10/s to 1 % of them: open time, memory per stream in
+#                the daemons and per socket in the kernel, idle CPU of the daemons and Redis,
+#                fan-out time, steady latency, loss; and what ran out when it fell short
+#                (bench/cluster_million.sh).
 # Layout as in bench/run.sh: every daemon on core 0; sse-bench processes and Redis (the bus)
 # on core 1. Prints the machine, one summary per process and Markdown tables; exit status 1
 # when a run failed a check or a daemon did not stop cleanly.
@@ -31,7 +37,9 @@
 #   SSE_BENCH_BUS_DAEMONS (3)  SSE_BENCH_BUS_STREAMS (300 per daemon)  SSE_BENCH_BUS_NAMES (1000)
 #   SSE_BENCH_BUS_RATES ("10000 20000 40000 80000 120000 160000 240000 320000" entries/s)
 #   SSE_BENCH_BUS_SECONDS (10 per rate)  SSE_BENCH_BUS_BATCH (100)  SSE_BENCH_BUS_BOUND_MS (100)
-#   SSE_BENCH_SCALE_DAEMONS (5)  SSE_BENCH_SCALE_STREAMS (18000 per daemon)
+#   SSE_BENCH_SCALE_DAEMONS (5; scale-1m: 55)  SSE_BENCH_SCALE_STREAMS (18000; scale-1m: 18200)
+#   SSE_BENCH_SCALE_HOLD (60 s) and SSE_BENCH_SCALE_STEADY (30 s): scale-1m's hold and steady rate
+#   SSE_BENCH_GENERATOR          an sse-bench binary: with SSE_BENCH_DAEMON, nothing is built
 #   SSE_BENCH_EXTRA_ARGS         added to the scenarios' sse-bench options, which they override
 #                                (smoke runs: "--notifications 2000"; the figures then mean little)
 set -euo pipefail
@@ -45,11 +53,13 @@ source bench/loopback.sh
 source bench/redis_access.sh
 # shellcheck source=bench/cluster_lib.sh
 source bench/cluster_lib.sh
+# shellcheck source=bench/cluster_million.sh
+source bench/cluster_million.sh
 
 own_scenarios=(bus-ceiling scale-90k)
 usage() {
     echo "usage: bench/cluster.sh [--modes standalone,redis[,baseline]] [scenario...]"
-    echo "scenarios: ${scenario_order[*]} ${own_scenarios[*]}"
+    echo "scenarios: ${scenario_order[*]} ${own_scenarios[*]} scale-1m"
     echo "default: rate-1k ingest-single ingest-batch ${own_scenarios[*]}"
 }
 
@@ -64,7 +74,7 @@ while (( $# > 0 )); do
             done
             shift 2 ;;
         -h|--help) usage; exit 0 ;;
-        bus-ceiling|scale-90k) selected+=("$1"); shift ;;
+        bus-ceiling|scale-90k|scale-1m) selected+=("$1"); shift ;;
         *)
             [ -n "${args[$1]:-}" ] || { echo "bench/cluster.sh: no scenario '$1'" >&2; usage >&2; exit 2; }
             selected+=("$1"); shift ;;
@@ -94,7 +104,7 @@ echo "== limits: $fds file descriptors per process (nr_open $(cat /proc/sys/fs/n
      "file-max $(cat /proc/sys/fs/file-max)); ephemeral ports" \
      "$(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range); streams connect from 127.0.0.1-254"
 echo "== pinning: $pinning; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== sse-server $("$daemon_bin" --version | head -1), Release; modes: ${modes[*]}"
+echo "== sse-server $("$daemon_bin" --version | head -1), $build_kind; modes: ${modes[*]}"
 
 # --- bench/run.sh's scenarios, once per mode --------------------------------------------------
 run_compared() { # $1: scenario
@@ -202,7 +212,7 @@ run_bus_ceiling() {
 
 # --- scale-90k -----------------------------------------------------------------------------------
 run_scale() {
-    local total=$(( scale_daemons * scale_streams )) i status=0 note
+    local total=$(( scale_daemons * scale_streams )) i status=0
     echo
     echo "-- scale-90k: $scale_daemons daemons in cluster mode × $scale_streams streams =" \
          "$total streams, one sse-bench per daemon; ONE notification through daemon 1"
@@ -214,24 +224,13 @@ run_scale() {
             --events 1 --notifications 1 --label "scale-reader$i"
     done
     if wait_ready "$scale_daemons"; then
-        run_bench "$logs/scale-poster.out" --clients "127.0.0.1:${d_clients[0]}" \
-            --notify "127.0.0.1:${d_notify[0]}" --connections 0 --notifications 1 \
-            --duration 30 --label scale-poster || status=$?
+        post_through_first scale-poster 30 --notifications 1 || status=$?
         (( status == 0 )) || stop_receivers
         wait_receivers || status=1
     else
         status=1
     fi
-    stop_receivers
-    stop_daemons
-    note=$daemons_note
-    for f in "$logs"/scale-reader*.out "$logs/scale-poster.out"; do
-        [ -e "$f" ] && record "$f" scale-90k redis "$note"
-    done
-    if (( status != 0 )) || [ -n "$note" ]; then
-        failed=1
-        echo "   !! ${note:-a process reported a problem}"
-    fi
+    end_scale_run scale-90k scale "$status"
 }
 
 failed=0
@@ -239,6 +238,7 @@ for name in "${selected[@]}"; do
     case $name in
         bus-ceiling) run_bus_ceiling ;;
         scale-90k) run_scale ;;
+        scale-1m) run_million ;;
         *) run_compared "$name" ;;
     esac
 done

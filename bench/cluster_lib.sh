@@ -1,6 +1,8 @@
 # Processes of bench/cluster.sh: the build, Redis, several daemons, several sse-bench
 # processes, all stopped on exit. Sourced, not run.
-# shellcheck shell=bash disable=SC2034 # the variables are used by the script that sources this
+# shellcheck shell=bash disable=SC2034,SC2154 # the variables are used by the script that
+# sources this; cores, fds, pin_*, redis_port and daemon_redis_env come from bench/loopback.sh
+# and bench/redis_access.sh, which it sources first
 
 bus_key=${SSE_SERVER_CLUSTER_STREAM:-sse:events}
 redis_pid=
@@ -11,22 +13,34 @@ r_pid=()                                   # the receiving sse-bench processes, 
 scenario_env=()                            # settings of the scenario being run (sse_env[])
 daemons_note=
 
-# Builds, creates the output, raises the descriptor limit, pins, starts Redis.
+# Builds, creates the output, raises the descriptor limit, pins, starts Redis. With
+# SSE_BENCH_GENERATOR (an sse-bench binary) and SSE_BENCH_DAEMON both set, as the test suite
+# does, it installs and builds nothing: SSE_BENCH_BUILD_DIR then only holds the output and logs.
 prepare() { # $1: the JSON lines' file name in the build directory
-    scripts/setup-deps
-    if ! command -v jq >/dev/null; then
-        local sudo=()
-        [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-        "${sudo[@]}" apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends jq
-    fi
     build=${SSE_BENCH_BUILD_DIR:-build/bench}
-    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSSE_SERVER_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$build" -j"$(nproc)" --target sse-server sse-bench >/dev/null
+    if [ -n "${SSE_BENCH_GENERATOR:-}" ]; then
+        if [ -z "${SSE_BENCH_DAEMON:-}" ] || ! command -v jq >/dev/null; then
+            echo "$0: SSE_BENCH_GENERATOR needs SSE_BENCH_DAEMON and jq" >&2
+            exit 2
+        fi
+        mkdir -p "$build"
+        build_kind="the binaries given"
+    else
+        scripts/setup-deps
+        if ! command -v jq >/dev/null; then
+            local sudo=()
+            [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+            "${sudo[@]}" apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends jq
+        fi
+        cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSSE_SERVER_BUILD_TESTS=OFF >/dev/null
+        cmake --build "$build" -j"$(nproc)" --target sse-server sse-bench >/dev/null
+        build_kind=Release
+    fi
     build=$(cd "$build" && pwd)
     out=${SSE_BENCH_OUT:-$build/$1}
     daemon_bin=${SSE_BENCH_DAEMON:-$build/sse-server}
-    bench_bin=$build/bench/sse-bench
+    bench_bin=${SSE_BENCH_GENERATOR:-$build/bench/sse-bench}
     logs=$build/cluster-logs
     rm -rf "$logs"
     mkdir -p "$logs"
@@ -142,19 +156,50 @@ start_receiver() { # $1: output file; $2: daemon index; $3: duration cap, s; the
 
 # Waits until receivers 0..$1-1 have their streams open; fails as soon as one has ended.
 wait_ready() { # $1: how many
+    wait_receiver_files ready "$1" 600 "its streams were open"
+}
+
+# Waits until each receiver k of 0..$2-1 has created $logs/$1-k, for $3 seconds at most;
+# fails as soon as one of them has ended without it.
+wait_receiver_files() { # $1: file prefix; $2: how many; $3: timeout, s; $4: what the file says
     local k all
-    for _ in $(seq 6000); do
+    for _ in $(seq $(( $3 * 10 ))); do
         all=1
-        for (( k = 0; k < $1; k++ )); do
-            [ -e "$logs/ready-$k" ] && continue
+        for (( k = 0; k < $2; k++ )); do
+            [ -e "$logs/$1-$k" ] && continue
             all=0
-            kill -0 "${r_pid[$k]}" 2>/dev/null || { echo "   receiver $k ended before its streams were open"; return 1; }
+            kill -0 "${r_pid[$k]}" 2>/dev/null || { echo "   receiver $k ended before $4"; return 1; }
         done
         (( all )) && return 0
         sleep 0.1
     done
-    echo "   the streams did not open within 10 minutes"
+    echo "   not every receiver saw that $4 within $3 s"
     return 1
+}
+
+# Posts through daemon 0 with a sending sse-bench of no streams; output in $logs/<label>.out.
+post_through_first() { # $1: label; $2: duration cap, s; the rest: sse-bench's options
+    local label=$1 duration=$2
+    shift 2
+    run_bench "$logs/$label.out" --clients "127.0.0.1:${d_clients[0]}" \
+        --notify "127.0.0.1:${d_notify[0]}" --connections 0 --duration "$duration" \
+        --label "$label" "$@"
+}
+
+# The end of a scale run: stops receivers and daemons, records every output of the run
+# ($logs/<prefix>-*.out) under the scenario, and says what went wrong.
+end_scale_run() { # $1: scenario; $2: output prefix; $3: the run's status so far
+    local f
+    stop_receivers
+    stop_daemons
+    for f in "$logs/$2"-*.out; do
+        [ -e "$f" ] && record "$f" "$1" redis "$daemons_note"
+    done
+    if (( $3 != 0 )) || [ -n "$daemons_note" ]; then
+        failed=1
+        echo "   !! ${daemons_note:-a process reported a problem}"
+    fi
+    return 0
 }
 
 # Waits for every receiver; fails when one of them did not check out.
@@ -206,24 +251,36 @@ record() { # $1: output file; $2: scenario; $3: mode; $4: note; $5: rate or empt
     fi
 }
 
-# What the scale scenario needs of the system, checked before anything starts.
+# What the scale scenarios need of the system, checked before anything starts; limits_problem
+# says what is short (empty when nothing is).
+scale_kib_per_stream=12 # both sockets in the kernel (~4 KiB each), daemon and generator (~2 each)
 check_scale_limits() { # $1: streams per process; $2: streams in all
-    local per=$1 total=$2 ok=0 file_max nr_open ports
+    local per=$1 total=$2 file_max nr_open ports available need_kb
+    limits_problem=
     file_max=$(cat /proc/sys/fs/file-max)
     nr_open=$(cat /proc/sys/fs/nr_open)
     read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
     ports=$(( hi - lo + 1 ))
+    available=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+    need_kb=$(( total * scale_kib_per_stream ))
     echo "   needs: $(( per + 100 )) descriptors per process (have $fds; nr_open $nr_open)," \
          "$(( 2 * total + 1000 )) in the system (file-max $file_max), $(( (per + 253) / 254 ))" \
          "ephemeral ports per source address and daemon (have $ports);" \
-         "memory available $(awk '/MemAvailable/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+         "about $(( need_kb / 1024 )) MiB of memory ($scale_kib_per_stream KiB per stream, an" \
+         "estimate; available $(( available / 1024 )) MiB)"
     if (( fds < per + 100 )); then
-        echo "   !! raise the hard descriptor limit (ulimit -Hn) to $(( per + 100 )), or lower SSE_BENCH_SCALE_STREAMS"
-        ok=1
+        limits_problem+="descriptors: $(( per + 100 )) needed per process, the hard limit is $fds (ulimit -Hn; or lower SSE_BENCH_SCALE_STREAMS); "
     fi
     if (( file_max < 2 * total + 1000 )); then
-        echo "   !! raise fs.file-max to $(( 2 * total + 1000 ))"
-        ok=1
+        limits_problem+="file-max: $(( 2 * total + 1000 )) needed, fs.file-max is $file_max; "
     fi
-    return "$ok"
+    if (( ports < (per + 253) / 254 )); then
+        limits_problem+="ports: $(( (per + 253) / 254 )) per source address needed, ip_local_port_range gives $ports; "
+    fi
+    if (( available < need_kb )); then
+        limits_problem+="memory: about $(( need_kb / 1024 )) MiB needed, $(( available / 1024 )) MiB available; "
+    fi
+    [ -z "$limits_problem" ] && return 0
+    echo "   !! $limits_problem"
+    return 1
 }

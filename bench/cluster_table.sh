@@ -63,7 +63,7 @@ print_compared() {
     echo "$rule--:|---|---|"
     for name in "${selected[@]}"; do
         case $name in
-            bus-ceiling|scale-90k) ;;
+            bus-ceiling|scale-90k|scale-1m) ;;
             rate-1k)
                 row rate-1k "latency p50, ms" .latency_ms.p50 "%.2f" delta "≤ +1 ms" "c <= 1"
                 row rate-1k "latency p99, ms" .latency_ms.p99 "%.2f" delta "≤ +2 ms" "c <= 2"
@@ -126,13 +126,72 @@ print_scale() {
     echo "| daemons' RSS, all streams open, MiB | $(fmt "%.0f" "$rss") | report | – |"
 }
 
+# scale-1m: the run's own line (scale-1m-run) and its receivers' lines. Steady latency across
+# processes: the median of the receivers' p50 and the highest of their p99 (each receiver
+# holds its own histogram).
+print_million() {
+    local run='map(select(.scenario == "scale-1m-run")) | .[-1]'
+    local sel='map(select(.scenario == "scale-1m" and .receive_only))'
+    local target reached open per slab unrec tcpmem fanout p50 p99 loss faults dcpu rcpu gcpu
+    local hold evidence rate opened
+    [ "$(jq -s "$run" "$out")" != null ] || return 0
+    target=$(jq -s "$run | .target" "$out")
+    reached=$(jq -s "$run | .reached" "$out")
+    open=$(jq -s "$run | .open_s" "$out")
+    hold=$(jq -s "$run | .hold_s" "$out")
+    rate=$(jq -s "$run | if .open_s then .reached / .open_s else null end" "$out")
+    per=$(jq -s "$run | if .rss_held_kb and .reached > 0
+                        then (.rss_held_kb - .rss_before_kb) / .reached else null end" "$out")
+    # Each receiver samples its daemon's VmRSS before its first stream and once all are open.
+    opened=$(jq -s "$sel | map(select(.rss_connected_kb and .rss_before_kb))
+                    | if length == 0 or (map(.connections_open) | add) == 0 then null
+                      else (map(.rss_connected_kb - .rss_before_kb) | add) / (map(.connections_open) | add) end" "$out")
+    slab=$(jq -s "$run | .slab_per_socket_b" "$out")
+    unrec=$(jq -s "$run | .sunreclaim_per_socket_b" "$out")
+    tcpmem=$(jq -s "$run | .tcp_mem_per_socket_b" "$out")
+    dcpu=$(jq -s "$run | if .daemons_cpu_s and .hold_s then 100 * .daemons_cpu_s / .hold_s else null end" "$out")
+    rcpu=$(jq -s "$run | if .redis_cpu_s and .hold_s then 100 * .redis_cpu_s / .hold_s else null end" "$out")
+    gcpu=$(jq -s "$run | if .generators_cpu_s and .hold_s then 100 * .generators_cpu_s / .hold_s else null end" "$out")
+    evidence=$(jq -s -r "$run | .shortfall" "$out")
+    fanout=$(jq -s "$sel | map(.broadcast_latency_ms.max // empty) | max" "$out")
+    p50=$(jq -s "$sel | map(.latency_ms.p50) | sort | if length == 0 then null else .[(length - 1) / 2 | floor] end" "$out")
+    p99=$(jq -s "$sel | map(.latency_ms.p99) | max" "$out")
+    loss=$(jq -s "$sel | if length == 0 then null else map(.loss) | add end" "$out")
+    faults=$(jq -s "$sel | if length == 0 then null else
+                    map(.duplicates + .order_violations + .misrouted + .unexpected_events) | add end" "$out")
+    echo
+    echo "| scale-1m ($million_daemons × $million_streams) | value | target | met |"
+    echo "|---|--:|---|---|"
+    echo "| streams reached | $reached | $target | $(judge "v == $target" "$reached") |"
+    echo "| open time, s (receivers started → every stream open) | $(fmt "%.1f" "$open") | report | – |"
+    echo "| authenticated connects/s | $(fmt "%.0f" "$rate") | report | – |"
+    echo "| daemons' RSS per stream once open, KiB (growth over opening ÷ streams) | $(fmt "%.2f" "$opened") | report | – |"
+    echo "| daemons' RSS per stream after the hold, KiB (growth over opening and hold ÷ streams) | $(fmt "%.2f" "$per") | ≤ 1 (issue 21) | $(judge "v <= 1" "$per") |"
+    echo "| kernel slab per socket, bytes (Slab growth ÷ 2 × streams) | $(fmt "%.0f" "$slab") | report | – |"
+    echo "| of it unreclaimable (SUnreclaim), bytes per socket | $(fmt "%.0f" "$unrec") | report | – |"
+    echo "| TCP buffers per socket, bytes (sockstat mem growth ÷ 2 × streams) | $(fmt "%.0f" "$tcpmem") | report | – |"
+    echo "| broadcast fan-out: POST → last stream, ms | $(fmt "%.1f" "$fanout") | report | – |"
+    echo "| steady $million_rate/s to 1 %: latency p50 / p99, ms | $(fmt "%.2f" "$p50") / $(fmt "%.2f" "$p99") | report | – |"
+    echo "| loss (broadcast + steady), events | $(fmt "%d" "$loss") | 0 | $(judge "v == 0" "$loss") |"
+    echo "| duplicates, out of order, misrouted, unexpected | $(fmt "%d" "$faults") | 0 | $(judge "v == 0" "$faults") |"
+    echo "| daemons' CPU while idle, % of one core (all $million_daemons, over $(fmt "%.0f" "$hold") s; heartbeats included) | $(fmt "%.2f" "$dcpu") | report | – |"
+    echo "| Redis's CPU while idle, % of one core ($million_daemons bus readers waiting) | $(fmt "%.2f" "$rcpu") | ≈ 0 | – |"
+    echo "| generators' CPU while idle, % of one core | $(fmt "%.2f" "$gcpu") | report | – |"
+    if [ -n "$evidence" ]; then
+        echo
+        echo "scale-1m fell short; what the script saw: $evidence"
+    fi
+    return 0
+}
+
 print_tables() {
     local name compared=0
     for name in "${selected[@]}"; do
-        [[ $name == bus-ceiling || $name == scale-90k ]] || compared=1
+        [[ $name == bus-ceiling || $name == scale-90k || $name == scale-1m ]] || compared=1
     done
     (( compared )) && print_compared
     [[ " ${selected[*]} " == *" bus-ceiling "* ]] && print_bus_ceiling
     [[ " ${selected[*]} " == *" scale-90k "* ]] && print_scale
+    [[ " ${selected[*]} " == *" scale-1m "* ]] && print_million
     return 0
 }

@@ -46,7 +46,8 @@ void append_number(std::string& out, std::uint64_t n)
 
 notifier::notifier(net::io_context& ioc, options const& o, router const& routes,
                    audience_plan const& audience, notify_observer& observer)
-    : opts_(o), routes_(routes), audience_(audience), observer_(observer), timer_(ioc)
+    : opts_(o), routes_(routes), audience_(audience), observer_(observer), timer_(ioc),
+      next_seq_(o.post_from)
 {
     for (std::size_t i = 0; i < o.notify_connections; ++i)
         posters_.push_back(std::make_unique<poster>(ioc));
@@ -165,8 +166,9 @@ bool notifier::due_now()
 {
     if (opts_.rate <= 0)
         return true;
+    auto const after = static_cast<double>(next_seq_ - opts_.post_from) / opts_.rate;
     auto const due = start_ + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  std::chrono::duration<double>(next_seq_ / opts_.rate));
+                                  std::chrono::duration<double>(after));
     if (std::chrono::steady_clock::now() >= due)
         return true;
     if (!timer_armed_) {

@@ -45,7 +45,7 @@ public:
     void stop();
 
     /** Notifications written so far. */
-    std::uint64_t sent() const { return next_seq_; }
+    std::uint64_t sent() const { return next_seq_ - opts_.post_from; }
     std::uint64_t posts() const { return posts_; }
     /** When the first POST was written. */
     std::chrono::steady_clock::time_point started_at() const { return start_; }

@@ -80,6 +80,9 @@ order and throughput. Loopback only.
   --events K                 stream i subscribes to bench-<i mod K> (1)
   --account-every A          every A-th notification is an account event for one stream's user
                              (Nchan: channel user-<i>, which stream i also subscribes to) (0 = none)
+  --broadcast B              notifications 0..B-1 go to every stream: each also subscribes to
+                             bench-all; the others are routed as above, counted from B. Their
+                             latency is reported apart (broadcast_latency_ms) (sse-server only) (0)
   --notifications M          notifications to post               (1000)
   --rate R                   notifications per second, 0 = as fast as possible (0)
   --notify-connections P     keep-alive connections posting notifications (1)
@@ -110,6 +113,9 @@ order and throughput. Loopback only.
                              send time with this process's clock (CLOCK_MONOTONIC, system-wide)
   --ready-file PATH          create PATH once every stream is open (and the hold is over),
                              when this process would start posting
+  --broadcast-file PATH      create PATH once every open stream has received the B broadcasts
+  --post-from F              post notifications F..M-1 only: another sse-bench posted 0..F-1
+                             before (needs --connections 0) (0)
   --server-pid PID           sample the server's VmRSS (before, streams open, peak, end) and its
                              CPU time; for Nchan the worker's pid (alias: --daemon-pid)
   --label TEXT               copied into the JSON line
@@ -188,6 +194,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
         {"--account-event", text(o.account_event)},
         {"--connections", count(o.connections, 0)},
         {"--account-every", count(o.account_every, 0)},
+        {"--broadcast", count(o.broadcast, 0)},
+        {"--post-from", count(o.post_from, 0)},
         {"--pipeline", count(o.pipeline, 1)},
         {"--source-addresses", count(o.source_addresses, 1)},
         {"--slow", count(o.slow, 0)},
@@ -235,6 +243,7 @@ parsed_options parse_options(std::vector<std::string> const& args)
          }},
         {"--receive-only", flag(o.receive_only)},
         {"--ready-file", text(o.ready_file)},
+        {"--broadcast-file", text(o.broadcast_file)},
         {"--server-pid", pid},
         {"--daemon-pid", pid},
         {"--label", text(o.label)},
@@ -306,6 +315,18 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--audience-groups needs --claims-groups: streams without groups";
     else if (o.target == server_kind::nchan && o.redis)
         out.error = "--redis: Nchan streams are not authenticated";
+    else if (o.broadcast > o.notifications)
+        out.error = "--broadcast is at most --notifications";
+    else if (o.broadcast > 0 && o.target == server_kind::nchan)
+        out.error = "--broadcast: sse-server only";
+    else if (o.broadcast > 0 && (o.audience_users || o.audience_groups))
+        out.error = "--broadcast and --audience-*: a broadcast has no audience";
+    else if (!o.broadcast_file.empty() && (o.broadcast == 0 || o.connections == 0))
+        out.error = "--broadcast-file needs --broadcast and streams";
+    else if (o.post_from > 0 && o.connections > 0)
+        out.error = "--post-from needs --connections 0: streams would miss 0..F-1";
+    else if (o.post_from > 0 && o.post_from >= o.notifications)
+        out.error = "--post-from must be below --notifications";
     return out;
 }
 

@@ -37,6 +37,9 @@ struct options
     std::size_t connections = 100;
     std::size_t events = 1;
     std::size_t account_every = 0; // every A-th notification is an account event; 0 = none
+    // Notifications 0..B-1 go to every stream (each also subscribes to "bench-all"); their
+    // latency is reported apart, so that one run measures a fan-out and a steady rate.
+    std::size_t broadcast = 0;
     std::size_t notifications = 1000;
     double rate = 0; // notifications per second; 0 = as fast as the server answers
     std::size_t notify_connections = 1;
@@ -62,6 +65,10 @@ struct options
     // cluster); the ready file tells the script when the streams are open.
     bool receive_only = false;
     std::string ready_file;
+    std::string broadcast_file; // created once every open stream has all B broadcasts
+    // A poster that posts notifications F..M-1 only, another sse-bench having posted 0..F-1
+    // before it (the broadcast, then a steady rate after the script saw it arrive).
+    std::size_t post_from = 0;
     int server_pid = 0;
     std::string label;
 };

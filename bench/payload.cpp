@@ -60,6 +60,10 @@ void append_notification(std::string& out, stamp s, route r, std::string_view ac
         out += account_event;
         out += R"(","type":"bench","id":)";
         out.append(digits, std::to_chars(digits, digits + sizeof digits, user_id_of(r.index)).ptr);
+    } else if (r.broadcast) {
+        out += broadcast_name;
+        out += R"(","type":"bench","id":)";
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, s.seq).ptr);
     } else {
         out += "bench-";
         out.append(digits, std::to_chars(digits, digits + sizeof digits, r.index).ptr);

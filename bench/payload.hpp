@@ -20,6 +20,9 @@ struct stamp
 /** Event name number `index`: `bench-<index>`; also the Nchan channel of that name. */
 std::string event_name(std::size_t index);
 
+/** The name every stream subscribes to besides its own when a run has broadcasts. */
+inline constexpr std::string_view broadcast_name = "bench-all";
+
 /** The Nchan channel of stream `index`'s account events: `user-<index>`. */
 std::string user_channel(std::size_t index);
 
@@ -31,8 +34,9 @@ std::uint64_t user_id_of(std::size_t index);
 void append_data(std::string& out, stamp s, std::size_t padding);
 
 /** Appends notification `s` for sse-server as one JSON object, `r` being its route:
-    {"name":"bench-<k>","type":"bench","id":<seq>[,"audience":{..}],"data":{..}} or, for an
-    account event, {"name":"<account_event>","type":"bench","id":<user id>,"data":{..}}.
+    {"name":"bench-<k>","type":"bench","id":<seq>[,"audience":{..}],"data":{..}} (a broadcast:
+    "bench-all", no audience) or, for an account event,
+    {"name":"<account_event>","type":"bench","id":<user id>,"data":{..}}.
     `audience_member` (audience_plan.hpp) goes into named notifications only, between the id and
     the data, so that the daemon has to cut it out of the middle of the bytes it forwards. */
 void append_notification(std::string& out, stamp s, route r, std::string_view account_event,

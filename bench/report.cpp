@@ -125,6 +125,9 @@ std::string json_line(report const& r)
     j["latency_ms"] = {{"p50", round3(r.latency_p50_ms)}, {"p90", round3(r.latency_p90_ms)},
                        {"p99", round3(r.latency_p99_ms)}, {"p999", round3(r.latency_p999_ms)},
                        {"max", round3(r.latency_max_ms)}, {"mean", round3(r.latency_mean_ms)}};
+    if (r.broadcasts > 0)
+        j["broadcast_latency_ms"] = {{"p50", round3(r.broadcast_latency_p50_ms)},
+                                     {"max", round3(r.broadcast_latency_max_ms)}};
     j["slow"] = r.slow_requested;
     j["slow_opened"] = r.slow_opened;
     j["slow_closed"] = r.slow_closed;

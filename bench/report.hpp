@@ -52,6 +52,10 @@ struct report
     double latency_p999_ms = 0;
     double latency_max_ms = 0;
     double latency_mean_ms = 0;
+    // The broadcasts' (--broadcast), apart from the above: their max is a fan-out's time.
+    std::size_t broadcasts = 0;
+    double broadcast_latency_p50_ms = 0;
+    double broadcast_latency_max_ms = 0;
 
     std::size_t slow_requested = 0;
     std::size_t slow_opened = 0;

@@ -211,30 +211,26 @@ void stream_client::on_bench_event(sse_event const& e)
         return;
     }
     auto const r = setup_.routes.of(s->seq);
-    if (r.index != (r.account ? index_ : name_index_) || (!r.account && !in_audience_)) {
+    if (!r.broadcast &&
+        (r.index != (r.account ? index_ : name_index_) || (!r.account && !in_audience_))) {
         ++tally_.misrouted;
         return;
     }
-    auto& seen = r.account ? seen_account_ : seen_name_;
-    if (seen.empty())
-        seen.resize(r.account ? setup_.routes.user_positions(setup_.notifications)
-                              : setup_.routes.name_positions(setup_.notifications));
-    if (seen[r.position]) {
+    auto& got = positions_of(r);
+    if (got.seen[r.position]) {
         ++tally_.duplicates;
         return;
     }
-    seen[r.position] = true;
+    got.seen[r.position] = true;
 
     // Resuming with Last-Event-ID relies on ids that grow along every stream and name the
     // same notification in every stream.
-    auto& any = r.account ? any_account_ : any_name_;
-    auto& highest = r.account ? highest_account_ : highest_name_;
     bool const id_back = check_ids && received_ > 0 && *id <= last_id_;
-    bool const seq_back = setup_.sequence_ordered && any && r.position < highest;
+    bool const seq_back = setup_.sequence_ordered && got.any && r.position < got.highest;
     if (id_back || seq_back)
         ++tally_.order_violations;
-    any = true;
-    highest = std::max(highest, r.position);
+    got.any = true;
+    got.highest = std::max(got.highest, r.position);
     if (check_ids) {
         last_id_ = std::max(last_id_, *id);
         auto& first_seen = tally_.id_of_seq[s->seq];
@@ -247,9 +243,26 @@ void stream_client::on_bench_event(sse_event const& e)
 
     auto const now_ns = steady_ns(read_at_);
     auto const latency_ns = now_ns > s->sent_ns ? now_ns - s->sent_ns : 0;
-    tally_.latency.record(latency_ns / 1000);
+    if (r.broadcast) {
+        tally_.broadcast_latency.record(latency_ns / 1000);
+        ++tally_.broadcasts_delivered;
+    } else {
+        tally_.latency.record(latency_ns / 1000);
+    }
     ++tally_.delivered;
     tally_.last_delivery = read_at_;
+}
+
+stream_client::received_positions& stream_client::positions_of(route const& r)
+{
+    auto& got = r.broadcast ? broadcast_ : r.account ? account_ : name_;
+    if (got.seen.empty()) {
+        auto const m = setup_.notifications;
+        got.seen.resize(r.broadcast ? setup_.routes.broadcast_positions(m)
+                        : r.account ? setup_.routes.user_positions(m)
+                                    : setup_.routes.name_positions(m));
+    }
+    return got;
 }
 
 void stream_client::end(std::string const& why)

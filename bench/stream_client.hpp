@@ -20,10 +20,12 @@ using bench_clock = std::chrono::steady_clock;
 /** What every stream of a run adds to. */
 struct delivery_tally
 {
-    latency_histogram latency;
-    latency_histogram connect;    // TCP connect start -> stream open, in microseconds
-    std::uint64_t delivered = 0;  // distinct bench events, all streams together
-    std::uint64_t duplicates = 0; // an event a stream had already received
+    latency_histogram latency;              // every bench event but the broadcasts
+    latency_histogram broadcast_latency;    // the broadcasts' (--broadcast)
+    latency_histogram connect;              // TCP connect start -> stream open, in microseconds
+    std::uint64_t delivered = 0;            // distinct bench events, all streams together
+    std::uint64_t broadcasts_delivered = 0; // of them, broadcasts
+    std::uint64_t duplicates = 0;           // an event a stream had already received
     // An event id not above the stream's previous one, or (one notifier connection only)
     // a sequence number below one the stream already had on the same name, or account.
     std::uint64_t order_violations = 0;
@@ -136,12 +138,19 @@ private:
     bool opened_ = false;
     bench_clock::time_point started_at_{};
     bench_clock::time_point read_at_{};
-    std::vector<bool> seen_name_;    // by position in this name's sequence
-    std::vector<bool> seen_account_; // by position among this user's account events
-    std::uint64_t highest_name_ = 0;
-    std::uint64_t highest_account_ = 0;
-    bool any_name_ = false;
-    bool any_account_ = false;
+    /** What a stream received of one kind of route: its name's, its user's, the broadcasts. */
+    struct received_positions
+    {
+        std::vector<bool> seen; // by position in that sequence
+        std::uint64_t highest = 0;
+        bool any = false;
+    };
+
+    received_positions& positions_of(route const& r);
+
+    received_positions name_;
+    received_positions account_;
+    received_positions broadcast_;
     event_id last_id_{};
     std::uint64_t received_ = 0;
     std::uint64_t bytes_ = 0;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 
 namespace sse_server::test {
 namespace {
@@ -116,6 +117,52 @@ TEST(bench_smoke, an_audience_reaches_exactly_the_streams_it_names_whole_or_in_b
         EXPECT_EQ(run.result["events_delivered"], 54 * 104 + 6) << run.output;
         EXPECT_EQ(run.result["deliveries_reported"], 54 * 104 + 6) << run.output;
     }
+}
+
+TEST(bench_smoke, a_broadcast_reaches_every_stream_and_the_named_ones_only_their_name)
+{
+    redis_server redis;
+    daemon_process daemon{daemon_config(redis)};
+    // 200 streams on 4 names and bench-all: notification 0 to all, then 40 to 50 streams each.
+    auto const run = run_bench(daemon, redis,
+                               "--connections 200 --events 4 --broadcast 1 --notifications 41 "
+                               "--source-addresses 8");
+    ASSERT_TRUE(run.result.is_object()) << run.output;
+    EXPECT_EQ(run.exit_status, 0) << run.output;
+    EXPECT_EQ(run.result["loss"], 0) << run.output;
+    EXPECT_EQ(run.result["misrouted"], 0) << run.output;
+    EXPECT_EQ(run.result["events_delivered"], 200 + 40 * 50) << run.output;
+    EXPECT_EQ(run.result["deliveries_reported"], 200 + 40 * 50) << run.output;
+    EXPECT_TRUE(run.result["broadcast_latency_ms"].is_object()) << run.output;
+}
+
+// bench/cluster.sh scale-1m at 3 daemons x 2 000 streams, so that the million streams'
+// scenario keeps working: the script with this build's binaries (it builds nothing then),
+// its own Redis and daemons, everything stopped on exit.
+TEST(bench_smoke, the_million_streams_scenario_runs_small_and_loses_nothing)
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 ||
+        (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < 2100))
+        GTEST_SKIP() << "2 100 descriptors per process needed";
+    if (run_shell("command -v jq").exit_status != 0)
+        GTEST_SKIP() << "jq is missing (the script reads its results with it)";
+    auto const work = std::string(SSE_SERVER_TEST_WORK_DIR) + "/scale-1m";
+    auto const run =
+        run_shell(std::string("cd '") + SSE_SERVER_SOURCE_DIR + "' && env SSE_BENCH_DAEMON='" +
+                  SSE_SERVER_BINARY + "' SSE_BENCH_GENERATOR='" + SSE_BENCH_BINARY +
+                  "' SSE_BENCH_BUILD_DIR='" + work +
+                  "' SSE_BENCH_SCALE_DAEMONS=3 SSE_BENCH_SCALE_STREAMS=2000 SSE_BENCH_SCALE_HOLD=2"
+                  " SSE_BENCH_SCALE_STEADY=2 bench/cluster.sh scale-1m");
+    EXPECT_EQ(run.exit_status, 0) << run.output;
+    EXPECT_NE(run.output.find("| streams reached | 6000 | 6000 | yes |"), std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("| loss (broadcast + steady), events | 0 | 0 | yes |"),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("| duplicates, out of order, misrouted, unexpected | 0 | 0 | yes |"),
+              std::string::npos)
+        << run.output;
 }
 
 } // namespace

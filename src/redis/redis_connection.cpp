@@ -60,17 +60,31 @@ void redis_connection::flush_soon()
     });
 }
 
+namespace {
+
+/** Empties a command buffer. A batch of thousands of commands (the periodic revalidation of
+    every stream) must not leave its megabytes behind: a buffer over 64 KiB is given back. */
+void clear_keeping_small(std::string& buffer)
+{
+    if (buffer.capacity() > std::size_t{64} * 1024)
+        std::string().swap(buffer);
+    else
+        buffer.clear();
+}
+
+} // namespace
+
 void redis_connection::write()
 {
     if (!owner || write_in_flight_ || out.empty())
         return;
     writing_.swap(out);
-    out.clear();
+    clear_keeping_small(out);
     write_in_flight_ = true;
     transport_.async_write(net::buffer(writing_),
                            [self = shared_from_this()](error_code ec, std::size_t) {
                                self->write_in_flight_ = false;
-                               self->writing_.clear();
+                               clear_keeping_small(self->writing_);
                                if (!self->owner)
                                    return;
                                if (ec)

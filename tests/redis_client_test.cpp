@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -173,6 +175,36 @@ TEST(redis_client, two_hundred_gets_issued_at_once_complete_in_order_with_their_
     for (int i = 0; i < 200; ++i) {
         EXPECT_EQ(order[i], i);
         EXPECT_EQ(values[i], "value " + std::to_string(i));
+    }
+}
+
+TEST(redis_client, batches_over_the_kept_buffer_size_complete_in_full_one_after_the_other)
+{
+    // Batches of 2 000 GETs of 100-byte keys issued in one turn: about 250 KiB of commands,
+    // over the 64 KiB a connection's command buffers keep between writes. Each batch, and the
+    // next on the buffers given back, is answered in full, in order, every reply its own.
+    rig r;
+    auto const key = [](int i) { return std::string(90, 'k') + ":" + std::to_string(i); };
+    std::vector<std::string> mset = {"MSET"};
+    for (int i = 0; i < 2000; ++i) {
+        mset.push_back(key(i));
+        mset.push_back(std::to_string(i));
+    }
+    ASSERT_EQ(r.server.command(mset), "OK");
+    ASSERT_TRUE(r.start_connected());
+
+    for (int batch = 0; batch < 3; ++batch) {
+        std::vector<int> order;
+        bool intact = true;
+        for (int i = 0; i < 2000; ++i)
+            r.client->async_get(key(i), [&, i](redis_reply reply) {
+                intact = intact && reply.text == std::to_string(i);
+                order.push_back(i);
+            });
+        run_until(r.ioc, [&] { return order.size() == 2000; });
+        ASSERT_EQ(order.size(), 2000u) << batch;
+        EXPECT_TRUE(intact) << batch;
+        EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << batch;
     }
 }
 

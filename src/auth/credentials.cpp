@@ -1,6 +1,7 @@
 #include "sse_server/auth/credentials.hpp"
 
 #include "sse_server/auth/jwt.hpp"
+#include "sse_server/base/hex.hpp"
 #include "sse_server/base/text_split.hpp"
 #include "sse_server/http/stream_request.hpp"
 
@@ -265,13 +266,8 @@ std::string sha256_hex(std::string_view data)
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int size = 0;
     EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
-    constexpr std::string_view hex = "0123456789abcdef";
     std::string text;
-    text.reserve(std::size_t{2} * size);
-    for (unsigned int i = 0; i < size; ++i) {
-        text += hex[digest[i] >> 4];
-        text += hex[digest[i] & 0x0f];
-    }
+    append_hex(text, digest.data(), size);
     return text;
 }
 

@@ -1,5 +1,6 @@
 #include "sse_server/http/stream_request.hpp"
 
+#include "sse_server/base/hex.hpp"
 #include "sse_server/base/text_split.hpp"
 #include "sse_server/event/notification.hpp"
 
@@ -8,17 +9,6 @@
 namespace sse_server {
 
 namespace {
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 // The name goes back to the client and into a log line: keep it short and printable.
 std::string quoted_for_error(std::string_view name)
@@ -100,8 +90,8 @@ std::optional<std::string> percent_decode(std::string_view text)
         }
         if (i + 2 >= text.size())
             return std::nullopt;
-        auto const high = hex_value(text[i + 1]);
-        auto const low = hex_value(text[i + 2]);
+        auto const high = hex_digit_value(text[i + 1]);
+        auto const low = hex_digit_value(text[i + 2]);
         if (high < 0 || low < 0)
             return std::nullopt;
         decoded += static_cast<char>(high * 16 + low);

@@ -1,5 +1,7 @@
 #include "sse_server/log/bus_page.hpp"
 
+#include "sse_server/base/hex.hpp"
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -189,12 +191,8 @@ std::string bus_page_digest()
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int size = 0;
     EVP_Digest(page_script.data(), page_script.size(), digest.data(), &size, EVP_sha1(), nullptr);
-    constexpr std::string_view hex = "0123456789abcdef";
     std::string out;
-    for (unsigned int i = 0; i < size; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0xf];
-    }
+    append_hex(out, digest.data(), size);
     return out;
 }
 

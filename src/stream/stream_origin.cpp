@@ -1,5 +1,7 @@
 #include "sse_server/stream/stream_origin.hpp"
 
+#include "sse_server/base/hex.hpp"
+
 #include <cstddef>
 
 namespace sse_server {
@@ -13,13 +15,11 @@ bool is_hyphen_position(std::size_t i)
     return i == 8 || i == 13 || i == 18 || i == 23;
 }
 
-int hex_value(char c)
+/** A lowercase hex digit's value; -1 for anything else, uppercase too: it would not come
+    back as it was sent. */
+int lowercase_hex_value(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1; // uppercase too: it would not come back as it was sent
+    return c >= 'A' && c <= 'F' ? -1 : hex_digit_value(c);
 }
 
 } // namespace
@@ -32,8 +32,8 @@ stream_origin::stream_origin(std::string_view text)
             compact = text[i] == '-';
             continue;
         }
-        auto const high = hex_value(text[i]);
-        auto const low = hex_value(text[++i]);
+        auto const high = lowercase_hex_value(text[i]);
+        auto const low = lowercase_hex_value(text[++i]);
         compact = high >= 0 && low >= 0;
         uuid_[byte++] = static_cast<std::uint8_t>(high * 16 + low);
     }
@@ -59,14 +59,15 @@ std::string stream_origin::str() const
 {
     if (text_)
         return *text_;
-    static constexpr char digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(uuid_length);
-    for (std::size_t byte = 0; byte < uuid_.size(); ++byte) {
-        if (byte == 4 || byte == 6 || byte == 8 || byte == 10)
+    // 8-4-4-4-12 digits: the groups of 4, 2, 2, 2 and 6 bytes.
+    std::size_t from = 0;
+    for (std::size_t const to : {4, 6, 8, 10, 16}) {
+        if (from > 0)
             out += '-';
-        out += digits[uuid_[byte] >> 4];
-        out += digits[uuid_[byte] & 0x0f];
+        append_hex(out, uuid_.data() + from, to - from);
+        from = to;
     }
     return out;
 }

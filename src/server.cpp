@@ -316,9 +316,28 @@ void server::on_revalidate(error_code ec)
 {
     if (ec || stopping_)
         return;
-    // One lookup per stream, all issued now: they go to Redis as one pipelined batch.
-    subscriptions_.for_each([](subscriber& s) { s.revalidate({}); });
     do_revalidate();
+    if (revalidation_) {
+        // Still answering the previous round: the streams it has yet to reach are checked
+        // soon anyway, so this tick adds nothing but load.
+        spdlog::warn("revalidation: the previous round is still running, this one is skipped");
+        return;
+    }
+    revalidation_.emplace(subscriptions_.users());
+    check_next_users();
+}
+
+void server::check_next_users()
+{
+    if (stopping_ || revalidation_->done()) {
+        revalidation_.reset();
+        return;
+    }
+    // Each slice goes to Redis as one pipelined batch; the next one leaves once it is answered.
+    auto const users = revalidation_->next(
+        cfg_.auth.revalidate_in_flight,
+        [this](std::string const& user) { return subscriptions_.streams_of(user); });
+    check_streams_of(users, [this] { check_next_users(); });
 }
 
 // POST /revalidate: checked here now (standalone), or on every daemon when its reader reaches

@@ -17,6 +17,7 @@
 #include "sse_server/stream/flush_scheduler.hpp"
 #include "sse_server/stream/registry.hpp"
 #include "sse_server/stream/client_services.hpp"
+#include "sse_server/stream/revalidation_round.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -79,6 +80,8 @@ private:
     void on_sweep(error_code ec);
     void do_revalidate();
     void on_revalidate(error_code ec);
+    /** Checks the periodic round's next slice of users, and the one after once answered. */
+    void check_next_users();
     void check_start();
     void open_clients_port();
     void do_wait_signal();
@@ -150,6 +153,7 @@ private:
     net::steady_timer sweep_timer_;
     std::chrono::milliseconds sweep_period_;
     net::steady_timer revalidate_timer_;
+    std::optional<revalidation_round> revalidation_; // while a periodic round is answered
     net::steady_timer shutdown_timer_;
     net::steady_timer watchdog_timer_;
     net::steady_timer start_timer_; // checks whether the clients port may open yet

@@ -247,6 +247,8 @@ constexpr key_spec key_table[] = {
      [](config& c, setting const& v) { c.redis.tls.server_name = server_name_in(v); }},
     {"auth.revalidate_interval",
      [](config& c, setting const& v) { c.auth.revalidate_interval = v.duration(); }},
+    {"auth.revalidate_in_flight",
+     [](config& c, setting const& v) { c.auth.revalidate_in_flight = v.count(1); }},
     {"auth.methods", auth_methods_in},
     {"auth.session.cookie",
      [](config& c, setting const& v) { c.auth.session.cookie = cookie_name_in(v); }},

@@ -112,6 +112,7 @@ std::vector<effective_setting> effective_settings(config const& c, bool redact)
         {"redis.tls_key_file", toml_string(c.redis.tls.key_file)},
         {"redis.tls_server_name", toml_string(c.redis.tls.server_name)},
         {"auth.revalidate_interval", duration(c.auth.revalidate_interval)},
+        {"auth.revalidate_in_flight", number(c.auth.revalidate_in_flight)},
         {"auth.methods", methods(c.auth.methods)},
         {"auth.session.cookie", toml_string(c.auth.session.cookie)},
         {"auth.session.secrets", secrets},

@@ -203,6 +203,21 @@ std::size_t registry::deliver_to_audience(event const& e, member_list const* by_
     return recipients;
 }
 
+std::vector<std::string> registry::users() const
+{
+    std::vector<std::string> users;
+    users.reserve(by_user_.size());
+    for (auto const& [user, list] : by_user_)
+        users.push_back(user);
+    return users;
+}
+
+std::size_t registry::streams_of(std::string const& user) const
+{
+    auto it = by_user_.find(user);
+    return it == by_user_.end() ? 0 : it->second.size();
+}
+
 std::size_t registry::connections_of(std::string const& user_id) const
 {
     auto it = by_user_.find(user_id);

@@ -8,6 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 namespace sse_server::test {
 namespace {
 
@@ -131,6 +135,41 @@ TEST(periodic_revalidation, re_reads_the_claims_and_closes_a_stream_that_lost_a_
     EXPECT_TRUE(s.closed_within(5s));
     EXPECT_TRUE(metric_becomes(server.notify_port(),
                                R"(sse_server_connections_closed_total{reason="revoked"})", 1));
+}
+
+TEST(periodic_revalidation, in_slices_reaches_every_stream_round_after_round)
+{
+    // Two checks at most in flight: seven users' nine streams take several slices, and user 7's
+    // three streams, more than a slice holds, are checked together in one of their own.
+    redis_server redis;
+    for (int user = 1; user <= 7; ++user)
+        redis.set("sess:u" + std::to_string(user), R"({"userId":)" + std::to_string(user) + "}");
+    auto cfg = test_config(redis);
+    cfg.auth.revalidate_interval = milliseconds(200);
+    cfg.auth.revalidate_in_flight = 2;
+    running_server server{cfg};
+    std::vector<std::unique_ptr<sse_stream>> streams;
+    for (auto const user : {1, 2, 3, 4, 5, 6, 7, 7, 7}) {
+        streams.push_back(std::make_unique<sse_stream>(
+            server.clients_port(), "/events?events=orders", session("u" + std::to_string(user))));
+        ASSERT_TRUE(streams.back()->next_event_named("connected"));
+    }
+    for (auto const user : {2, 5, 7})
+        redis.del("sess:u" + std::to_string(user));
+    for (auto const i : {1, 4, 6, 7, 8})
+        EXPECT_TRUE(streams[i]->ends_cleanly(10s)) << "stream " << i;
+    // Rounds go on after the first: the four kept streams are found valid again and again.
+    EXPECT_TRUE(metric_reaches(server.notify_port(),
+                               R"(sse_server_revalidations_total{outcome="valid"})", 3 * 4, 20s));
+    auto const body = R"({"name":"orders","type":"create","id":1})";
+    ASSERT_EQ(post_notify(server.notify_port(), body).status, 202);
+    for (auto const i : {0, 2, 3, 5}) {
+        auto e = streams[i]->next_event();
+        ASSERT_TRUE(e) << "stream " << i;
+        EXPECT_EQ(e->data, body);
+    }
+    EXPECT_TRUE(metric_becomes(server.notify_port(),
+                               R"(sse_server_connections_closed_total{reason="revalidation"})", 5));
 }
 
 class revalidation_across_daemons : public cluster_fixture

@@ -157,6 +157,7 @@ enum class auth_method
 struct auth_config
 {
     milliseconds revalidate_interval{60000}; // 0 = off
+    std::size_t revalidate_in_flight = 1000;  // periodic checks outstanding at once
     std::vector<auth_method> methods{auth_method::api_key, auth_method::session};
     session_auth_config session;
     api_key_auth_config api_key;

@@ -128,6 +128,11 @@ public:
                 f(*s);
     }
 
+    /** The users with at least one subscribed stream, in no particular order. */
+    std::vector<std::string> users() const;
+    /** How many of `user`'s streams are subscribed (not those still waiting to start). */
+    std::size_t streams_of(std::string const& user) const;
+
     std::size_t size() const { return size_; }
     /** The user's streams: subscribed, and admitted but still waiting to start (a resume that
         asks Redis where it continues), so that a crowd of reconnects cannot pass the

@@ -46,7 +46,8 @@ server::server(config cfg, bool handle_signals, config_source reload_source)
                        [this](auto verdict) { check_readiness(std::move(verdict)); }, {}, ioc_,
                        notify_routes::health_only),
       client_services_{cfg_,      subscriptions_, log_,        auth_,    stats_,
-                       warnings_, access_log_,    connections_, flushes_, random_},
+                       warnings_, access_log_,    connections_, flushes_, random_,
+                       keep_alive_plan_},
       notify_services_{cfg_, notify_handler_, connections_},
       metrics_services_{cfg_, metrics_handler_, connections_},
       flushes_(ioc_), random_(std::random_device{}()), redis_(ioc_, cfg_.redis),
@@ -277,7 +278,16 @@ void server::on_sweep(error_code ec)
     if (ec)
         return;
     auto const now = std::chrono::steady_clock::now();
-    connections_.sweep(now);
+    // A stream gets a comment once it has been quiet for a heartbeat less two sweep
+    // periods: its last write is known to within one period (the sweep that saw it), and the
+    // comment comes at most one period late. So an idle stream's comments come at most
+    // client.heartbeat apart, and at least 0.75 of it (a period is at most 1/8 of it).
+    keep_alive_plan_ = {};
+    if (!stopping_) {
+        update_cursor_heartbeat();
+        keep_alive_plan_ = {&heartbeat_, cfg_.client.heartbeat - 2 * sweep_period_};
+    }
+    connections_.sweep(now); // deadlines, lifetimes and heartbeats, in one pass
     for (auto const& held : warnings_.take_expired(now))
         spdlog::warn("{} (×{} more in the last {} s)", held.kind, held.count,
                      std::chrono::duration_cast<std::chrono::seconds>(warnings_.window()).count());
@@ -287,15 +297,7 @@ void server::on_sweep(error_code ec)
         spdlog::info("{}: {} more in the last {} s, over the access log's budget, not logged "
                      "one by one",
                      held.kind, held.count, access_window);
-    // A stream gets a comment once it has been quiet for a heartbeat less two sweep
-    // periods: its last write is known to within one period (the sweep that saw it), and the
-    // comment comes at most one period late. So an idle stream's comments come at most
-    // client.heartbeat apart, and at least 0.75 of it (a period is at most 1/8 of it).
     if (!stopping_) {
-        auto const quiet_for = cfg_.client.heartbeat - 2 * sweep_period_;
-        update_cursor_heartbeat();
-        subscriptions_.for_each(
-            [&](subscriber& s) { s.keep_alive(heartbeat_, now, quiet_for); });
         // Old history goes even when nothing is published.
         log_.expire();
     }

@@ -78,9 +78,10 @@ protected:
     connection_manager connections_;
     flush_scheduler flushes_{ioc_};
     std::mt19937_64 random_{17};
-    client_services services_{cfg_,          subscriptions_, log_,      auth_,
-                              stats_,        warnings_,      access_log_, connections_,
-                              flushes_,      random_};
+    keep_alive_plan keep_alive_; // the tests call keep_alive() themselves
+    client_services services_{cfg_,    subscriptions_, log_,         auth_,   stats_,
+                              warnings_, access_log_,  connections_, flushes_, random_,
+                              keep_alive_};
     fake_carrier carrier_;
 
     stream_start start(std::optional<event_id> catch_up_from = std::nullopt)

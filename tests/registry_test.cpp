@@ -30,11 +30,6 @@ public:
         frames.push_back(frame);
         return accepts;
     }
-    void keep_alive(heartbeat const& beat, std::chrono::steady_clock::time_point,
-                    std::chrono::steady_clock::duration) override
-    {
-        comments.push_back(beat.comment);
-    }
     void revalidate(std::function<void()> answered) override
     {
         if (answered)
@@ -43,7 +38,6 @@ public:
     stream_info info() const override { return {}; }
 
     std::vector<frame_ptr> frames;
-    std::vector<frame_ptr> comments;
     bool accepts = true; // false: a stream that is ending or catching up drops the frame
 
 private:

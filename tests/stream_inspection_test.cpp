@@ -39,10 +39,6 @@ public:
         ++sent;
         return true;
     }
-    void keep_alive(heartbeat const&, std::chrono::steady_clock::time_point,
-                    std::chrono::steady_clock::duration) override
-    {
-    }
     void revalidate(std::function<void()>) override {}
     stream_info info() const override { return {origin_, opened_at, unsent, kind}; }
 

@@ -136,6 +136,7 @@ private:
     notify_handler notify_handler_;
     notify_handler metrics_handler_; // listen.metrics: the same answers, without /notify
     client_services client_services_;
+    keep_alive_plan keep_alive_plan_; // set by each sweep, read by the streams it passes
     notify_services notify_services_;
     notify_services metrics_services_;
     net::io_context ioc_{1};

@@ -184,6 +184,8 @@ std::size_t stream_transport::abort()
 void stream_transport::check_deadline(clock::time_point now)
 {
     stream_.check_lifetime(now);
+    if (auto const& plan = stream_.services().keep_alive; plan.beat)
+        stream_.keep_alive(*plan.beat, now, plan.quiet_for);
     if (now < deadline_ || closed_)
         return;
     deadline_ = clock::time_point::max();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <random>
 
 namespace sse_server {
@@ -12,6 +13,18 @@ class authenticator;
 class log_limiter;
 class connection_manager;
 class flush_scheduler;
+struct heartbeat;
+
+/** What the server's sweep asks of each stream it passes, set before every sweep: a heartbeat
+    when the stream was quiet for `quiet_for`; none while `beat` is null (stopping). The
+    transport does it when the sweep checks its deadlines, so one pass over the connections
+    does both: a second pass through the registry's lists cost as much again at a million
+    streams (each stream's memory reached twice a second). */
+struct keep_alive_plan
+{
+    heartbeat const* beat = nullptr;
+    std::chrono::steady_clock::duration quiet_for{};
+};
 
 /** What the clients port's sessions, streams and transports use; owned by `server`, passed
     by reference. */
@@ -27,6 +40,7 @@ struct client_services
     connection_manager& connections; // also the count of the clients port's connections
     flush_scheduler& flushes;
     std::mt19937_64& random; // origins of clients that announce none, lifetimes, drain delays
+    keep_alive_plan const& keep_alive;
 };
 
 } // namespace sse_server

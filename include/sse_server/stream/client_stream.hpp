@@ -71,8 +71,6 @@ public:
     std::vector<std::string> const& events() const override { return events_; }
     std::vector<std::string> const& groups() const override { return groups_; }
     bool send(frame_ptr const& frame) override;
-    void keep_alive(heartbeat const& beat, clock::time_point now,
-                    clock::duration quiet_for) override;
     void revalidate(std::function<void()> answered) override;
     stream_info info() const override;
 
@@ -97,6 +95,11 @@ public:
     /** Ends the stream once its lifetime (client.max_lifetime, or a drain delay) is over, or
         its credential expired (a token's exp). */
     void check_lifetime(clock::time_point now);
+    /** Sends a heartbeat when nothing was queued to the stream for `quiet_for` up to `now`:
+        `beat.cursor` when there is one and the stream is live (it is then up to date with
+        it: everything it should receive up to it was written), else `beat.comment`. Called
+        once per sweep: a write since the previous call counts as made at `now`. */
+    void keep_alive(heartbeat const& beat, clock::time_point now, clock::duration quiet_for);
     /** Adds the change of its queued bytes to the metrics' gauge. */
     void count_queued_bytes();
 

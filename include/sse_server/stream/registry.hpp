@@ -39,12 +39,6 @@ public:
         the frame was queued (not when the stream is ending, catching up or just closed).
         Must not unsubscribe or destroy anything synchronously: the registry may be iterating. */
     virtual bool send(frame_ptr const& frame) = 0;
-    /** Sends a heartbeat when nothing was queued to the stream for `quiet_for` up to `now`:
-        `beat.cursor` when there is one and the stream is live (it is then up to date with
-        it: everything it should receive up to it was written), else `beat.comment`. Called
-        once per sweep: a write since the previous call counts as made at `now`. */
-    virtual void keep_alive(heartbeat const& beat, std::chrono::steady_clock::time_point now,
-                            std::chrono::steady_clock::duration quiet_for) = 0;
     /** Checks its credential and claims again (SPEC §2.4a, §2.6): ends the stream when the
         credential is gone or a subscription is no longer granted, else takes the user's groups
         as they are now. `answered`, when set, is called once the check is answered (or at once

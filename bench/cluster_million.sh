@@ -9,8 +9,12 @@ million_daemons=${SSE_BENCH_SCALE_DAEMONS:-55}
 million_streams=${SSE_BENCH_SCALE_STREAMS:-18200}
 million_hold=${SSE_BENCH_SCALE_HOLD:-60}
 million_steady=${SSE_BENCH_SCALE_STEADY:-30}
+# Streams each receiver opens at once (sse-bench's default is 256): 55 receivers at 256 each put
+# 14 000 lookups on Redis at the same moment, enough to reach redis.timeout when Redis shares a
+# core with the receivers.
+million_window=${SSE_BENCH_SCALE_CONNECT_WINDOW:-32}
 million_names=100 # stream i of each process is on bench-<i mod 100>: one name is 1 % of them
-million_rate=10   # steady notifications per second, one name each
+million_rate=${SSE_BENCH_SCALE_RATE:-10} # steady notifications per second, one name each
 million_evidence=
 
 # "Slab SUnreclaim MemAvailable (kB) TCP-inuse TCP-mem (pages) open-files", machine-wide.
@@ -127,6 +131,7 @@ run_million() {
     for (( i = 0; i < d; i++ )); do
         rm -f "$logs/broadcast-$i"
         start_receiver "$logs/million-reader$i.out" "$i" "$cap" --connections "$s" \
+            --connect-window "$million_window" \
             --events "$million_names" --broadcast 1 --notifications "$m" \
             --broadcast-file "$logs/broadcast-$i" --label "million-reader$i"
     done

@@ -260,6 +260,12 @@ void bench_run::on_back(stream_client& c)
     ++streams_back_;
     last_back_at_ = bench_clock::now();
     reconnect_failures_[c.index()] = 0;
+    if (away_ == 0 && !opts_.back_file.empty() && !back_file_written_) {
+        back_file_written_ = true;
+        if (auto const problem =
+                write_file(opts_.back_file, std::to_string(streams_back_) + " streams back\n"))
+            return finish(*problem);
+    }
     check_done();
 }
 

@@ -95,6 +95,7 @@ private:
     std::uint64_t reconnects_tried_ = 0;
     std::map<int, std::uint64_t> reconnects_refused_; // by HTTP status
     std::uint64_t reconnect_errors_ = 0;              // no answer: connect or read failed
+    bool back_file_written_ = false;
     bench_clock::time_point first_loss_at_{};
     bench_clock::time_point first_reconnect_at_{};
     bench_clock::time_point last_back_at_{};

@@ -222,7 +222,7 @@ print_storm_rows() { # $1: jq selecting the storm's line; $2: jq selecting the v
     echo "| storm: reconnects refused (by status), without answer; resyncs | $refused, ${none:-–}; ${resyncs:-–} | 0 | $( [ "$refused" = 0 ] && judge "v == 0 && c == 0" "$none" "$resyncs" || echo "**no**") |"
     echo "| storm: the moved streams' loss; duplicates and out of order (every notification routed to them, once) | ${lost:-–}; ${twice:-–} | 0; 0 | $(judge "v == 0 && c == 0" "$lost" "$twice") |"
     echo "| storm: moved streams' latency p99, ms (replays of what they missed included) | $(fmt "%.2f" "$p99") | report | – |"
-    echo "| storm: /readyz of daemon 1, polls every 100 ms from the kill until the moved streams had everything | $(fmt "%d" "$polls") | report | – |"
+    echo "| storm: /readyz of daemon 1, polls every 100 ms from the kill until every moved stream was open again | $(fmt "%d" "$polls") | report | – |"
     echo "| storm: /readyz non-200 answers during the storm | $(fmt "%d" "$fails") | 0 | $(judge "v == 0" "$fails") |"
     echo "| storm: /readyz slowest answer, ms | $(fmt "%.1f" "$slowest") | report | – |"
 }

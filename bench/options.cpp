@@ -124,6 +124,7 @@ order and throughput. Loopback only.
                              API key, and must lose nothing; a resync or a refusal is a failure
                              (sse-server only)
   --reconnect-attempts N     reconnects per stream at most (5)
+  --back-file PATH           create PATH once every stream that ended is open again
   --server-pid PID           sample the server's VmRSS (before, streams open, peak, end) and its
                              CPU time; for Nchan the worker's pid (alias: --daemon-pid)
   --label TEXT               copied into the JSON line
@@ -269,6 +270,7 @@ parsed_options parse_options(std::vector<std::string> const& args)
              return true;
          }},
         {"--reconnect-attempts", count(o.reconnect_attempts, 1)},
+        {"--back-file", text(o.back_file)},
     };
 
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -353,6 +355,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--reconnect-to needs streams, on sse-server (they resume with Last-Event-ID)";
     else if (o.reconnect_attempts > 100)
         out.error = "--reconnect-attempts is at most 100";
+    else if (!o.back_file.empty() && o.reconnect_to.empty())
+        out.error = "--back-file needs --reconnect-to";
     return out;
 }
 

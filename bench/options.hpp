@@ -73,6 +73,7 @@ struct options
     // load balancer would send them elsewhere, with Last-Event-ID, at most this many times.
     std::vector<endpoint> reconnect_to;
     std::size_t reconnect_attempts = 5;
+    std::string back_file; // created once every stream that ended is back: the storm is over
     int server_pid = 0;
     std::string label;
 };

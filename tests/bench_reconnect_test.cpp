@@ -91,6 +91,7 @@ TEST(bench_options, reconnect_to_takes_loopback_addresses_for_streams_on_sse_ser
     EXPECT_TRUE(error_of({"--reconnect-to", "127.0.0.1:9001", "--connections", "0"}));
     EXPECT_TRUE(error_of({"--reconnect-to", "127.0.0.1:9001", "--target", "nchan"}));
     EXPECT_TRUE(error_of({"--reconnect-attempts", "0"}));
+    EXPECT_TRUE(error_of({"--back-file", "b", "--connections", "10"})) << "nothing comes back";
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "api_keys.hpp"
 #include "payload.hpp"
+#include "reconnect_delay.hpp"
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
@@ -14,6 +15,8 @@ namespace {
 
 constexpr std::size_t read_buffer_bytes = 64 * 1024;
 constexpr auto sample_every = std::chrono::milliseconds(100);
+// The browser client's reconnection time until the daemon announces its own.
+constexpr auto default_retry = std::chrono::milliseconds(1000);
 
 tcp::endpoint to_endpoint(endpoint const& e)
 {
@@ -45,9 +48,16 @@ bench_run::bench_run(net::io_context& ioc, options const& o)
                                      audience_.compared()},
       notify_endpoint_(to_endpoint(o.notify)), read_buffer_(read_buffer_bytes), poller_(ioc),
       notifier_(ioc, o, setup_.routes, audience_, *this), deadline_(ioc), phase_timer_(ioc),
-      sampler_(ioc), accepted_per_name_(o.events, 0), accepted_per_user_(o.connections, 0),
-      live_per_name_(o.events, 0), live_(o.connections, 0)
+      sampler_(ioc), reconnects_(ioc, [this](std::size_t i) { reconnect(i); }),
+      jitter_(std::random_device{}()), accepted_per_name_(o.events, 0),
+      accepted_per_user_(o.connections, 0), live_per_name_(o.events, 0), live_(o.connections, 0)
 {
+    for (auto const& e : o.reconnect_to)
+        reconnect_endpoints_.push_back(to_endpoint(e));
+    if (!reconnect_endpoints_.empty()) {
+        reconnect_attempts_.resize(o.connections, 0);
+        reconnect_failures_.resize(o.connections, 0);
+    }
     if (o.target == server_kind::sse_server && o.connections > 0)
         tally_.id_of_seq.resize(o.notifications);
     clients_.reserve(o.connections);
@@ -137,6 +147,8 @@ void bench_run::open_next()
 
 void bench_run::on_open(stream_client& c)
 {
+    if (c.resuming())
+        return on_back(c);
     ++opened_;
     if (c.slow()) {
         ++slow_opened_;
@@ -151,8 +163,10 @@ void bench_run::on_open(stream_client& c)
         on_opening_done();
 }
 
-void bench_run::on_failed(stream_client&, std::string const& why)
+void bench_run::on_failed(stream_client& c, std::string const& why)
 {
+    if (c.resuming())
+        return on_reconnect_failed(c, why);
     if (failed_++ == 0)
         first_failure_ = why;
     open_next();
@@ -164,6 +178,20 @@ void bench_run::on_lost(stream_client& c, std::string const& why)
 {
     if (finished_)
         return;
+    // Its daemon died or let it go: a browser would reconnect (through the load balancer, to
+    // another daemon) and resume; until it gives up, what it must receive is still expected.
+    if (!reconnect_endpoints_.empty() && !c.slow() && !notify_phase_over_) {
+        if (streams_moved_++ == 0)
+            first_loss_at_ = bench_clock::now();
+        ++away_;
+        reconnect_failures_[c.index()] = 0;
+        return schedule_reconnect(c, why);
+    }
+    forget(c, why);
+}
+
+void bench_run::forget(stream_client& c, std::string const& why)
+{
     if (lost_++ == 0 && first_failure_.empty())
         first_failure_ = why;
     if (c.in_audience())
@@ -172,6 +200,72 @@ void bench_run::on_lost(stream_client& c, std::string const& why)
     --live_count_;
     expected_live_ -= expected_for(c);
     received_by_lost_ += c.received();
+    check_done();
+}
+
+void bench_run::schedule_reconnect(stream_client& c, std::string const& why)
+{
+    auto const i = c.index();
+    if (reconnect_attempts_[i] >= opts_.reconnect_attempts) {
+        --away_;
+        return forget(c, "gave up reconnecting after " + std::to_string(reconnect_attempts_[i]) +
+                             " attempts: " + why);
+    }
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    auto const delay = reconnect_delay(c.retry().value_or(default_retry), reconnect_failures_[i],
+                                       uniform(jitter_));
+    reconnects_.schedule(i, bench_clock::now() + delay);
+}
+
+void bench_run::reconnect(std::size_t index)
+{
+    if (finished_)
+        return;
+    if (reconnects_tried_++ == 0)
+        first_reconnect_at_ = bench_clock::now();
+    ++reconnect_attempts_[index];
+    auto& c = *clients_[index];
+    c.resume(reconnect_endpoints_[index % reconnect_endpoints_.size()], resume_request(c),
+             source_for(index));
+}
+
+// The same request, Host included (a browser reconnects to the same URL; the load balancer
+// picks the daemon), plus the cursor the daemon resumes from.
+std::string bench_run::resume_request(stream_client const& c) const
+{
+    auto request = request_for(c.index(), c.name_index(), c.in_audience());
+    if (!c.last_event_id().empty()) // every stream had one: its `connected` event's
+        request.insert(request.size() - 2, "Last-Event-ID: " + c.last_event_id() + "\r\n");
+    return request;
+}
+
+void bench_run::on_reconnect_failed(stream_client& c, std::string const& why)
+{
+    if (finished_)
+        return;
+    auto const status = c.status();
+    if (status != 0 && status != 200)
+        ++reconnects_refused_[status];
+    else
+        ++reconnect_errors_;
+    if (first_failure_.empty())
+        first_failure_ = "reconnect: " + why;
+    ++reconnect_failures_[c.index()];
+    schedule_reconnect(c, why);
+}
+
+void bench_run::on_back(stream_client& c)
+{
+    --away_;
+    ++streams_back_;
+    last_back_at_ = bench_clock::now();
+    reconnect_failures_[c.index()] = 0;
+    if (away_ == 0 && !opts_.back_file.empty() && !back_file_written_) {
+        back_file_written_ = true;
+        if (auto const problem =
+                write_file(opts_.back_file, std::to_string(streams_back_) + " streams back\n"))
+            return finish(*problem);
+    }
     check_done();
 }
 
@@ -291,6 +385,9 @@ void bench_run::check_done()
 {
     if (finished_ || notify_phase_over_ || accepted_ < opts_.notifications - opts_.post_from)
         return;
+    // Every stream that ended must be back: the storm is over only then.
+    if (away_ > 0)
+        return;
     if (tally_.delivered - received_by_lost_ >= expected_live_)
         end_notify_phase();
 }
@@ -347,6 +444,7 @@ void bench_run::finish(std::string error)
     deadline_.cancel();
     phase_timer_.cancel();
     sampler_.cancel();
+    reconnects_.stop();
     notifier_.stop();
     for (auto& c : clients_)
         c->close();
@@ -370,6 +468,21 @@ report bench_run::result() const
     r.connect_p50_ms = ch.quantile(0.50) / 1000;
     r.connect_p99_ms = ch.quantile(0.99) / 1000;
     r.connect_max_ms = static_cast<double>(ch.max()) / 1000;
+    r.reconnecting = !reconnect_endpoints_.empty();
+    r.streams_moved = streams_moved_;
+    r.streams_back = streams_back_;
+    r.reconnect_attempts = reconnects_tried_;
+    r.reconnects_refused = reconnects_refused_;
+    r.reconnect_errors = reconnect_errors_;
+    if (streams_back_ > 0) {
+        r.storm_seconds = seconds_between(first_loss_at_, last_back_at_);
+        r.reconnect_window_seconds = seconds_between(first_reconnect_at_, last_back_at_);
+    }
+    auto const& rh = tally_.reconnect;
+    r.reconnect_p50_ms = rh.quantile(0.50) / 1000;
+    r.reconnect_p99_ms = rh.quantile(0.99) / 1000;
+    r.reconnect_max_ms = static_cast<double>(rh.max()) / 1000;
+    r.resyncs = tally_.resyncs;
 
     r.notifications_requested = opts_.notifications - opts_.post_from;
     r.notifications_sent = notifier_.sent();

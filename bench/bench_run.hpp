@@ -4,13 +4,16 @@
 #include "notifier.hpp"
 #include "options.hpp"
 #include "proc_stats.hpp"
+#include "reconnect_queue.hpp"
 #include "report.hpp"
 #include "sse_server/base/net.hpp"
 #include "stream_client.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,16 @@ private:
     void on_notify_failed(std::string const& why) override;
 
     std::string request_for(std::size_t index, std::size_t name, bool in_audience) const;
+    /** The stream's request again, resuming from its last event id. */
+    std::string resume_request(stream_client const& c) const;
+    /** An open stream that ended, or a reconnect that failed: wait, then reconnect, unless
+        its attempts are used up. */
+    void schedule_reconnect(stream_client& c, std::string const& why);
+    void reconnect(std::size_t index);
+    void on_reconnect_failed(stream_client& c, std::string const& why);
+    void on_back(stream_client& c);
+    /** A stream gone for good: what it did not receive is loss. */
+    void forget(stream_client& c, std::string const& why);
     /** Accepted notifications stream `c` must receive: its name's (when the audience reaches
         it) and its user's. */
     std::uint64_t expected_for(stream_client const& c) const;
@@ -70,6 +83,22 @@ private:
     net::steady_timer deadline_;
     net::steady_timer phase_timer_; // the hold before posting, then the slow streams' drain
     net::steady_timer sampler_;     // the server's peak RSS
+    // --reconnect-to: where streams that end go, when, and what came of it.
+    std::vector<tcp::endpoint> reconnect_endpoints_;
+    reconnect_queue reconnects_;
+    std::mt19937_64 jitter_;
+    std::vector<std::uint8_t> reconnect_attempts_; // by stream, over the run
+    std::vector<std::uint8_t> reconnect_failures_; // by stream, since it was last open
+    std::uint64_t streams_moved_ = 0;              // open streams that ended and reconnect
+    std::uint64_t streams_back_ = 0;
+    std::size_t away_ = 0; // ended, not yet back, not given up
+    std::uint64_t reconnects_tried_ = 0;
+    std::map<int, std::uint64_t> reconnects_refused_; // by HTTP status
+    std::uint64_t reconnect_errors_ = 0;              // no answer: connect or read failed
+    bool back_file_written_ = false;
+    bench_clock::time_point first_loss_at_{};
+    bench_clock::time_point first_reconnect_at_{};
+    bench_clock::time_point last_back_at_{};
 
     std::size_t next_client_ = 0;
     std::size_t opened_ = 0;

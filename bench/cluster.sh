@@ -23,7 +23,9 @@
 #                all of them and a steady 10/s to 1 % of them: open time, memory per stream in
 #                the daemons and per socket in the kernel, idle CPU of the daemons and Redis,
 #                fan-out time, steady latency, loss; and what ran out when it fell short
-#                (bench/cluster_million.sh).
+#                (bench/cluster_million.sh). During the steady rate, a connect storm: the
+#                last daemon killed, its streams reconnected to the others with Last-Event-ID
+#                and checked (bench/cluster_storm.sh).
 # Layout as in bench/run.sh: every daemon on core 0; sse-bench processes and Redis (the bus)
 # on core 1. Prints the machine, one summary per process and Markdown tables; exit status 1
 # when a run failed a check or a daemon did not stop cleanly.
@@ -39,6 +41,8 @@
 #   SSE_BENCH_BUS_SECONDS (10 per rate)  SSE_BENCH_BUS_BATCH (100)  SSE_BENCH_BUS_BOUND_MS (100)
 #   SSE_BENCH_SCALE_DAEMONS (5; scale-1m: 55)  SSE_BENCH_SCALE_STREAMS (18000; scale-1m: 18200)
 #   SSE_BENCH_SCALE_HOLD (60 s) and SSE_BENCH_SCALE_STEADY (30 s): scale-1m's hold and steady rate
+#   SSE_BENCH_SCALE_STORM (1; 0 = none) and SSE_BENCH_SCALE_STORM_AFTER (a quarter of the steady
+#                                rate, s): scale-1m's connect storm, and when in the steady rate
 #   SSE_BENCH_GENERATOR          an sse-bench binary: with SSE_BENCH_DAEMON, nothing is built
 #   SSE_BENCH_EXTRA_ARGS         added to the scenarios' sse-bench options, which they override
 #                                (smoke runs: "--notifications 2000"; the figures then mean little)
@@ -55,6 +59,8 @@ source bench/redis_access.sh
 source bench/cluster_lib.sh
 # shellcheck source=bench/cluster_million.sh
 source bench/cluster_million.sh
+# shellcheck source=bench/cluster_storm.sh
+source bench/cluster_storm.sh
 
 own_scenarios=(bus-ceiling scale-90k)
 usage() {

@@ -132,10 +132,20 @@ stop_daemons() {
 # Runs sse-bench on the generator's core, waited for in the background so that Ctrl-C stops
 # everything at once.
 run_bench() { # $1: output file; the rest: sse-bench's options
-    local file=$1 status=0
+    start_bench "$@"
+    wait_bench
+}
+
+# Starts sse-bench on the generator's core in the background (bench_pid), for wait_bench.
+start_bench() { # $1: output file; the rest: sse-bench's options
+    local file=$1
     shift
     "${pin_bench[@]}" "$bench_bin" "$@" >"$file" 2>&1 &
     bench_pid=$!
+}
+
+wait_bench() {
+    local status=0
     wait "$bench_pid" || status=$?
     bench_pid=
     return "$status"
@@ -180,9 +190,15 @@ wait_receiver_files() { # $1: file prefix; $2: how many; $3: timeout, s; $4: wha
 
 # Posts through daemon 0 with a sending sse-bench of no streams; output in $logs/<label>.out.
 post_through_first() { # $1: label; $2: duration cap, s; the rest: sse-bench's options
+    start_posting_through_first "$@"
+    wait_bench
+}
+
+# The same in the background, for wait_bench: something else happens while it posts.
+start_posting_through_first() { # $1: label; $2: duration cap, s; the rest: sse-bench's options
     local label=$1 duration=$2
     shift 2
-    run_bench "$logs/$label.out" --clients "127.0.0.1:${d_clients[0]}" \
+    start_bench "$logs/$label.out" --clients "127.0.0.1:${d_clients[0]}" \
         --notify "127.0.0.1:${d_notify[0]}" --connections 0 --duration "$duration" \
         --label "$label" "$@"
 }

@@ -1,7 +1,8 @@
 # scale-1m of bench/cluster.sh (issue 21): D daemons in cluster mode × S streams (a million by
 # default), held idle, then ONE notification to every stream, then a steady rate to 1 % of
 # them; what it cost in memory (daemons, kernel) and CPU (idle daemons, idle Redis), and, when
-# it fell short of D × S, what ran out. Sourced, not run.
+# it fell short of D × S, what ran out; and, during the steady rate, a connect storm: one
+# daemon killed, its streams moved to the others (bench/cluster_storm.sh). Sourced, not run.
 # shellcheck shell=bash disable=SC2034,SC2154 # failed is bench/cluster.sh's; the others are
 # set by bench/cluster.sh and bench/cluster_lib.sh
 
@@ -100,16 +101,22 @@ million_shortfall() { # $1: the kernel sample at the peak ("" when none)
 run_million() {
     local d=$million_daemons s=$million_streams total m cap i status=0 reached
     local t0 open_s="" hold_s="" wait_s="" k_before="" k_held="" rss_before="" rss_held=""
-    local cpu_d0 cpu_r0 cpu_g0 cpu_d cpu_r cpu_g held_at
+    local cpu_d0 cpu_r0 cpu_g0 cpu_d cpu_r cpu_g held_at extra
     total=$(( d * s ))
     m=$(( 1 + million_rate * million_steady ))
+    extra=$(storm_extra_streams)
     million_evidence=
+    storm_ran=0
     echo
     echo "-- scale-1m: $d daemons in cluster mode × $s streams = $total streams, one sse-bench" \
          "per daemon; held $million_hold s; ONE notification to all through daemon 1; then" \
          "$million_rate/s for $million_steady s, each to 1 % of the streams (names" \
          "bench-0..bench-$(( million_names - 1 )))"
-    if ! check_scale_limits "$s" "$total"; then
+    storm_planned &&
+        echo "   storm: daemon $d killed (SIGKILL) during the steady rate; its streams reconnect" \
+             "to the other $(( d - 1 )), $extra more each"
+    # The daemons that survive a storm hold their streams and the victim's share of its streams.
+    if ! check_scale_limits "$(( s + extra ))" "$total"; then
         million_evidence="before starting: $limits_problem"
         million_record 0 "" "" "" "" "" "" "" "" "" ""
         failed=1
@@ -130,10 +137,11 @@ run_million() {
     t0=$(now_s)
     for (( i = 0; i < d; i++ )); do
         rm -f "$logs/broadcast-$i"
+        storm_receiver_args "$i"
         start_receiver "$logs/million-reader$i.out" "$i" "$cap" --connections "$s" \
             --connect-window "$million_window" \
             --events "$million_names" --broadcast 1 --notifications "$m" \
-            --broadcast-file "$logs/broadcast-$i" --label "million-reader$i"
+            --broadcast-file "$logs/broadcast-$i" --label "million-reader$i" "${storm_args[@]}"
     done
     if wait_ready "$d"; then
         open_s=$(since "$t0")
@@ -153,9 +161,11 @@ run_million() {
         if (( status == 0 )) && wait_receiver_files broadcast "$d" 600 "the broadcast reached all its streams"; then
             wait_s=$(since "$t0")
             if (( m > 1 )); then
-                post_through_first million-steady $(( million_steady + 60 )) --notifications "$m" \
-                    --broadcast 1 --events "$million_names" --post-from 1 --rate "$million_rate" ||
-                    status=$?
+                start_posting_through_first million-steady $(( million_steady + 60 )) \
+                    --notifications "$m" --broadcast 1 --events "$million_names" --post-from 1 \
+                    --rate "$million_rate"
+                storm_planned && run_storm $(( million_steady + 600 ))
+                wait_bench || status=$?
             fi
         else
             status=1
@@ -168,6 +178,7 @@ run_million() {
         million_evidence="the opening did not complete (the line above says how); "
     fi
     end_scale_run scale-1m million "$status"
+    storm_record
     reached=$(jq -s '[.[] | select(.scenario == "scale-1m" and .receive_only) | .connections_open] | add // 0' "$out")
     (( reached == total )) || { million_shortfall "$k_held"; failed=1; }
     million_record "$reached" "$open_s" "$hold_s" "$wait_s" "$k_before" "$k_held" \

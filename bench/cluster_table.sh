@@ -128,13 +128,17 @@ print_scale() {
 
 # scale-1m: the run's own line (scale-1m-run) and its receivers' lines. Steady latency across
 # processes: the median of the receivers' p50 and the highest of their p99 (each receiver
-# holds its own histogram).
+# holds its own histogram); with a storm, of the receivers whose daemon survived it (the moved
+# streams' own histogram holds their replays).
 print_million() {
     local run='map(select(.scenario == "scale-1m-run")) | .[-1]'
     local sel='map(select(.scenario == "scale-1m" and .receive_only))'
+    local storm='map(select(.scenario == "scale-1m-storm")) | .[-1]'
     local target reached open per slab unrec tcpmem fanout p50 p99 loss faults dcpu rcpu gcpu
-    local hold evidence rate opened
+    local hold evidence rate opened victim steady
     [ "$(jq -s "$run" "$out")" != null ] || return 0
+    victim=$(jq -s -r "$storm | .victim_label // empty" "$out")
+    steady="$sel | map(select(.label != \"$victim\"))"
     target=$(jq -s "$run | .target" "$out")
     reached=$(jq -s "$run | .reached" "$out")
     open=$(jq -s "$run | .open_s" "$out")
@@ -154,8 +158,8 @@ print_million() {
     gcpu=$(jq -s "$run | if .generators_cpu_s and .hold_s then 100 * .generators_cpu_s / .hold_s else null end" "$out")
     evidence=$(jq -s -r "$run | .shortfall" "$out")
     fanout=$(jq -s "$sel | map(.broadcast_latency_ms.max // empty) | max" "$out")
-    p50=$(jq -s "$sel | map(.latency_ms.p50) | sort | if length == 0 then null else .[(length - 1) / 2 | floor] end" "$out")
-    p99=$(jq -s "$sel | map(.latency_ms.p99) | max" "$out")
+    p50=$(jq -s "$steady | map(.latency_ms.p50) | sort | if length == 0 then null else .[(length - 1) / 2 | floor] end" "$out")
+    p99=$(jq -s "$steady | map(.latency_ms.p99) | max" "$out")
     loss=$(jq -s "$sel | if length == 0 then null else map(.loss) | add end" "$out")
     faults=$(jq -s "$sel | if length == 0 then null else
                     map(.duplicates + .order_violations + .misrouted + .unexpected_events) | add end" "$out")
@@ -171,17 +175,56 @@ print_million() {
     echo "| of it unreclaimable (SUnreclaim), bytes per socket | $(fmt "%.0f" "$unrec") | report | – |"
     echo "| TCP buffers per socket, bytes (sockstat mem growth ÷ 2 × streams) | $(fmt "%.0f" "$tcpmem") | report | – |"
     echo "| broadcast fan-out: POST → last stream, ms | $(fmt "%.1f" "$fanout") | report | – |"
-    echo "| steady $million_rate/s to 1 %: latency p50 / p99, ms | $(fmt "%.2f" "$p50") / $(fmt "%.2f" "$p99") | report | – |"
+    echo "| steady $million_rate/s to 1 %: latency p50 / p99, ms${victim:+ (streams on the daemons that survived the storm)} | $(fmt "%.2f" "$p50") / $(fmt "%.2f" "$p99") | report | – |"
     echo "| loss (broadcast + steady), events | $(fmt "%d" "$loss") | 0 | $(judge "v == 0" "$loss") |"
     echo "| duplicates, out of order, misrouted, unexpected | $(fmt "%d" "$faults") | 0 | $(judge "v == 0" "$faults") |"
     echo "| daemons' CPU while idle, % of one core (all $million_daemons, over $(fmt "%.0f" "$hold") s; heartbeats included) | $(fmt "%.2f" "$dcpu") | report | – |"
     echo "| Redis's CPU while idle, % of one core ($million_daemons bus readers waiting) | $(fmt "%.2f" "$rcpu") | ≈ 0 | – |"
     echo "| generators' CPU while idle, % of one core | $(fmt "%.2f" "$gcpu") | report | – |"
+    [ -n "$victim" ] && print_storm_rows "$storm" "$sel | map(select(.label == \"$victim\")) | .[-1]"
     if [ -n "$evidence" ]; then
         echo
         echo "scale-1m fell short; what the script saw: $evidence"
     fi
     return 0
+}
+
+# The storm's rows of the scale-1m table: its own line and the victim's receiver's.
+print_storm_rows() { # $1: jq selecting the storm's line; $2: jq selecting the victim's receiver's
+    local moved back storm window rate c50 c99 attempts refused none resyncs p99 polls fails slowest
+    local after lost twice
+    after=$(jq -s "$1 | .killed_after_s" "$out")
+    polls=$(jq -s "$1 | .readyz_polls" "$out")
+    fails=$(jq -s "$1 | .readyz_failures" "$out")
+    slowest=$(jq -s "$1 | .readyz_slowest_s * 1000" "$out")
+    moved=$(jq -s "$2 | .streams_moved // empty" "$out")
+    back=$(jq -s "$2 | .streams_back // empty" "$out")
+    storm=$(jq -s "$2 | .storm_s // empty" "$out")
+    window=$(jq -s "$2 | .reconnect_window_s // empty" "$out")
+    rate=$(jq -s "$2 | if .reconnect_window_s and .reconnect_window_s > 0
+                       then .streams_back / .reconnect_window_s else empty end" "$out")
+    c50=$(jq -s "$2 | .reconnect_connect_ms.p50 // empty" "$out")
+    c99=$(jq -s "$2 | .reconnect_connect_ms.p99 // empty" "$out")
+    attempts=$(jq -s "$2 | .reconnect_attempts // empty" "$out")
+    refused=$(jq -s -r "$2"' | .reconnects_refused // {} | to_entries
+                             | if length == 0 then "0" else map("\(.value) × \(.key)") | join(", ") end' "$out")
+    none=$(jq -s "$2 | .reconnect_errors // empty" "$out")
+    resyncs=$(jq -s "$2 | .resyncs // empty" "$out")
+    p99=$(jq -s "$2 | .latency_ms.p99 // empty" "$out")
+    lost=$(jq -s "$2 | .loss // empty" "$out")
+    twice=$(jq -s "$2 | if . == null then empty else .duplicates + .order_violations end" "$out")
+    echo "| storm: daemon $million_daemons killed (SIGKILL), s into the steady rate | $(fmt "%.1f" "$after") | report | – |"
+    echo "| storm: streams moved, back | ${moved:-–}, ${back:-–} | $million_streams, $million_streams | $(judge "v == $million_streams && c == $million_streams" "$moved" "$back") |"
+    echo "| storm: time until all back, s (the first stream ended → the last open again; retry: and its jitter included) | $(fmt "%.2f" "$storm") | report | – |"
+    echo "| storm: reconnects/s (the first reconnect → the last open again, $(fmt "%.2f" "$window") s) | $(fmt "%.0f" "$rate") | report | – |"
+    echo "| storm: reconnect latency p50 / p99, ms (connect → \`connected\`: Redis lookup, resume) | $(fmt "%.2f" "$c50") / $(fmt "%.2f" "$c99") | report | – |"
+    echo "| storm: reconnect attempts | ${attempts:-–} | $million_streams | – |"
+    echo "| storm: reconnects refused (by status), without answer; resyncs | $refused, ${none:-–}; ${resyncs:-–} | 0 | $( [ "$refused" = 0 ] && judge "v == 0 && c == 0" "$none" "$resyncs" || echo "**no**") |"
+    echo "| storm: the moved streams' loss; duplicates and out of order (every notification routed to them, once) | ${lost:-–}; ${twice:-–} | 0; 0 | $(judge "v == 0 && c == 0" "$lost" "$twice") |"
+    echo "| storm: moved streams' latency p99, ms (replays of what they missed included) | $(fmt "%.2f" "$p99") | report | – |"
+    echo "| storm: /readyz of daemon 1, polls every 100 ms from the kill until every moved stream was open again | $(fmt "%d" "$polls") | report | – |"
+    echo "| storm: /readyz non-200 answers during the storm | $(fmt "%d" "$fails") | 0 | $(judge "v == 0" "$fails") |"
+    echo "| storm: /readyz slowest answer, ms | $(fmt "%.1f" "$slowest") | report | – |"
 }
 
 print_tables() {

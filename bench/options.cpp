@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <cmath>
@@ -116,6 +117,14 @@ order and throughput. Loopback only.
   --broadcast-file PATH      create PATH once every open stream has received the B broadcasts
   --post-from F              post notifications F..M-1 only: another sse-bench posted 0..F-1
                              before (needs --connections 0) (0)
+  --reconnect-to HOST:PORT[,HOST:PORT...]
+                             a stream that ends reconnects, stream i to address i mod n, after
+                             the daemon's retry: stretched by 0..50 % (doubled after each failed
+                             attempt, as the browser client does), with Last-Event-ID and its
+                             API key, and must lose nothing; a resync or a refusal is a failure
+                             (sse-server only)
+  --reconnect-attempts N     reconnects per stream at most (5)
+  --back-file PATH           create PATH once every stream that ended is open again
   --server-pid PID           sample the server's VmRSS (before, streams open, peak, end) and its
                              CPU time; for Nchan the worker's pid (alias: --daemon-pid)
   --label TEXT               copied into the JSON line
@@ -247,6 +256,21 @@ parsed_options parse_options(std::vector<std::string> const& args)
         {"--server-pid", pid},
         {"--daemon-pid", pid},
         {"--label", text(o.label)},
+        {"--reconnect-to",
+         [&o](std::string const& v) {
+             o.reconnect_to.clear();
+             for (std::size_t from = 0; from <= v.size();) {
+                 auto const comma = std::min(v.find(',', from), v.size());
+                 auto const e = to_loopback(v.substr(from, comma - from));
+                 if (!e)
+                     return false;
+                 o.reconnect_to.push_back(*e);
+                 from = comma + 1;
+             }
+             return true;
+         }},
+        {"--reconnect-attempts", count(o.reconnect_attempts, 1)},
+        {"--back-file", text(o.back_file)},
     };
 
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -327,6 +351,12 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--post-from needs --connections 0: streams would miss 0..F-1";
     else if (o.post_from > 0 && o.post_from >= o.notifications)
         out.error = "--post-from must be below --notifications";
+    else if (!o.reconnect_to.empty() && (o.connections == 0 || o.target == server_kind::nchan))
+        out.error = "--reconnect-to needs streams, on sse-server (they resume with Last-Event-ID)";
+    else if (o.reconnect_attempts > 100)
+        out.error = "--reconnect-attempts is at most 100";
+    else if (!o.back_file.empty() && o.reconnect_to.empty())
+        out.error = "--back-file needs --reconnect-to";
     return out;
 }
 

@@ -69,6 +69,11 @@ struct options
     // A poster that posts notifications F..M-1 only, another sse-bench having posted 0..F-1
     // before it (the broadcast, then a steady rate after the script saw it arrive).
     std::size_t post_from = 0;
+    // A daemon that dies: its streams reconnect to these (stream i to address i mod n), as a
+    // load balancer would send them elsewhere, with Last-Event-ID, at most this many times.
+    std::vector<endpoint> reconnect_to;
+    std::size_t reconnect_attempts = 5;
+    std::string back_file; // created once every stream that ended is back: the storm is over
     int server_pid = 0;
     std::string label;
 };

@@ -25,6 +25,25 @@ std::optional<double> rss_per_stream(report const& r)
            static_cast<double>(r.connections_open);
 }
 
+std::string refusals(report const& r)
+{
+    std::string out;
+    for (auto const& [status, n] : r.reconnects_refused)
+        out += fmt::format("{}{} x {}", out.empty() ? "" : ", ", n, status);
+    return out.empty() ? "none" : out;
+}
+
+std::string reconnect_summary(report const& r)
+{
+    return fmt::format(
+        "; {} streams ended and reconnected, {} back{} ({} attempts; refused: {}; "
+        "no answer: {}; reconnect ms p50 {:.2f} p99 {:.2f} max {:.2f})",
+        r.streams_moved, r.streams_back,
+        r.storm_seconds ? fmt::format(" {:.2f}s after the first ended", *r.storm_seconds) : "",
+        r.reconnect_attempts, refusals(r), r.reconnect_errors, r.reconnect_p50_ms,
+        r.reconnect_p99_ms, r.reconnect_max_ms);
+}
+
 } // namespace
 
 bool report::ok() const
@@ -32,7 +51,8 @@ bool report::ok() const
     return error.empty() && !timed_out && connections_failed == 0 && streams_lost == 0 &&
            loss == 0 && duplicates == 0 && order_violations == 0 && inconsistent_ids == 0 &&
            misrouted == 0 && unexpected == 0 && notifications_accepted == notifications_requested &&
-           (!slow_must_close || slow_closed == slow_requested);
+           (!slow_must_close || slow_closed == slow_requested) && streams_back == streams_moved &&
+           reconnects_refused.empty() && reconnect_errors == 0 && resyncs == 0;
 }
 
 bool report::generator_saturated() const
@@ -66,6 +86,10 @@ std::string summary_line(report const& r)
                             "on average, at most {} KiB)",
                             r.slow_closed, r.slow_requested, r.slow_bytes_mean / 1024,
                             r.slow_bytes_max / 1024);
+    if (r.reconnecting || r.streams_moved > 0)
+        line += reconnect_summary(r);
+    if (r.resyncs > 0)
+        line += fmt::format("; {} resyncs", r.resyncs);
     if (r.inconsistent_ids > 0)
         line += fmt::format("; {} events with another stream's id", r.inconsistent_ids);
     if (r.misrouted > 0)
@@ -100,6 +124,23 @@ std::string json_line(report const& r)
     j["connect_ms"] = {{"p50", round3(r.connect_p50_ms)},
                        {"p99", round3(r.connect_p99_ms)},
                        {"max", round3(r.connect_max_ms)}};
+    j["reconnecting"] = r.reconnecting;
+    j["streams_moved"] = r.streams_moved;
+    j["streams_back"] = r.streams_back;
+    j["storm_s"] = r.storm_seconds ? nlohmann::ordered_json(round3(*r.storm_seconds)) : nullptr;
+    j["reconnect_window_s"] = r.reconnect_window_seconds
+                                  ? nlohmann::ordered_json(round3(*r.reconnect_window_seconds))
+                                  : nullptr;
+    j["reconnect_attempts"] = r.reconnect_attempts;
+    auto refused = nlohmann::ordered_json::object();
+    for (auto const& [status, n] : r.reconnects_refused)
+        refused[std::to_string(status)] = n;
+    j["reconnects_refused"] = refused;
+    j["reconnect_errors"] = r.reconnect_errors;
+    j["reconnect_connect_ms"] = {{"p50", round3(r.reconnect_p50_ms)},
+                                 {"p99", round3(r.reconnect_p99_ms)},
+                                 {"max", round3(r.reconnect_max_ms)}};
+    j["resyncs"] = r.resyncs;
     j["notifications"] = r.notifications_requested;
     j["notifications_sent"] = r.notifications_sent;
     j["notifications_accepted"] = r.notifications_accepted;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,19 @@ struct report
     double connect_p50_ms = 0;  // per stream: TCP connect start -> open
     double connect_p99_ms = 0;
     double connect_max_ms = 0;
+    // --reconnect-to: open streams that ended and reconnected (a storm when their daemon died).
+    bool reconnecting = false;
+    std::uint64_t streams_moved = 0; // losses of open streams that then reconnected
+    std::uint64_t streams_back = 0;  // of them, open again
+    std::uint64_t reconnect_attempts = 0;
+    std::map<int, std::uint64_t> reconnects_refused; // by HTTP status
+    std::uint64_t reconnect_errors = 0;              // no answer (connect or read failed)
+    std::optional<double> storm_seconds;             // the first loss -> the last stream back
+    std::optional<double> reconnect_window_seconds;  // the first reconnect -> the last back
+    double reconnect_p50_ms = 0; // per reconnect: TCP connect start -> open (replay ahead)
+    double reconnect_p99_ms = 0;
+    double reconnect_max_ms = 0;
+    std::uint64_t resyncs = 0; // `resync` events: the daemon could not replay what was missed
 
     std::uint64_t notifications_requested = 0;
     std::uint64_t notifications_sent = 0;
@@ -77,8 +91,9 @@ struct report
     bool timed_out = false;
     std::string error;
 
-    /** Every stream opened and stayed, every event arrived exactly once, in order, and the
-        slow streams were closed where the server promises it. */
+    /** Every stream opened and stayed (or, reconnecting, came back without a refusal or a
+        resync), every event arrived exactly once, in order, and the slow streams were closed
+        where the server promises it. */
     bool ok() const;
     /** The bench used at least 90 % of a core while notifications flowed: the figures may
         measure the bench rather than the server. */

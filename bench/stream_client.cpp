@@ -43,6 +43,20 @@ stream_client::stream_client(net::io_context& ioc, stream_setup const& setup, st
 
 void stream_client::start(net::ip::address const& source)
 {
+    connect(setup_.server, source);
+}
+
+void stream_client::resume(tcp::endpoint const& server, std::string request,
+                           net::ip::address const& source)
+{
+    resuming_ = true;
+    request_ = std::move(request);
+    parser_.restart();
+    connect(server, source);
+}
+
+void stream_client::connect(tcp::endpoint const& server, net::ip::address const& source)
+{
     phase_ = phase::opening;
     started_at_ = bench_clock::now();
     error_code ec;
@@ -56,7 +70,7 @@ void stream_client::start(net::ip::address const& source)
         // thousand failures in a row must not nest ten thousand calls deep.
         return net::post(socket_.get_executor(), [this, ec] { end("bind: " + ec.message()); });
     }
-    socket_.async_connect(setup_.server, [this](error_code e) { on_connect(e); });
+    socket_.async_connect(server, [this](error_code e) { on_connect(e); });
 }
 
 void stream_client::on_connect(error_code ec)
@@ -166,7 +180,7 @@ void stream_client::on_opened()
     auto const micros =
         std::chrono::duration_cast<std::chrono::microseconds>(bench_clock::now() - started_at_)
             .count();
-    tally_.connect.record(static_cast<std::uint64_t>(micros));
+    (resuming_ ? tally_.reconnect : tally_.connect).record(static_cast<std::uint64_t>(micros));
     observer_.on_open(*this);
 }
 
@@ -184,6 +198,10 @@ void stream_client::on_event(sse_event const& e)
             return on_bench_event(e);
         if (e.event == "connected" && phase_ == phase::opening)
             return on_opened();
+        if (e.event == "resync") {
+            ++tally_.resyncs;
+            return;
+        }
     }
     ++tally_.unexpected;
 }

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct delivery_tally
     latency_histogram latency;              // every bench event but the broadcasts
     latency_histogram broadcast_latency;    // the broadcasts' (--broadcast)
     latency_histogram connect;              // TCP connect start -> stream open, in microseconds
+    latency_histogram reconnect;            // the same for the reconnects of streams that ended
     std::uint64_t delivered = 0;            // distinct bench events, all streams together
     std::uint64_t broadcasts_delivered = 0; // of them, broadcasts
     std::uint64_t duplicates = 0;           // an event a stream had already received
@@ -34,6 +36,7 @@ struct delivery_tally
     // Any other event, a bench event without stamp or id, or one still carrying the audience
     // the daemon must cut out.
     std::uint64_t unexpected = 0;
+    std::uint64_t resyncs = 0; // `resync` events: a resume the daemon could not replay whole
     bench_clock::time_point last_delivery{};
     std::vector<event_id> id_of_seq; // the id the first stream saw for each notification
 };
@@ -86,6 +89,9 @@ public:
 
     /** Connects from `source` (any port), sends the request, reads. */
     void start(net::ip::address const& source);
+    /** After the stream ended: connects to `server` with `request` (which carries the
+        Last-Event-ID) and goes on checking where it stopped. */
+    void resume(tcp::endpoint const& server, std::string request, net::ip::address const& source);
     void close();
     /** A slow stream reads (and discards) what waits for it, to its end or until close(). */
     void drain();
@@ -96,6 +102,14 @@ public:
     bool slow() const { return slow_; }
     /** Whether it ever opened. */
     bool opened() const { return opened_; }
+    /** Whether it is, or last was, a reconnect of a stream that had opened. */
+    bool resuming() const { return resuming_; }
+    /** The HTTP status of a refused (re)connect; 0 when no answer came, 200 when it was not
+        refused. */
+    int status() const { return parser_.status(); }
+    /** What a reconnect resumes from, and after how long (stream_parser). */
+    std::string const& last_event_id() const { return parser_.last_event_id(); }
+    std::optional<std::chrono::milliseconds> retry() const { return parser_.retry(); }
     /** Distinct bench events received so far, and of them account events. */
     std::uint64_t received() const { return received_; }
     /** Bytes read since the stream opened (slow streams: before they ended). */
@@ -111,6 +125,7 @@ private:
         closed
     };
 
+    void connect(tcp::endpoint const& server, net::ip::address const& source);
     void on_connect(error_code ec);
     void on_request_written(error_code ec, std::size_t);
     void on_readable() override;
@@ -136,6 +151,7 @@ private:
     stream_parser parser_;
     phase phase_ = phase::idle;
     bool opened_ = false;
+    bool resuming_ = false;
     bench_clock::time_point started_at_{};
     bench_clock::time_point read_at_{};
     /** What a stream received of one kind of route: its name's, its user's, the broadcasts. */

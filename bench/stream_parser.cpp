@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 
 namespace sse_server::bench {
 
@@ -167,6 +168,7 @@ void stream_parser::feed_body(std::string_view bytes, event_sink& sink)
 void stream_parser::on_line(std::string_view line, event_sink& sink)
 {
     if (line.empty()) {
+        last_event_id_ = id_;
         if (has_data_)
             sink.on_event({event_.empty() ? std::string_view("message") : std::string_view(event_),
                            data_, id_});
@@ -191,7 +193,29 @@ void stream_parser::on_line(std::string_view line, event_sink& sink)
         has_data_ = true;
     } else if (field == "id") {
         id_.assign(value);
+    } else if (field == "retry") {
+        // Digits only, as a browser reads it; a day at most, so that it cannot overflow.
+        std::uint64_t ms = 0;
+        auto const [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+        if (ec == std::errc{} && ptr == value.data() + value.size() && !value.empty())
+            retry_ = std::chrono::milliseconds(std::min<std::uint64_t>(ms, 86'400'000));
     }
+}
+
+void stream_parser::restart()
+{
+    state_ = state::head;
+    status_ = 0;
+    error_.clear();
+    head_.clear();
+    size_line_.clear();
+    chunk_left_ = 0;
+    partial_line_.clear();
+    event_.clear();
+    data_.clear();
+    has_data_ = false;
+    // The id buffer too: a block cut off by the end of the old response never completes.
+    id_ = last_event_id_;
 }
 
 void stream_parser::fail(std::string why)

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +51,15 @@ public:
     int status() const { return status_; }
     /** Why the parser failed, or the status line of a refusal. */
     std::string const& error() const { return error_; }
+    /** The id a reconnect sends as Last-Event-ID: the last `id:` of a block that ended (an
+        event, or a heartbeat carrying only the cursor), never one of an event cut off. */
+    std::string const& last_event_id() const { return last_event_id_; }
+    /** The reconnection time the server announced (`retry:`), if it did. */
+    std::optional<std::chrono::milliseconds> retry() const { return retry_; }
+    /** A new response on the same stream (a reconnect): the HTTP state starts over, the last
+        event id and the reconnection time carry over, as they belong to a browser's
+        EventSource rather than to one of its responses. */
+    void restart();
 
 private:
     std::size_t feed_head(std::string_view bytes);
@@ -68,6 +79,8 @@ private:
     std::string data_;
     std::string id_;
     bool has_data_ = false;
+    std::string last_event_id_;
+    std::optional<std::chrono::milliseconds> retry_;
 };
 
 } // namespace sse_server::bench

@@ -1,7 +1,7 @@
 #include "bench_run.hpp"
 
-#include "api_keys.hpp"
 #include "payload.hpp"
+#include "stream_credentials.hpp"
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
@@ -51,17 +51,23 @@ bench_run::bench_run(net::io_context& ioc, options const& o)
     if (o.target == server_kind::sse_server && o.connections > 0)
         tally_.id_of_seq.resize(o.notifications);
     clients_.reserve(o.connections);
+    // Every request is made here, tokens signed included, before start(): the connect time
+    // measures the server, not the signing.
+    stream_credentials const credentials(o);
     for (std::size_t i = 0; i < o.connections; ++i) {
         auto const name = i % o.events;
         auto const reached = audience_.reaches(i);
+        auto const credential =
+            o.target == server_kind::sse_server ? credentials.header_of(i) : std::string();
         clients_.push_back(std::make_unique<stream_client>(
-            ioc, setup_, request_for(i, name, reached), i, name, reached,
+            ioc, setup_, request_for(i, name, reached, credential), i, name, reached,
             is_slow(i, o.slow, o.connections), poller_, read_buffer_, tally_,
             static_cast<stream_observer&>(*this)));
     }
 }
 
-std::string bench_run::request_for(std::size_t index, std::size_t name, bool in_audience) const
+std::string bench_run::request_for(std::size_t index, std::size_t name, bool in_audience,
+                                   std::string const& credential) const
 {
     auto const host = "\r\nHost: " + opts_.clients.host + ":" + std::to_string(opts_.clients.port);
     if (opts_.target == server_kind::nchan) {
@@ -80,7 +86,7 @@ std::string bench_run::request_for(std::size_t index, std::size_t name, bool in_
     if (opts_.broadcast > 0)
         subscription = std::string(broadcast_name) + "," + subscription;
     return "GET /events?events=" + subscription + " HTTP/1.1" + host +
-           "\r\nAccept: text/event-stream\r\nX-API-Key: " + api_key_of(opts_, index) + "\r\n\r\n";
+           "\r\nAccept: text/event-stream\r\n" + credential + "\r\n";
 }
 
 // Spread over 127.0.0.1 .. 127.0.0.S: each source address has its own ~28 000 ephemeral

@@ -38,7 +38,9 @@ private:
                      std::optional<std::uint64_t> recipients) override;
     void on_notify_failed(std::string const& why) override;
 
-    std::string request_for(std::size_t index, std::size_t name, bool in_audience) const;
+    /** The GET of stream `index`; `credential`: its header line (stream_credentials). */
+    std::string request_for(std::size_t index, std::size_t name, bool in_audience,
+                            std::string const& credential) const;
     /** Accepted notifications stream `c` must receive: its name's (when the audience reaches
         it) and its user's. */
     std::uint64_t expected_for(stream_client const& c) const;

@@ -100,6 +100,12 @@ order and throughput. Loopback only.
                              nothing (0)
   --audience-by-name         the baseline: no audience; the streams it would leave out subscribe
                              to bench-outside instead, which gets no notification
+  --jwt-hs256 FILE           streams present Authorization: Bearer <JWT> instead of an API key,
+                             HS256 under the secret in FILE (less a final newline); sub = the
+                             stream's user, exp = now + 1 h; signed before the first connect
+                             (the daemon's auth.jwt.secret_file, "jwt" in auth.methods)
+  --jwt-rs256 FILE           the same, RS256 with the PEM private key in FILE (the daemon's
+                             auth.jwt.key_file: its public half)
   --connect-window W         streams being opened at the same time (256)
   --source-addresses S       streams connect from 127.0.0.1 .. 127.0.0.S, round-robin (254)
   --slow K                   K streams, spread evenly, stop reading once open; at the end the
@@ -164,6 +170,15 @@ parsed_options parse_options(std::vector<std::string> const& args)
             return v == "true" || v == "false";
         };
     };
+    auto jwt = [&o](jwt_algorithm alg) {
+        return [&o, alg](std::string const& v) {
+            if (v.empty() || (o.jwt != jwt_algorithm::none && o.jwt != alg))
+                return false; // one algorithm per run
+            o.jwt = alg;
+            o.jwt_key_file = v;
+            return true;
+        };
+    };
     auto pid = [&o](std::string const& v) {
         auto const p = to_unsigned(v);
         if (!p || *p == 0 || *p > 0x3fffffff)
@@ -224,6 +239,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
         {"--audience-users", count(o.audience_users, 0)},
         {"--audience-groups", count(o.audience_groups, 0)},
         {"--audience-by-name", flag(o.audience_by_name)},
+        {"--jwt-hs256", jwt(jwt_algorithm::hs256)},
+        {"--jwt-rs256", jwt(jwt_algorithm::rs256)},
         {"--connect-window", count(o.connect_window, 1)},
         {"--duration",
          [&o](std::string const& v) {
@@ -327,6 +344,10 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--post-from needs --connections 0: streams would miss 0..F-1";
     else if (o.post_from > 0 && o.post_from >= o.notifications)
         out.error = "--post-from must be below --notifications";
+    else if (o.jwt != jwt_algorithm::none && o.target == server_kind::nchan)
+        out.error = "--jwt-*: Nchan streams are not authenticated";
+    else if (o.jwt != jwt_algorithm::none && (o.claims_grants || o.claims_groups))
+        out.error = "--jwt-* and --claims-*: the tokens carry no claims but the user";
     return out;
 }
 

@@ -36,7 +36,8 @@ std::optional<double> to_double(std::string const& text)
 
 // The bench opens thousands of connections and pushes as fast as it can: it is meant for a
 // private daemon on this machine, never for someone else's server.
-std::optional<endpoint> to_loopback(std::string const& text)
+// `any_port`: 0 is allowed, the kernel picks one.
+std::optional<endpoint> to_loopback(std::string const& text, bool any_port = false)
 {
     auto const colon = text.rfind(':');
     if (colon == std::string::npos)
@@ -48,7 +49,7 @@ std::optional<endpoint> to_loopback(std::string const& text)
     if (e.host == "localhost")
         e.host = "127.0.0.1";
     auto const port = to_unsigned(text.substr(colon + 1));
-    if (!port || *port == 0 || *port > 65535)
+    if (!port || (*port == 0 && !any_port) || *port > 65535)
         return std::nullopt;
     e.port = static_cast<std::uint16_t>(*port);
     boost::system::error_code ec;
@@ -106,6 +107,10 @@ order and throughput. Loopback only.
                              (the daemon's auth.jwt.secret_file, "jwt" in auth.methods)
   --jwt-rs256 FILE           the same, RS256 with the PEM private key in FILE (the daemon's
                              auth.jwt.key_file: its public half)
+  --serve-hook HOST:PORT     no run: serve the daemon's auth hook here (port 0: any; the
+                             first line of output names it) until SIGTERM; API key
+                             <api-key-prefix><i> (X-API-Key or Bearer) is user 1000000+i, else
+                             401; prints the users answered and their rate at the end
   --connect-window W         streams being opened at the same time (256)
   --source-addresses S       streams connect from 127.0.0.1 .. 127.0.0.S, round-robin (254)
   --slow K                   K streams, spread evenly, stop reading once open; at the end the
@@ -241,6 +246,13 @@ parsed_options parse_options(std::vector<std::string> const& args)
         {"--audience-by-name", flag(o.audience_by_name)},
         {"--jwt-hs256", jwt(jwt_algorithm::hs256)},
         {"--jwt-rs256", jwt(jwt_algorithm::rs256)},
+        {"--serve-hook",
+         [&o](std::string const& v) {
+             auto const e = to_loopback(v, true);
+             if (e)
+                 o.serve_hook = *e;
+             return e.has_value();
+         }},
         {"--connect-window", count(o.connect_window, 1)},
         {"--duration",
          [&o](std::string const& v) {
@@ -293,7 +305,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
         }
         if (!setter->second(*value)) {
             out.error = "bad value for " + name + ": " + *value +
-                        (name == "--clients" || name == "--notify" || name == "--redis"
+                        (name == "--clients" || name == "--notify" || name == "--redis" ||
+                                 name == "--serve-hook"
                              ? " (a loopback HOST:PORT)"
                              : "");
             return out;

@@ -66,6 +66,8 @@ struct options
     // signed with this key before any stream connects; no API keys are made.
     jwt_algorithm jwt = jwt_algorithm::none;
     std::string jwt_key_file; // HS256: the secret file; RS256: a PEM private key
+    // Not a run: serve the auth hook of the hook scenarios here (hook_app.hpp).
+    std::optional<endpoint> serve_hook;
     std::size_t connect_window = 256;
     std::size_t source_addresses = 254; // 127.0.0.1 .. 127.0.0.K, round-robin
     std::size_t slow = 0;               // streams that stop reading after they open

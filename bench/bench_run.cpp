@@ -448,6 +448,9 @@ report bench_run::result() const
         if (server_connected_.cpu_seconds && server_after_.cpu_seconds)
             r.server_cpu_seconds = *server_after_.cpu_seconds - *server_connected_.cpu_seconds;
     }
+    if (server_before_.cpu_seconds && server_connected_.cpu_seconds)
+        r.server_connect_cpu_seconds =
+            *server_connected_.cpu_seconds - *server_before_.cpu_seconds;
     r.elapsed_seconds = seconds_between(began_, finished_at_);
     r.timed_out = timed_out_;
     r.error = error_;

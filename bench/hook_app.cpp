@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <sys/resource.h>
 
 namespace sse_server::bench {
 
@@ -152,12 +153,18 @@ int serve_hook(options const& o)
     auto const span = tally.first ? std::chrono::duration<double>(tally.last - *tally.first).count()
                                   : 0.0;
     auto const rate = span > 0 ? static_cast<double>(tally.ok) / span : 0.0;
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto const seconds = [](timeval t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    auto const cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
     std::cout << "hook: " << tally.ok << " users answered, " << tally.refused << " refused, on "
               << tally.connections << " connections; " << static_cast<std::uint64_t>(rate)
-              << "/s from the first to the last\n"
+              << "/s from the first to the last; CPU " << cpu << " s\n"
               << R"({"hook_ok":)" << tally.ok << R"(,"hook_refused":)" << tally.refused
               << R"(,"hook_connections":)" << tally.connections << R"(,"hook_span_s":)" << span
-              << R"(,"hook_per_s":)" << rate << '}' << std::endl;
+              << R"(,"hook_per_s":)" << rate << R"(,"hook_cpu_s":)" << cpu << '}' << std::endl;
     return 0;
 }
 

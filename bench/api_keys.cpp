@@ -31,7 +31,7 @@ std::string api_key_of(options const& o, std::size_t index)
 
 std::optional<std::string> create_api_keys(options const& o)
 {
-    if (!o.redis)
+    if (!o.redis || o.jwt != jwt_algorithm::none) // tokens need no key
         return std::nullopt;
     timeval const timeout{5, 0};
     std::unique_ptr<redisContext, context_deleter> redis(

@@ -14,7 +14,7 @@ std::string api_key_of(options const& o, std::size_t index);
 
 /** Stores `o.connections` API keys in Redis (user id 1000000+i, and the claims asked for:
     key_claims.hpp; expiring after one hour),
-    pipelined on one connection. Runs before any I/O of the bench: blocking is fine.
+    pipelined on one connection; none when the streams present tokens (--jwt-*). Runs before any I/O of the bench: blocking is fine.
     Returns what went wrong, or nothing. */
 std::optional<std::string> create_api_keys(options const& o);
 

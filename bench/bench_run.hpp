@@ -8,6 +8,7 @@
 #include "report.hpp"
 #include "sse_server/base/net.hpp"
 #include "stream_client.hpp"
+#include "stream_credentials.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <map>
@@ -41,7 +42,11 @@ private:
                      std::optional<std::uint64_t> recipients) override;
     void on_notify_failed(std::string const& why) override;
 
-    std::string request_for(std::size_t index, std::size_t name, bool in_audience) const;
+    /** Stream `index`'s credential header line (none for Nchan). */
+    std::string credential_of(std::size_t index) const;
+    /** The GET of stream `index`; `credential`: its header line (stream_credentials). */
+    std::string request_for(std::size_t index, std::size_t name, bool in_audience,
+                            std::string const& credential) const;
     /** The stream's request again, resuming from its last event id. */
     std::string resume_request(stream_client const& c) const;
     /** An open stream that ended, or a reconnect that failed: wait, then reconnect, unless
@@ -72,6 +77,7 @@ private:
     void finish(std::string error);
 
     options const& opts_;
+    stream_credentials credentials_; // a reconnect presents the stream's credential again
     audience_plan audience_;
     stream_setup setup_;
     tcp::endpoint notify_endpoint_;

@@ -83,6 +83,8 @@ while (( $# > 0 )); do
         bus-ceiling|scale-90k|scale-1m) selected+=("$1"); shift ;;
         *)
             [ -n "${args[$1]:-}" ] || { echo "bench/cluster.sh: no scenario '$1'" >&2; usage >&2; exit 2; }
+            # Their keys and hook are made by bench/run.sh only.
+            [ -z "${auth_way[$1]:-}" ] || { echo "bench/cluster.sh: '$1' runs in bench/run.sh only" >&2; exit 2; }
             selected+=("$1"); shift ;;
     esac
 done

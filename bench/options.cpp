@@ -37,7 +37,8 @@ std::optional<double> to_double(std::string const& text)
 
 // The bench opens thousands of connections and pushes as fast as it can: it is meant for a
 // private daemon on this machine, never for someone else's server.
-std::optional<endpoint> to_loopback(std::string const& text)
+// `any_port`: 0 is allowed, the kernel picks one.
+std::optional<endpoint> to_loopback(std::string const& text, bool any_port = false)
 {
     auto const colon = text.rfind(':');
     if (colon == std::string::npos)
@@ -49,7 +50,7 @@ std::optional<endpoint> to_loopback(std::string const& text)
     if (e.host == "localhost")
         e.host = "127.0.0.1";
     auto const port = to_unsigned(text.substr(colon + 1));
-    if (!port || *port == 0 || *port > 65535)
+    if (!port || (*port == 0 && !any_port) || *port > 65535)
         return std::nullopt;
     e.port = static_cast<std::uint16_t>(*port);
     boost::system::error_code ec;
@@ -101,6 +102,16 @@ order and throughput. Loopback only.
                              nothing (0)
   --audience-by-name         the baseline: no audience; the streams it would leave out subscribe
                              to bench-outside instead, which gets no notification
+  --jwt-hs256 FILE           streams present Authorization: Bearer <JWT> instead of an API key,
+                             HS256 under the secret in FILE (less a final newline); sub = the
+                             stream's user, exp = now + 1 h; signed before the first connect
+                             (the daemon's auth.jwt.secret_file, "jwt" in auth.methods)
+  --jwt-rs256 FILE           the same, RS256 with the PEM private key in FILE (the daemon's
+                             auth.jwt.key_file: its public half)
+  --serve-hook HOST:PORT     no run: serve the daemon's auth hook here (port 0: any; the
+                             first line of output names it) until SIGTERM; API key
+                             <api-key-prefix><i> (X-API-Key or Bearer) is user 1000000+i, else
+                             401; prints the users answered and their rate at the end
   --connect-window W         streams being opened at the same time (256)
   --source-addresses S       streams connect from 127.0.0.1 .. 127.0.0.S, round-robin (254)
   --slow K                   K streams, spread evenly, stop reading once open; at the end the
@@ -173,6 +184,15 @@ parsed_options parse_options(std::vector<std::string> const& args)
             return v == "true" || v == "false";
         };
     };
+    auto jwt = [&o](jwt_algorithm alg) {
+        return [&o, alg](std::string const& v) {
+            if (v.empty() || (o.jwt != jwt_algorithm::none && o.jwt != alg))
+                return false; // one algorithm per run
+            o.jwt = alg;
+            o.jwt_key_file = v;
+            return true;
+        };
+    };
     auto pid = [&o](std::string const& v) {
         auto const p = to_unsigned(v);
         if (!p || *p == 0 || *p > 0x3fffffff)
@@ -233,6 +253,15 @@ parsed_options parse_options(std::vector<std::string> const& args)
         {"--audience-users", count(o.audience_users, 0)},
         {"--audience-groups", count(o.audience_groups, 0)},
         {"--audience-by-name", flag(o.audience_by_name)},
+        {"--jwt-hs256", jwt(jwt_algorithm::hs256)},
+        {"--jwt-rs256", jwt(jwt_algorithm::rs256)},
+        {"--serve-hook",
+         [&o](std::string const& v) {
+             auto const e = to_loopback(v, true);
+             if (e)
+                 o.serve_hook = *e;
+             return e.has_value();
+         }},
         {"--connect-window", count(o.connect_window, 1)},
         {"--duration",
          [&o](std::string const& v) {
@@ -300,7 +329,8 @@ parsed_options parse_options(std::vector<std::string> const& args)
         }
         if (!setter->second(*value)) {
             out.error = "bad value for " + name + ": " + *value +
-                        (name == "--clients" || name == "--notify" || name == "--redis"
+                        (name == "--clients" || name == "--notify" || name == "--redis" ||
+                                 name == "--serve-hook"
                              ? " (a loopback HOST:PORT)"
                              : "");
             return out;
@@ -357,6 +387,10 @@ parsed_options parse_options(std::vector<std::string> const& args)
         out.error = "--reconnect-attempts is at most 100";
     else if (!o.back_file.empty() && o.reconnect_to.empty())
         out.error = "--back-file needs --reconnect-to";
+    else if (o.jwt != jwt_algorithm::none && o.target == server_kind::nchan)
+        out.error = "--jwt-*: Nchan streams are not authenticated";
+    else if (o.jwt != jwt_algorithm::none && (o.claims_grants || o.claims_groups))
+        out.error = "--jwt-* and --claims-*: the tokens carry no claims but the user";
     return out;
 }
 

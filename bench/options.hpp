@@ -23,6 +23,14 @@ enum class server_kind
     nchan       // nginx + Nchan: GET /sub/<channels>; POST /pub/<channel>, body = the data
 };
 
+/** How streams of sse-server authenticate: an API key, or a JWT the bench signs (SPEC §2.2a). */
+enum class jwt_algorithm
+{
+    none, // an API key (X-API-Key)
+    hs256,
+    rs256
+};
+
 /** Everything one run of sse-bench is told on its command line. */
 struct options
 {
@@ -54,6 +62,12 @@ struct options
     // The same recipients without an audience: the streams it would leave out subscribe to a
     // name that gets no notification. The reference for the cost of routing by audience.
     bool audience_by_name = false;
+    // Streams present `Authorization: Bearer <jwt>` (sub = their user, exp = in one hour),
+    // signed with this key before any stream connects; no API keys are made.
+    jwt_algorithm jwt = jwt_algorithm::none;
+    std::string jwt_key_file; // HS256: the secret file; RS256: a PEM private key
+    // Not a run: serve the auth hook of the hook scenarios here (hook_app.hpp).
+    std::optional<endpoint> serve_hook;
     std::size_t connect_window = 256;
     std::size_t source_addresses = 254; // 127.0.0.1 .. 127.0.0.K, round-robin
     std::size_t slow = 0;               // streams that stop reading after they open

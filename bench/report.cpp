@@ -183,6 +183,9 @@ std::string json_line(report const& r)
     j["notify_phase_s"] = round3(r.notify_phase_seconds);
     j["server_cpu_s"] = r.server_cpu_seconds ? nlohmann::ordered_json(round3(*r.server_cpu_seconds))
                                              : nlohmann::ordered_json(nullptr);
+    j["server_connect_cpu_s"] = r.server_connect_cpu_seconds
+                                    ? nlohmann::ordered_json(round3(*r.server_connect_cpu_seconds))
+                                    : nlohmann::ordered_json(nullptr);
     j["bench_cpu_s"] = round3(r.bench_cpu_seconds);
     j["bench_saturated"] = r.generator_saturated();
     j["elapsed_s"] = round3(r.elapsed_seconds);

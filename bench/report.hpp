@@ -85,6 +85,9 @@ struct report
     // While notifications flow: from the first POST to the last delivery checked.
     double notify_phase_seconds = 0;
     std::optional<double> server_cpu_seconds;
+    // While the streams opened: from the first connect to the last stream open (and the
+    // --hold after it).
+    std::optional<double> server_connect_cpu_seconds;
     double bench_cpu_seconds = 0;
 
     double elapsed_seconds = 0;

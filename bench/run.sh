@@ -32,6 +32,8 @@ source bench/scenarios.sh
 source bench/loopback.sh
 # shellcheck source=bench/redis_access.sh
 source bench/redis_access.sh
+# shellcheck source=bench/auth_ways.sh
+source bench/auth_ways.sh
 
 usage() {
     echo "usage: bench/run.sh [--server sse-server|nchan|both] [scenario...]"
@@ -99,15 +101,17 @@ pinning="server on core 0; sse-bench and redis-server on core 1"
 redis_pid=
 server_pid=
 bench_pid=
+auth_tmp=
 # shellcheck disable=SC2317 # reached through the trap
 cleanup() {
     set +e # stop everything, even when one of them already failed
     local pid
-    for pid in "$bench_pid" "$server_pid" "$redis_pid"; do
+    for pid in "$bench_pid" "$server_pid" "$hook_pid" "$redis_pid"; do
         [ -n "$pid" ] || continue
         kill -TERM "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    [ -n "$auth_tmp" ] && rm -rf "$auth_tmp"
     return 0
 }
 trap cleanup EXIT
@@ -115,6 +119,12 @@ trap 'exit 130' INT TERM
 
 
 start_bench_redis "$logs" # bench/redis_access.sh
+for name in "${selected[@]}"; do
+    if [[ ${auth_way[$name]:-} == jwt-* ]] && [ -z "$auth_tmp" ]; then
+        auth_tmp=$(mktemp -d)
+        make_auth_keys "$auth_tmp" # bench/auth_ways.sh: made for this run, removed on exit
+    fi
+done
 
 # Starts the server for one run, sse-server with the scenario's settings (scenario_env);
 # sets server_pid (the process to stop), measured_pid (the one to sample: Nchan's single
@@ -237,7 +247,16 @@ for name in "${selected[@]}"; do
         # Split into words, never globbed: a setting may be a TOML array such as [].
         read -r -a scenario_env <<<"${sse_env[$name]:-}"
         log=$logs/$server-$name.log
+        auth_args=()
+        if [ "$server" = sse-server ] &&
+           ! prepare_auth_way "${auth_way[$name]:-}" "$logs/hook-$name.out"; then
+            echo "   the auth hook did not start: see $logs/hook-$name.out"
+            stop_hook
+            failed=1
+            continue
+        fi
         if ! start_server "$server" "$log"; then
+            stop_hook
             echo "   $server did not start: see $log"
             failed=1
             continue
@@ -250,17 +269,31 @@ for name in "${selected[@]}"; do
             extra=${sse_only[$name]:-}
         fi
         status=0
+        if [ "$server" = sse-server ] && [ -n "${warm_up[$name]:-}" ]; then
+            # The same streams once, not measured: they leave their answers in the daemon.
+            # shellcheck disable=SC2086 # args holds several words on purpose
+            "${pin_bench[@]}" "$bench_bin" "${target_args[@]}" --duration 90 \
+                --label "$name-warm-up" ${args[$name]} $extra "${auth_args[@]}" \
+                >"$logs/bench-$server-$name-warm-up.out" 2>&1 &
+            bench_pid=$!
+            wait "$bench_pid" || status=$?
+            bench_pid=
+            echo "   warm-up: $(sed -n '1p' "$logs/bench-$server-$name-warm-up.out")"
+        fi
         # shellcheck disable=SC2086 # args holds several words on purpose
         "${pin_bench[@]}" "$bench_bin" "${target_args[@]}" --duration 90 --label "$name" \
-            ${args[$name]} $extra >"$logs/bench-$server-$name.out" 2>&1 &
+            ${args[$name]} $extra "${auth_args[@]}" >"$logs/bench-$server-$name.out" 2>&1 &
         bench_pid=$! # waited for in the background, so that Ctrl-C stops everything at once
         wait "$bench_pid" || status=$?
         bench_pid=
         stop_server "$server" "$log"
+        stop_hook # bench/auth_ways.sh: hook_json, what the hook answered, when there is one
+        [ -n "$hook_json" ] && sed -n '2p' "$hook_out" | sed 's/^/   /'
         sed -n '1p' "$logs/bench-$server-$name.out" | sed 's/^/   /'
         json=$(grep '^{' "$logs/bench-$server-$name.out" || true)
         if [ -n "$json" ]; then
-            jq -c --arg note "$server_note" '. + {server_note: $note}' <<<"$json" >>"$out"
+            jq -c --arg note "$server_note" --argjson hook "${hook_json:-"{}"}" \
+                '. + {server_note: $note} + $hook' <<<"$json" >>"$out"
         else
             sed -n '2,$p' "$logs/bench-$server-$name.out" | sed 's/^/   /'
         fi
@@ -358,12 +391,30 @@ compared() { # $1 $2: scenario and its reference; $3 jq expression; $4 label; $5
     a=$(value sse-server "$1" "$3")
     b=$(value sse-server "$2" "$3")
     [ -n "$a" ] && [ -n "$b" ] && [ "$a" != null ] && [ "$b" != null ] || return 0
-    echo "| $1 | $4 | $(ratio "$a" "$b") | – | – | $5 | $(check "$6" "$(ratio "$a" "$b")" "") |"
+    local met="–"
+    [ -n "$6" ] && met=$(check "$6" "$(ratio "$a" "$b")" "")
+    echo "| $1 | $4 | $(ratio "$a" "$b") | – | – | $5 | $met |"
 }
 compared audience-10k audience-10k-baseline .deliveries_per_s "deliveries/s ÷ baseline's" "≥ 0.9" "a >= 0.9"
 row connect-claims "streams opened per s" .connect_per_s "%.0f" "report" ""
 row connect-claims "connect → open p99, ms" .connect_ms.p99 "%.1f" "report" ""
 compared connect-claims connect .connect_s "time to open them ÷ connect's" "≤ 1.1" "a <= 1.1"
+cpu_per_stream='(if .server_connect_cpu_s and .connections_open > 0 then .server_connect_cpu_s * 1000000 / .connections_open else null end)'
+row connect "server CPU per stream opened, µs" "$cpu_per_stream" "%.1f" "reference" ""
+for way in connect-jwt-hs256 connect-jwt-rs256 connect-hook-warm connect-hook-cold; do
+    row "$way" "streams open" .connections_open "%d" "10 000" "a == 10000"
+    row "$way" "streams opened per s" .connect_per_s "%.0f" "report" ""
+    row "$way" "connect → open p99, ms" .connect_ms.p99 "%.1f" "report" ""
+    row "$way" "server CPU per stream opened, µs" "$cpu_per_stream" "%.1f" "report" ""
+done
+compared connect-jwt-hs256 connect .connect_s "time to open them ÷ connect's" "≤ 1 (no slower)" "a <= 1"
+compared connect-jwt-rs256 connect .connect_s "time to open them ÷ connect's" "≤ 1 (no slower)" "a <= 1"
+compared connect-hook-warm connect .connect_s "time to open them ÷ connect's" "≤ 1.2" "a <= 1.2"
+row connect-hook-warm "hook requests, warm-up and measured pass" .hook_ok "%d" "10 000 (none measured)" "a == 10000"
+compared connect-hook-cold connect .connect_s "time to open them ÷ connect's" "report (the hook's limit)" ""
+row connect-hook-cold "hook requests answered" .hook_ok "%d" "10 000" "a == 10000"
+row connect-hook-cold "hook answers per s, first to last" .hook_per_s "%.0f" "report (the limit)" ""
+row connect-hook-cold "hook CPU per answer, µs" '(if .hook_ok then .hook_cpu_s * 1000000 / .hook_ok else null end)' "%.1f" "report" ""
 echo
 echo "(b): sse-bench used ≥ 90 % of its core while notifications flowed: the figure may measure the generator."
 echo "(t): the run reached its duration cap (90 s) before every notification was delivered."

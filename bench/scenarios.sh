@@ -1,13 +1,16 @@
 # The scenarios of bench/run.sh, also run by bench/cluster.sh in both modes: sourced, not run.
 # Sets scenario_order, and per scenario about[] (one line for the log), args[] (sse-bench's
 # options, for every server), sse_only[] (added for sse-server only), sse_env[] (the daemon's
-# settings for that scenario, as SSE_SERVER_ variables) and no_nchan[] (why Nchan sits it out).
+# settings for that scenario, as SSE_SERVER_ variables), no_nchan[] (why Nchan sits it out),
+# auth_way[] (how its streams get in, when not by API key in Redis) and warm_up[] (a first,
+# unmeasured pass of the same run).
 # shellcheck shell=bash disable=SC2034 # the arrays are used by the scripts that source this
 
 scenario_order=(idle connect broadcast-10k broadcast-10k-serial broadcast-1k rate-10k rate-1k
                 ingest ingest-single ingest-batch mixed slow-baseline slow
-                audience-10k-baseline audience-10k connect-claims)
-declare -A about args sse_only sse_env no_nchan
+                audience-10k-baseline audience-10k connect-claims
+                connect-jwt-hs256 connect-jwt-rs256 connect-hook-cold connect-hook-warm)
+declare -A about args sse_only sse_env no_nchan auth_way warm_up
 about[idle]="19000 streams held open 5 s: RSS per stream"
 args[idle]="--connections 19000 --notifications 0 --hold 5"
 about[connect]="10000 streams opened (sse-server: each authenticated through Redis)"
@@ -60,3 +63,25 @@ args[connect-claims]="--connections 10000 --notifications 0"
 sse_only[connect-claims]="--claims-grants 50 --claims-groups 20"
 sse_env[connect-claims]="SSE_SERVER_AUTH_API_KEY_GRANTS_POINTER=/grants SSE_SERVER_AUTH_API_KEY_GROUPS_POINTER=/groups SSE_SERVER_EVENTS_GRANTS=[]"
 no_nchan[connect-claims]="Nchan streams are not authenticated"
+
+# Signed tokens and the auth hook (issue 19, SPEC §2.2a): connect's 10 000 streams, each way in
+# alone in auth.methods (auth_way[]: bench/auth_ways.sh makes the keys at run time and serves
+# the hook). A hook scenario with warm_up[] first opens and closes the same streams once, not
+# measured, so that the measured pass finds every answer in the daemon's hook cache.
+about[connect-jwt-hs256]="connect's 10000 streams, each with its own HS256 token, signed before the first connect (sse-server only)"
+args[connect-jwt-hs256]="--connections 10000 --notifications 0"
+auth_way[connect-jwt-hs256]=jwt-hs256
+no_nchan[connect-jwt-hs256]="Nchan streams are not authenticated"
+about[connect-jwt-rs256]="the same with RS256 tokens (RSA 2048) (sse-server only)"
+args[connect-jwt-rs256]="--connections 10000 --notifications 0"
+auth_way[connect-jwt-rs256]=jwt-rs256
+no_nchan[connect-jwt-rs256]="Nchan streams are not authenticated"
+about[connect-hook-cold]="connect's 10000 streams through the auth hook (sse-bench --serve-hook), every credential new: one hook request per stream (sse-server only)"
+args[connect-hook-cold]="--connections 10000 --notifications 0"
+auth_way[connect-hook-cold]=hook
+no_nchan[connect-hook-cold]="Nchan streams are not authenticated"
+about[connect-hook-warm]="the same once a first pass of the same 10000 streams (not measured) filled the daemon's hook cache (sse-server only)"
+args[connect-hook-warm]="--connections 10000 --notifications 0"
+auth_way[connect-hook-warm]=hook
+warm_up[connect-hook-warm]=1
+no_nchan[connect-hook-warm]="Nchan streams are not authenticated"

@@ -1,6 +1,7 @@
 // sse-bench: the load generator of sse-server. See README.md beside this file.
 #include "api_keys.hpp"
 #include "bench_run.hpp"
+#include "hook_app.hpp"
 #include "options.hpp"
 #include "report.hpp"
 
@@ -44,6 +45,8 @@ int run(std::vector<std::string> const& args)
         return 2;
     }
     auto const& o = parsed.opts;
+    if (o.serve_hook)
+        return serve_hook(o);
     if (auto const problem = ensure_descriptors(o.connections)) {
         std::cerr << "sse-bench: " << *problem << "\n";
         return 2;

@@ -81,5 +81,24 @@ TEST(bench_options, broadcasts_and_partial_posting_refuse_what_they_cannot_check
     EXPECT_TRUE(error_of({"--post-from", "4", "--connections", "0", "--notifications", "4"}));
 }
 
+TEST(bench_options, tokens_take_one_algorithm_and_the_hook_any_loopback_port)
+{
+    auto const signed_run = parse_options({"--jwt-rs256", "key.pem", "--connections", "10"});
+    ASSERT_FALSE(signed_run.error) << *signed_run.error;
+    EXPECT_EQ(signed_run.opts.jwt, jwt_algorithm::rs256);
+    EXPECT_EQ(signed_run.opts.jwt_key_file, "key.pem");
+    EXPECT_TRUE(error_of({"--jwt-rs256", "key.pem", "--jwt-hs256", "secret"}))
+        << "one algorithm per run";
+    EXPECT_TRUE(error_of({"--jwt-hs256", "secret", "--target", "nchan"}));
+    EXPECT_TRUE(error_of({"--jwt-hs256", "secret", "--claims-groups", "2"}));
+
+    auto const hook = parse_options({"--serve-hook", "127.0.0.1:0"});
+    ASSERT_FALSE(hook.error) << *hook.error;
+    ASSERT_TRUE(hook.opts.serve_hook);
+    EXPECT_EQ(hook.opts.serve_hook->port, 0);
+    EXPECT_TRUE(error_of({"--serve-hook", "10.0.0.1:8000"})) << "loopback only";
+    EXPECT_TRUE(error_of({"--clients", "127.0.0.1:0"})) << "port 0 is the hook's alone";
+}
+
 } // namespace
 } // namespace sse_server::bench

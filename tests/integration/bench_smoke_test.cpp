@@ -1,12 +1,17 @@
 // sse-bench, the load generator, against the real daemon: small runs that must deliver every
 // event exactly once and in order, so that the benchmark cannot silently rot.
+#include "support/child_process.hpp"
 #include "support/daemon_process.hpp"
 #include "support/redis_server.hpp"
 #include "support/shell_command.hpp"
 
+#include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace sse_server::test {
 namespace {
@@ -134,6 +139,93 @@ TEST(bench_smoke, a_broadcast_reaches_every_stream_and_the_named_ones_only_their
     EXPECT_EQ(run.result["events_delivered"], 200 + 40 * 50) << run.output;
     EXPECT_EQ(run.result["deliveries_reported"], 200 + 40 * 50) << run.output;
     EXPECT_TRUE(run.result["broadcast_latency_ms"].is_object()) << run.output;
+}
+
+/** A directory of its own for one test's keys, removed with it. */
+struct key_dir
+{
+    std::filesystem::path path =
+        std::filesystem::path(::testing::TempDir()) /
+        ("bench-keys-" + std::to_string(::getpid()) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    key_dir() { std::filesystem::create_directories(path); }
+    ~key_dir()
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    key_dir(key_dir const&) = delete;
+    key_dir& operator=(key_dir const&) = delete;
+    std::string operator/(char const* name) const { return (path / name).string(); }
+};
+
+// bench/run.sh's connect-jwt-* scenarios, small: tokens signed by sse-bench with keys made by
+// openssl, verified by a daemon that knows no other way in (so no stream opens on an API key).
+TEST(bench_smoke, streams_with_signed_tokens_rs256_and_hs256_all_open_and_receive)
+{
+    key_dir const keys;
+    auto const made = run_shell(
+        "cd '" + keys.path.string() +
+        "' && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.pem "
+        "&& openssl pkey -in rsa.pem -pubout -out rsa.pub.pem && openssl rand -hex 32 >secret");
+    ASSERT_EQ(made.exit_status, 0) << made.output;
+    struct way
+    {
+        char const* key_setting;
+        std::string daemon_key;
+        std::string bench_option;
+    };
+    for (auto const& w : {way{"key_file", keys / "rsa.pub.pem", "--jwt-rs256 " + keys / "rsa.pem"},
+                          way{"secret_file", keys / "secret", "--jwt-hs256 " + keys / "secret"}}) {
+        redis_server redis;
+        daemon_process daemon{daemon_config(redis, std::string("[auth]\nmethods = [\"jwt\"]\n"
+                                                               "[auth.jwt]\n") +
+                                                       w.key_setting + " = \"" + w.daemon_key +
+                                                       "\"\n")};
+        auto const run = run_bench(daemon, redis,
+                                   "--connections 200 --events 2 --notifications 20 "
+                                   "--source-addresses 8 " +
+                                       w.bench_option);
+        ASSERT_TRUE(run.result.is_object()) << run.output;
+        EXPECT_EQ(run.exit_status, 0) << run.output;
+        EXPECT_EQ(run.result["connections_open"], 200) << run.output;
+        EXPECT_EQ(run.result["loss"], 0) << run.output;
+        EXPECT_EQ(run.result["events_delivered"], 20 * 100) << run.output;
+    }
+}
+
+// bench/run.sh's connect-hook-* scenarios, small: sse-bench serves the auth hook, the daemon
+// asks it (and nothing else); a second pass of the same streams is answered from the
+// daemon's cache, so the hook sees each credential once.
+TEST(bench_smoke, streams_through_the_auth_hook_all_open_and_a_second_pass_hits_the_cache)
+{
+    using namespace std::chrono_literals;
+    child_process hook({SSE_BENCH_BINARY, "--serve-hook", "127.0.0.1:0"}, {});
+    ASSERT_TRUE(hook.wait_for_output(" (ready)\n", 20s)) << hook.output();
+    auto const line = hook.output();
+    auto const colon = line.rfind(':', line.find(" (ready)"));
+    auto const port = line.substr(colon + 1, line.find(" (ready)") - colon - 1);
+
+    redis_server redis;
+    daemon_process daemon{daemon_config(redis, "[auth]\nmethods = [\"hook\"]\n[auth.hook]\n"
+                                               "url = \"http://127.0.0.1:" +
+                                                   port + "/sse/auth\"\ncache_ttl = \"10m\"\n")};
+    for (int pass = 0; pass < 2; ++pass) {
+        auto const run = run_bench(daemon, redis,
+                                   "--connections 200 --notifications 10 --source-addresses 8");
+        ASSERT_TRUE(run.result.is_object()) << run.output;
+        EXPECT_EQ(run.exit_status, 0) << "pass " << pass << ": " << run.output;
+        EXPECT_EQ(run.result["connections_open"], 200) << run.output;
+        EXPECT_EQ(run.result["loss"], 0) << run.output;
+    }
+
+    hook.signal(SIGTERM);
+    ASSERT_EQ(hook.wait_exit(20s), 0) << hook.output();
+    auto const out = hook.output();
+    auto const report = nlohmann::json::parse(out.substr(out.find("\n{") + 1), nullptr, false);
+    ASSERT_TRUE(report.is_object()) << out;
+    EXPECT_EQ(report["hook_ok"], 200) << out;
+    EXPECT_EQ(report["hook_refused"], 0) << out;
 }
 
 // bench/cluster.sh scale-1m at 3 daemons x 2 000 streams, so that the million streams'

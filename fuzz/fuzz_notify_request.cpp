@@ -52,10 +52,6 @@ public:
         ++received;
         return true;
     }
-    void keep_alive(heartbeat const&, std::chrono::steady_clock::time_point,
-                    std::chrono::steady_clock::duration) override
-    {
-    }
     void revalidate(std::function<void()>) override {}
     stream_info info() const override { return {"fuzz", {}, 0, "session"}; }
 

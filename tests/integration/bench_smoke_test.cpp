@@ -267,6 +267,10 @@ TEST(bench_smoke, the_million_streams_scenario_runs_small_and_loses_nothing)
     EXPECT_NE(run.output.find("(every notification routed to them, once) | 0; 0 | 0; 0 | yes |"),
               std::string::npos)
         << run.output;
+    // The survivors stay ready while the moved streams come back.
+    EXPECT_NE(run.output.find("| storm: /readyz non-200 answers during the storm | 0 | 0 | yes |"),
+              std::string::npos)
+        << run.output;
 }
 
 } // namespace

@@ -64,8 +64,12 @@ source bench/cluster_storm.sh
 
 own_scenarios=(bus-ceiling scale-90k)
 usage() {
+    local runnable=() s
+    for s in "${scenario_order[@]}"; do
+        [ -n "${auth_way[$s]:-}" ] || runnable+=("$s") # the auth ways run in bench/run.sh only
+    done
     echo "usage: bench/cluster.sh [--modes standalone,redis[,baseline]] [scenario...]"
-    echo "scenarios: ${scenario_order[*]} ${own_scenarios[*]} scale-1m"
+    echo "scenarios: ${runnable[*]} ${own_scenarios[*]} scale-1m"
     echo "default: rate-1k ingest-single ingest-batch ${own_scenarios[*]}"
 }
 

@@ -45,7 +45,7 @@ class counting_subscriber : public subscriber
 public:
     std::string const& user_id() const override { return user_; }
     std::vector<std::string> const& events() const override { return events_; }
-    std::vector<std::string> const& groups() const override { return groups_; }
+    name_list const& groups() const override { return groups_; }
     bool send(frame_ptr const& frame) override
     {
         FUZZ_REQUIRE(frame && !frame->empty());
@@ -60,7 +60,7 @@ public:
 private:
     std::string user_ = "42";
     std::vector<std::string> events_{"orders"};
-    std::vector<std::string> groups_{"acme"};
+    name_list groups_{"acme"};
 };
 
 void check_answer(notify_answer const& answer)

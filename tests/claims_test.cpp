@@ -111,3 +111,22 @@ TEST(claims, at_most_256_groups_are_used)
     ASSERT_EQ(c.problems.size(), 1u);
     EXPECT_NE(c.problems[0].find("more than 256"), std::string::npos);
 }
+
+TEST(claims, equal_lists_read_from_two_values_are_one_list_with_the_same_problems)
+{
+    auto const text = R"({"grants":["orders:*","bad pattern"],"groups":["acme","no spaces","x"]})";
+    auto const a = claims_in(text, "/grants", "/groups");
+    auto const b = claims_in(text, "/grants", "/groups");
+    EXPECT_EQ(a.grants, strings{"orders:*"});
+    EXPECT_EQ(a.groups, (strings{"acme", "x"}));
+    EXPECT_EQ(a.grants.identity(), b.grants.identity());
+    EXPECT_EQ(a.groups.identity(), b.groups.identity());
+    EXPECT_EQ(a.problems, b.problems) << "the second read says what the first said";
+    EXPECT_EQ(b.problems,
+              (strings{"grants: malformed entries ignored", "groups: malformed entries ignored"}));
+    // The same names as grants and as groups are read by their own rules.
+    auto const c = claims_in(R"({"grants":["a b","x:*"],"groups":["a b","x:*"]})", "/grants",
+                             "/groups");
+    EXPECT_EQ(c.grants, strings{"x:*"});
+    EXPECT_TRUE(c.groups.empty()) << "* is no group name";
+}

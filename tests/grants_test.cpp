@@ -64,6 +64,12 @@ TEST(grants, malformed_patterns_grant_nothing)
         EXPECT_FALSE(is_valid_grant_pattern(pattern)) << pattern;
     EXPECT_FALSE(granted("or*ders", "or*ders"));
     EXPECT_FALSE(granted(std::string(257, 'a'), std::string(257, 'a')));
+    // Patterns that would match as text, checked for form only once they do.
+    EXPECT_FALSE(granted("orders *", "orders x"));
+    EXPECT_FALSE(granted("{group}{group}", "ab", "42", {"a", "b"}));
+    std::vector<std::string> const names{"orders x"};
+    std::vector<std::string> const patterns{"orders *"};
+    EXPECT_EQ(first_not_granted(names, patterns, {}, "42", {}), "orders x");
     for (std::string_view const pattern : {"*", "a", "{user}", "{group}:*", "x.{user}.{group}"})
         EXPECT_TRUE(is_valid_grant_pattern(pattern)) << pattern;
 }

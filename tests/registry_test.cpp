@@ -17,14 +17,13 @@ namespace {
 class fake_subscriber : public subscriber
 {
 public:
-    fake_subscriber(std::string user, std::vector<std::string> events,
-                    std::vector<std::string> groups = {})
+    fake_subscriber(std::string user, std::vector<std::string> events, name_list groups = {})
         : user_(std::move(user)), events_(std::move(events)), groups_(std::move(groups))
     {
     }
     std::string const& user_id() const override { return user_; }
     std::vector<std::string> const& events() const override { return events_; }
-    std::vector<std::string> const& groups() const override { return groups_; }
+    name_list const& groups() const override { return groups_; }
     bool send(frame_ptr const& frame) override
     {
         frames.push_back(frame);
@@ -43,7 +42,7 @@ public:
 private:
     std::string user_;
     std::vector<std::string> events_;
-    std::vector<std::string> groups_;
+    name_list groups_;
 };
 
 /** The registry as the standalone daemon wires it: behind the in-memory event log, which
@@ -382,12 +381,18 @@ TEST(registry, delivers_to_exactly_the_subscribers_the_matching_rule_accepts)
             chosen.push_back(pick(from));
         return chosen;
     };
+    // Half the streams hold one of a few lists of groups, shared as claims read from equal
+    // lists are (the registry indexes them together); the others a list of their own, which
+    // may be equal to another's.
+    std::vector<name_list> shared;
+    for (int i = 0; i < 4; ++i)
+        shared.emplace_back(repeated(groups, 3));
     registry reg{"user"};
     std::vector<std::unique_ptr<fake_subscriber>> streams;
     std::vector<bool> subscribed;
     for (int i = 0; i < 40; ++i) {
-        streams.push_back(
-            std::make_unique<fake_subscriber>(pick(users), some(names, 2), repeated(groups, 3)));
+        auto const own = random() % 2 ? pick(shared) : name_list(repeated(groups, 3));
+        streams.push_back(std::make_unique<fake_subscriber>(pick(users), some(names, 2), own));
         reg.subscribe(*streams.back());
         subscribed.push_back(true);
     }

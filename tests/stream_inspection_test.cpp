@@ -33,7 +33,7 @@ public:
     }
     std::string const& user_id() const override { return user_; }
     std::vector<std::string> const& events() const override { return events_; }
-    std::vector<std::string> const& groups() const override { return groups_; }
+    name_list const& groups() const override { return groups_; }
     bool send(frame_ptr const&) override
     {
         ++sent;
@@ -50,7 +50,7 @@ public:
 private:
     std::string user_;
     std::vector<std::string> events_;
-    std::vector<std::string> groups_;
+    name_list groups_;
     std::string origin_;
 };
 

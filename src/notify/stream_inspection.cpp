@@ -24,6 +24,15 @@ std::string dump(ordered_json const& value)
     return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+/** A stream's groups as a JSON array, in their order. */
+ordered_json names_of(name_list const& names)
+{
+    auto out = ordered_json::array();
+    for (auto const& name : names)
+        out.push_back(name);
+    return out;
+}
+
 /** The user's streams, oldest first: the registry's sets have no order of their own. */
 std::vector<subscriber const*> streams_of(registry& streams, std::string const& user)
 {
@@ -89,7 +98,7 @@ std::string explain_json(registry& streams, explain_request const& request)
         auto const why = streams.why_not(*s, e);
         listed.push_back(ordered_json{{"origin", s->info().origin},
                                       {"events", s->events()},
-                                      {"groups", s->groups()},
+                                      {"groups", names_of(s->groups())},
                                       {"receives", why.empty()},
                                       {"why", why}});
     }
@@ -128,7 +137,7 @@ std::string streams_json(registry& streams, std::string const& user,
             std::chrono::duration_cast<std::chrono::system_clock::duration>(now - info.opened_at);
         listed.push_back(ordered_json{{"origin", info.origin},
                                       {"events", s->events()},
-                                      {"groups", s->groups()},
+                                      {"groups", names_of(s->groups())},
                                       {"opened_at", iso8601(opened)},
                                       {"unsent_bytes", info.unsent_bytes},
                                       {"credential_kind", info.credential_kind}});

@@ -3,19 +3,51 @@
 #include "sse_server/event/notification.hpp"
 #include "sse_server/rights/grants.hpp"
 
+#include <algorithm>
 #include <cstddef>
-#include <iterator>
+#include <cstdint>
+#include <span>
 #include <utility>
 
 namespace sse_server {
 
 namespace {
 
-/** Takes the strings of the array `found` at `pointer` that `usable` accepts, up to `limit`. */
-std::vector<std::string> strings_at(json_pick found, std::string const& pointer,
-                                    char const* what, std::size_t limit,
-                                    bool (*usable)(std::string_view),
-                                    std::vector<std::string>& problems)
+// What a list had wrong, noted with it in the pool: the same list always has the same problems.
+constexpr std::uint8_t dropped = 1;    // malformed entries
+constexpr std::uint8_t past_limit = 2; // more usable entries than the limit
+
+/** The entries of `items` that `usable` accepts, up to `limit`, and what was wrong. */
+name_pool::entry usable_entries(std::span<std::string const> items, std::size_t limit,
+                                bool (*usable)(std::string_view))
+{
+    std::vector<std::string> kept;
+    kept.reserve(std::min(items.size(), limit)); // kept for a stream's lifetime: no spare room
+    std::uint8_t notes = 0;
+    for (auto const& text : items) {
+        if (!usable(text)) {
+            notes |= dropped;
+            continue;
+        }
+        if (kept.size() == limit) {
+            notes |= past_limit;
+            break;
+        }
+        kept.push_back(text);
+    }
+    return {name_list(std::move(kept)), notes};
+}
+
+/** The strings of the array `found` at `pointer` that `usable` accepts, up to `limit`.
+
+    Interned: the lists are read through `pool`, by the items as found, so that a list read
+    before (another of a tenant's users, the same user's next stream, a revalidation) is
+    neither checked nor copied again, and every stream holding it holds the same one. The
+    entry is a pure function of the items, and so are the problems said, so nothing changes
+    but memory and time. */
+name_list strings_at(json_pick const& found, std::string const& pointer, char const* what,
+                     std::size_t limit, bool (*usable)(std::string_view), name_pool& pool,
+                     std::vector<std::string>& problems)
 {
     if (pointer.empty() || found.type == json_pick::kind::missing)
         return {};
@@ -24,29 +56,14 @@ std::vector<std::string> strings_at(json_pick found, std::string const& pointer,
                            "\" is not an array of strings: none used");
         return {};
     }
-    // The usable ones are moved to the front, then into a vector of their size: a stream keeps
-    // its groups for its lifetime, with no spare capacity.
-    auto& items = found.items;
-    std::size_t kept = 0;
-    bool dropped = false;
-    for (auto& text : items) {
-        if (!usable(text)) {
-            dropped = true;
-            continue;
-        }
-        if (kept == limit) {
-            problems.push_back(std::string(what) + ": more than " + std::to_string(limit) +
-                               "; the first " + std::to_string(limit) + " are used");
-            break;
-        }
-        if (&items[kept] != &text)
-            items[kept] = std::move(text);
-        ++kept;
-    }
-    if (dropped)
+    auto entry =
+        pool.intern(found.items, [&] { return usable_entries(found.items, limit, usable); });
+    if (entry.notes & past_limit)
+        problems.push_back(std::string(what) + ": more than " + std::to_string(limit) +
+                           "; the first " + std::to_string(limit) + " are used");
+    if (entry.notes & dropped)
         problems.push_back(std::string(what) + ": malformed entries ignored");
-    auto const first = std::make_move_iterator(items.begin());
-    return std::vector<std::string>(first, first + static_cast<std::ptrdiff_t>(kept));
+    return std::move(entry.list);
 }
 
 } // namespace
@@ -54,11 +71,15 @@ std::vector<std::string> strings_at(json_pick found, std::string const& pointer,
 claims claims_from(json_pick grants, std::string const& grants_pointer, json_pick groups,
                    std::string const& groups_pointer)
 {
+    // One pool per thread and per kind of list: the daemon reads claims on one thread, so
+    // its pools need no lock; tests on other threads get pools of their own.
+    thread_local name_pool grants_pool;
+    thread_local name_pool groups_pool;
     claims out;
-    out.grants = strings_at(std::move(grants), grants_pointer, "grants", claims::max_grants,
-                            is_valid_grant_pattern, out.problems);
-    out.groups = strings_at(std::move(groups), groups_pointer, "groups", claims::max_groups,
-                            is_valid_event_name, out.problems);
+    out.grants = strings_at(grants, grants_pointer, "grants", claims::max_grants,
+                            is_valid_grant_pattern, grants_pool, out.problems);
+    out.groups = strings_at(groups, groups_pointer, "groups", claims::max_groups,
+                            is_valid_event_name, groups_pool, out.problems);
     return out;
 }
 

@@ -13,14 +13,13 @@ void registry::subscribe(subscriber& s)
 {
     if (!s.slots_.empty())
         return; // subscribed already
-    s.slots_.reserve(s.events().size() + 1 + s.groups().size());
+    s.slots_.reserve(s.events().size() + 1 + (s.groups().empty() ? 0 : 1));
     for (auto const& name : s.events())
         join(by_event_, name, s);
     s.event_slots_ = static_cast<std::uint32_t>(s.events().size());
     s.first_event_list_ = s.slots_.empty() ? nullptr : s.slots_.front().list;
     join(by_user_, s.user_id(), s);
-    for (auto const& group : s.groups())
-        join(by_group_, group, s);
+    join_groups(s);
     ++size_;
 }
 
@@ -33,8 +32,8 @@ void registry::unsubscribe(subscriber& s)
     for (auto const& name : s.events())
         leave(by_event_, name, *slot++, s);
     leave(by_user_, s.user_id(), *slot++, s);
-    for (auto const& group : s.groups())
-        leave(by_group_, group, *slot++, s);
+    if (slot != s.slots_.end())
+        leave_groups(*slot, s);
     s.slots_.clear();
     s.first_event_list_ = nullptr;
     --size_;
@@ -72,6 +71,69 @@ void registry::leave(index& by, std::string const& key, subscriber::index_slot s
     // Empty lists go, so that names nobody listens to any more cost nothing.
     if (list.empty())
         by.erase(key);
+}
+
+void registry::join_groups(subscriber& s)
+{
+    auto const& groups = s.groups();
+    if (groups.empty())
+        return;
+    auto [it, fresh] = by_group_list_.try_emplace(groups.identity());
+    auto& entry = it->second;
+    if (fresh) {
+        // The first stream of this list: the list joins its groups' lists, once each.
+        entry.groups = groups;
+        entry.slots.reserve(groups.size());
+        for (auto const& group : groups) {
+            auto& lists = by_group_[group];
+            // Only this loop adds to them now: if the entry is last, it joined under an
+            // earlier duplicate of the group.
+            if (!lists.empty() && lists.back() == &entry) {
+                entry.slots.emplace_back();
+                continue;
+            }
+            entry.slots.push_back({&lists, lists.size()});
+            lists.push_back(&entry);
+        }
+    }
+    s.slots_.push_back({&entry.streams, entry.streams.size()});
+    entry.streams.push_back(&s);
+}
+
+void registry::leave_groups(subscriber::index_slot slot, subscriber& s)
+{
+    auto const key = s.groups().identity();
+    auto const it = by_group_list_.find(key);
+    auto& entry = it->second;
+    auto& streams = entry.streams;
+    auto* last = streams.back();
+    if (last != &s) {
+        streams[slot.position] = last;
+        // The last slot of a stream with groups is its list's.
+        last->slots_.back().position = slot.position;
+    }
+    streams.pop_back();
+    if (!streams.empty())
+        return;
+    // No stream holds this list any more: it leaves its groups' lists, as a stream leaves.
+    for (std::size_t i = 0; i < entry.slots.size(); ++i) {
+        auto const [lists, position] = entry.slots[i];
+        if (!lists)
+            continue; // a duplicate
+        auto* moved = lists->back();
+        if (moved != &entry) {
+            (*lists)[position] = moved;
+            for (auto& its : moved->slots)
+                if (its.list == lists) {
+                    its.position = position;
+                    break;
+                }
+        }
+        lists->pop_back();
+        if (lists->empty())
+            by_group_.erase(entry.groups[i]);
+    }
+    by_group_list_.erase(it);
 }
 
 bool registry::listed(subscriber const& s, member_list const* list)
@@ -161,7 +223,9 @@ std::size_t registry::deliver_to_audience(event const& e, member_list const* by_
     for (auto const& user : a.users)
         found(find_list(by_user_, user));
     for (auto const& group : a.groups)
-        found(find_list(by_group_, group));
+        if (auto it = by_group_.find(group); it != by_group_.end())
+            for (auto const* entry : it->second)
+                found(&entry->streams);
     std::size_t const named_streams =
         (by_name ? by_name->size() : 0) + (by_account ? by_account->size() : 0);
 

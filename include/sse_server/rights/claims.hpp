@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sse_server/rights/json_pick.hpp"
+#include "sse_server/rights/name_list.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -15,8 +16,10 @@ namespace sse_server {
     its own grant patterns and its groups. Read at each authentication and revalidation. */
 struct claims
 {
-    std::vector<std::string> grants; // well-formed patterns only
-    std::vector<std::string> groups; // names of the event-name grammar, at most max_groups
+    // Both lists are shared with every claims read from an equal list (name_pool): many users
+    // have the same groups and patterns, and a stream keeps its groups as long as it lives.
+    name_list grants; // well-formed patterns only, at most max_grants
+    name_list groups; // names of the event-name grammar, at most max_groups
     // What was wrong with the value, for a log line (once per kind): a member that is not an
     // array of strings (then empty: fail closed), a pattern or group dropped, groups past the
     // limit. Never the value itself.
@@ -30,11 +33,14 @@ struct claims
 };
 
 /** The claims of a session value, from what pick_json() found at `grants_pointer` and
-    `groups_pointer` (`""`: not read; a pointer that finds nothing: none). Pure. */
+    `groups_pointer` (`""`: not read; a pointer that finds nothing: none). Pure as far as its
+    callers can tell: equal inputs give equal claims. Its lists come from a pool of this
+    thread's (name_pool), so equal ones are one list. */
 claims claims_from(json_pick grants, std::string const& grants_pointer, json_pick groups,
                    std::string const& groups_pointer);
 
-/** The claims of a JSON text at the two pointers (none when it is not JSON). Pure. */
+/** The claims of a JSON text at the two pointers (none when it is not JSON). Pure, as
+    claims_from is. */
 claims claims_in(std::string_view text, std::string const& grants_pointer,
                  std::string const& groups_pointer);
 

@@ -77,7 +77,7 @@ private:
     std::optional<http::response<http::string_body>> response_;
     credential credential_;
     std::string user_id_;
-    std::vector<std::string> groups_; // from the credential's claims (SPEC §2.4a)
+    name_list groups_; // from the credential's claims (SPEC §2.4a)
     std::optional<std::chrono::system_clock::time_point> valid_until_; // a token's exp
     tcp::endpoint peer_;
     // Who the access log names: the peer, or the client a trusted proxy forwards for.

@@ -41,7 +41,7 @@ struct stream_start
 {
     std::string user_id;
     std::vector<std::string> events;
-    std::vector<std::string> groups; // from the credential's claims (SPEC §2.4a)
+    name_list groups;                // from the credential's claims (SPEC §2.4a)
     credential cred;                 // kept to check it again (revalidation)
     stream_origin origin;
     std::string greeting;            // retry:, connected (and resync): the first frame
@@ -69,7 +69,7 @@ public:
     // subscriber
     std::string const& user_id() const override { return user_id_; }
     std::vector<std::string> const& events() const override { return events_; }
-    std::vector<std::string> const& groups() const override { return groups_; }
+    name_list const& groups() const override { return groups_; }
     bool send(frame_ptr const& frame) override;
     void revalidate(std::function<void()> answered) override;
     stream_info info() const override;
@@ -144,7 +144,7 @@ private:
     std::variant<live_phase, catching_up_phase, finishing_phase, ended_phase> phase_;
     std::string user_id_;
     std::vector<std::string> events_;
-    std::vector<std::string> groups_;
+    name_list groups_; // shared with the streams whose claims have an equal list
     credential credential_;
     stream_origin origin_;
     frame_queue queue_; // frames shared with every other stream, bounded in bytes

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sse_server/event/event.hpp"
+#include "sse_server/rights/name_list.hpp"
 #include "sse_server/stream/member_list.hpp"
 
 #include <chrono>
@@ -33,8 +34,10 @@ public:
     virtual ~subscriber() = default;
     virtual std::string const& user_id() const = 0;
     virtual std::vector<std::string> const& events() const = 0;
-    /** The user's groups (SPEC §2.4a), which an event's audience may name. */
-    virtual std::vector<std::string> const& groups() const = 0;
+    /** The user's groups (SPEC §2.4a), which an event's audience may name. Streams holding
+        the same list (name_list::identity(): claims read from equal lists share one) are
+        indexed together. */
+    virtual name_list const& groups() const = 0;
     /** Queues the frame, or closes the connection when it cannot keep up. Returns whether
         the frame was queued (not when the stream is ending, catching up or just closed).
         Must not unsubscribe or destroy anything synchronously: the registry may be iterating. */
@@ -51,8 +54,9 @@ public:
 private:
     friend class registry;
     // Where the registry's indexes hold this stream, so that leaving one takes O(1): a slot per
-    // name of events(), then its user's, then one per group of groups(), in that order. A name
-    // or group listed twice has one slot with no list (the stream is in each list once).
+    // name of events(), then its user's, then one for its list of groups unless it has none,
+    // in that order. A name listed twice has one slot with no list (the stream is in each list
+    // once).
     struct index_slot
     {
         member_list* list = nullptr;
@@ -138,14 +142,35 @@ public:
     void release(std::string const& user_id);
 
 private:
-    // The streams of one name, user or group: a list, not a set, so joining and leaving (each
-    // stream leaves by its slot, the last member taking its place) allocate nothing per
-    // member, which matters when thousands of streams share a group.
+    // The streams of one name or user: a list, not a set, so joining and leaving (each stream
+    // leaves by its slot, the last member taking its place) allocate nothing per member,
+    // which matters when thousands of streams share a name.
     using index = std::unordered_map<std::string, member_list>;
+
+    // The streams that hold one list of groups, and where that list sits in the lists of its
+    // groups. Indexed by the list, not by each group: users of one tenant or role have the
+    // same groups, and their claims then share one list (name_pool), so a stream joins one
+    // list however many groups it has, and a group's streams are those of the few lists
+    // naming it. A list held by no subscribed stream leaves the index.
+    struct group_list_streams
+    {
+        // Where this list sits in by_group_'s list of one of its groups, in the order of its
+        // groups; a group listed twice has a slot with no list.
+        struct slot
+        {
+            std::vector<group_list_streams*>* list = nullptr;
+            std::size_t position = 0;
+        };
+        name_list groups; // kept: its identity is this entry's key
+        member_list streams;
+        std::vector<slot> slots;
+    };
 
     static void join(index& by, std::string const& key, subscriber& s);
     static void leave(index& by, std::string const& key, subscriber::index_slot slot,
                       subscriber& s);
+    void join_groups(subscriber& s);
+    void leave_groups(subscriber::index_slot slot, subscriber& s);
     /** Whether `s` is in `list`, the list of a name: its slots say, in O(its names). */
     static bool listed(subscriber const& s, member_list const* list);
     /** Whether `s` is in `list`, the list of a user. */
@@ -156,7 +181,8 @@ private:
     std::string account_event_;
     index by_event_;
     index by_user_;
-    index by_group_;
+    std::unordered_map<void const*, group_list_streams> by_group_list_; // by identity()
+    std::unordered_map<std::string, std::vector<group_list_streams*>> by_group_;
     std::unordered_map<std::string, std::size_t> reserved_; // by user; absent when none
     std::size_t size_ = 0;
     std::uint64_t audience_deliveries_ = 0; // the mark of the latest, in subscriber::offered_

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sse_server/auth/authenticator.hpp"
+#include "sse_server/rights/name_list.hpp"
 
 #include <string>
 #include <vector>
@@ -22,7 +23,7 @@ struct stream_revalidation
         unavailable  // Redis did not answer: proves nothing, keep it as it is
     };
     verdict result = verdict::unavailable;
-    std::vector<std::string> groups;
+    name_list groups;
 };
 
 /** `user_id` and `events` are the stream's, as it was opened. */

@@ -97,14 +97,20 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     sse_server::session_auth_config session;
     session.grants_pointer = "/grants";
     session.groups_pointer = "/groups";
-    if (auto const who = sse_server::identity_from_session(text, session)) {
+    sse_server::claims_pools pools;
+    if (auto const who = sse_server::identity_from_session(text, session, pools)) {
         FUZZ_REQUIRE(usable_id(who->user_id));
         check_claims(who->claims);
+        // Read again, its lists come from the pools: the same claims, the same problems said.
+        auto const again = sse_server::identity_from_session(text, session, pools);
+        FUZZ_REQUIRE(again && again->claims.grants == who->claims.grants &&
+                     again->claims.groups == who->claims.groups &&
+                     again->claims.problems == who->claims.problems);
     }
     sse_server::api_key_auth_config api_key;
     api_key.grants_pointer = "/grants";
     api_key.groups_pointer = "/groups";
-    if (auto const who = sse_server::identity_from_api_key(text, api_key)) {
+    if (auto const who = sse_server::identity_from_api_key(text, api_key, pools)) {
         FUZZ_REQUIRE(usable_id(who->user_id));
         check_claims(who->claims);
     }

@@ -42,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         return 0;
     auto const status = statuses[data[0] % statuses.size()];
     std::string_view const body(reinterpret_cast<char const*>(data + 1), size - 1);
-    auto const verdict = sse_server::read_hook_answer(status, body);
+    sse_server::claims_pools pools;
+    auto const verdict = sse_server::read_hook_answer(status, body, pools);
     FUZZ_REQUIRE(std::any_of(labels.begin(), labels.end(), [&](char const* label) {
         return std::strcmp(label, verdict.label) == 0;
     }));

@@ -73,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         FUZZ_REQUIRE(parsed.parts->payload.size() <= token.size());
     }
 
-    auto const verdict = sse_server::verify_jwt(token, cfg, now);
+    sse_server::claims_pools pools;
+    auto const verdict = sse_server::verify_jwt(token, cfg, now, pools);
     if (!verdict.token) {
         FUZZ_REQUIRE(!verdict.refusal.empty());
         // The reason is for a log line: a few words, never the token.

@@ -15,7 +15,8 @@ namespace {
 claims read(std::string_view text, std::string const& grants = "/grants",
             std::string const& groups = "/groups")
 {
-    return claims_in(text, grants, groups);
+    claims_pools pools; // a pool of its own: each read stands alone
+    return claims_in(text, grants, groups, pools);
 }
 
 } // namespace
@@ -70,11 +71,11 @@ TEST(claims, the_limit_counts_usable_entries_and_a_wrong_kind_anywhere_voids_the
     value["grants"].push_back("bad pattern");
     for (int i = 0; i < 256; ++i)
         value["grants"].push_back("p" + std::to_string(i));
-    auto const exactly = claims_in(value.dump(), "/grants", "");
+    auto const exactly = read(value.dump(), "/grants", "");
     EXPECT_EQ(exactly.grants.size(), 256u) << "256 usable: all used, the malformed one dropped";
     EXPECT_EQ(exactly.problems, strings{"grants: malformed entries ignored"});
     value["grants"].push_back(1);
-    auto const voided = claims_in(value.dump(), "/grants", "");
+    auto const voided = read(value.dump(), "/grants", "");
     EXPECT_TRUE(voided.grants.empty()) << "a number after 256 strings";
     EXPECT_EQ(voided.problems.size(), 1u);
 }
@@ -105,7 +106,7 @@ TEST(claims, at_most_256_groups_are_used)
     json value{{"groups", json::array()}};
     for (int i = 0; i < 300; ++i)
         value["groups"].push_back("g" + std::to_string(i));
-    auto const c = claims_in(value.dump(), "", "/groups");
+    auto const c = read(value.dump(), "", "/groups");
     ASSERT_EQ(c.groups.size(), 256u);
     EXPECT_EQ(c.groups.back(), "g255");
     ASSERT_EQ(c.problems.size(), 1u);
@@ -115,8 +116,9 @@ TEST(claims, at_most_256_groups_are_used)
 TEST(claims, equal_lists_read_from_two_values_are_one_list_with_the_same_problems)
 {
     auto const text = R"({"grants":["orders:*","bad pattern"],"groups":["acme","no spaces","x"]})";
-    auto const a = claims_in(text, "/grants", "/groups");
-    auto const b = claims_in(text, "/grants", "/groups");
+    claims_pools pools;
+    auto const a = claims_in(text, "/grants", "/groups", pools);
+    auto const b = claims_in(text, "/grants", "/groups", pools);
     EXPECT_EQ(a.grants, strings{"orders:*"});
     EXPECT_EQ(a.groups, (strings{"acme", "x"}));
     EXPECT_EQ(a.grants.identity(), b.grants.identity());
@@ -126,7 +128,12 @@ TEST(claims, equal_lists_read_from_two_values_are_one_list_with_the_same_problem
               (strings{"grants: malformed entries ignored", "groups: malformed entries ignored"}));
     // The same names as grants and as groups are read by their own rules.
     auto const c = claims_in(R"({"grants":["a b","x:*"],"groups":["a b","x:*"]})", "/grants",
-                             "/groups");
+                             "/groups", pools);
     EXPECT_EQ(c.grants, strings{"x:*"});
     EXPECT_TRUE(c.groups.empty()) << "* is no group name";
+    // Pools are owned, not shared behind the callers' backs: a reader of its own has its own.
+    claims_pools others;
+    auto const d = claims_in(text, "/grants", "/groups", others);
+    EXPECT_EQ(d.groups, a.groups);
+    EXPECT_NE(d.groups.identity(), a.groups.identity());
 }

@@ -12,9 +12,15 @@ namespace {
 using outcome = auth_result::outcome;
 using namespace std::chrono_literals;
 
+hook_verdict answer(unsigned status, std::string_view body)
+{
+    claims_pools pools; // a pool of its own: each answer stands alone
+    return read_hook_answer(status, body, pools);
+}
+
 TEST(hook_answer, a_200_gives_the_user_and_the_claims)
 {
-    auto const v = read_hook_answer(
+    auto const v = answer(
         200, R"({"user":"42","grants":["orders:*","bad pattern"],"groups":["team-a"],"x":{}})");
     EXPECT_EQ(v.auth.result, outcome::ok);
     EXPECT_EQ(std::string(v.label), "ok");
@@ -24,12 +30,12 @@ TEST(hook_answer, a_200_gives_the_user_and_the_claims)
     EXPECT_FALSE(v.auth.claims.problems.empty()) << "a dropped pattern is said, for the log";
 
     // An integer is the same user as its digits; claims are optional.
-    auto const number = read_hook_answer(200, R"({"user":42})");
+    auto const number = answer(200, R"({"user":42})");
     EXPECT_EQ(number.auth.result, outcome::ok);
     EXPECT_EQ(number.auth.user_id, "42");
     EXPECT_TRUE(number.auth.claims.grants.empty());
     // Grants that are not an array of strings count as none (fail closed).
-    auto const odd = read_hook_answer(200, R"({"user":"1","grants":"*"})");
+    auto const odd = answer(200, R"({"user":"1","grants":"*"})");
     EXPECT_EQ(odd.auth.result, outcome::ok);
     EXPECT_TRUE(odd.auth.claims.grants.empty());
 }
@@ -39,7 +45,7 @@ TEST(hook_answer, a_200_without_a_usable_user_is_malformed_and_unavailable)
     for (auto const* body :
          {"", "not json", "[]", R"("42")", R"({"user":null})", R"({"user":""})", R"({"user":1.5})",
           R"({"user":["1"]})", R"({"user":"a\nb"})", R"({"id":"1"})", R"({"user":"1")"}) {
-        auto const v = read_hook_answer(200, body);
+        auto const v = answer(200, body);
         EXPECT_EQ(v.auth.result, outcome::unavailable) << body;
         EXPECT_EQ(std::string(v.label), "malformed") << body;
     }
@@ -47,10 +53,10 @@ TEST(hook_answer, a_200_without_a_usable_user_is_malformed_and_unavailable)
 
 TEST(hook_answer, 401_and_403_pass_on_and_any_other_status_is_unavailable)
 {
-    EXPECT_EQ(read_hook_answer(401, R"({"user":"1"})").auth.result, outcome::unauthorized);
-    EXPECT_EQ(read_hook_answer(403, "").auth.result, outcome::forbidden);
+    EXPECT_EQ(answer(401, R"({"user":"1"})").auth.result, outcome::unauthorized);
+    EXPECT_EQ(answer(403, "").auth.result, outcome::forbidden);
     for (unsigned status : {201u, 204u, 301u, 302u, 400u, 404u, 429u, 500u, 502u, 503u}) {
-        auto const v = read_hook_answer(status, R"({"user":"1"})");
+        auto const v = answer(status, R"({"user":"1"})");
         EXPECT_EQ(v.auth.result, outcome::unavailable) << status;
         EXPECT_EQ(std::string(v.label), "error") << status;
         EXPECT_NE(v.auth.reason.find(std::to_string(status)), std::string::npos);

@@ -33,9 +33,15 @@ jwt_auth_config with_keys(jwt_keys_result loaded)
     return cfg;
 }
 
+jwt_verdict verify(std::string_view token, jwt_auth_config const& cfg, wall_clock::time_point at)
+{
+    claims_pools pools; // a pool of its own: each token stands alone
+    return verify_jwt(token, cfg, at, pools);
+}
+
 std::string refusal(std::string const& token, jwt_auth_config const& cfg)
 {
-    auto const verdict = verify_jwt(token, cfg, now);
+    auto const verdict = verify(token, cfg, now);
     EXPECT_FALSE(verdict.token) << "accepted: " << token.substr(0, 40);
     return verdict.refusal;
 }
@@ -66,7 +72,7 @@ TEST_P(each_alg, a_token_signed_with_the_key_is_accepted_from_pem_and_from_jwks)
     test_key const key(GetParam().type);
     auto const token = sign_jwt(key, GetParam().alg, payload());
     auto const from_pem =
-        verify_jwt(token, with_keys(parse_jwt_public_keys(key.public_pem())), now);
+        verify(token, with_keys(parse_jwt_public_keys(key.public_pem())), now);
     ASSERT_TRUE(from_pem.token) << from_pem.refusal;
     EXPECT_EQ(from_pem.token->user_id, "42");
     EXPECT_EQ(from_pem.token->claims.valid_until,
@@ -74,7 +80,7 @@ TEST_P(each_alg, a_token_signed_with_the_key_is_accepted_from_pem_and_from_jwks)
 
     json const set{{"keys", {key.jwk("k1")}}};
     auto const with_kid = sign_jwt(key, GetParam().alg, payload(), "k1");
-    auto const from_jwks = verify_jwt(with_kid, with_keys(parse_jwt_public_keys(set.dump())), now);
+    auto const from_jwks = verify(with_kid, with_keys(parse_jwt_public_keys(set.dump())), now);
     ASSERT_TRUE(from_jwks.token) << from_jwks.refusal;
     EXPECT_EQ(refusal(with_payload(token, payload({{"sub", "43"}})),
                       with_keys(parse_jwt_public_keys(key.public_pem()))),
@@ -91,7 +97,7 @@ INSTANTIATE_TEST_SUITE_P(jwt, each_alg,
 TEST(jwt, hs256_with_the_secret_is_accepted_and_another_secret_is_not)
 {
     auto const cfg = with_keys(parse_jwt_secret(secret + "\n"));
-    auto const verdict = verify_jwt(sign_jwt_hs256(secret, payload()), cfg, now);
+    auto const verdict = verify(sign_jwt_hs256(secret, payload()), cfg, now);
     ASSERT_TRUE(verdict.token) << verdict.refusal;
     EXPECT_EQ(verdict.token->user_id, "42");
     EXPECT_EQ(refusal(sign_jwt_hs256(secret + "x", payload()), cfg), "bad signature");
@@ -118,7 +124,7 @@ TEST(jwt, the_algorithm_must_fit_the_key)
     auto const narrowed = with_keys(parse_jwt_public_keys(json{{"keys", {jwk}}}.dump()));
     EXPECT_EQ(refusal(sign_jwt(rsa, "RS256", payload(), "k"), narrowed),
               "alg does not fit the key");
-    EXPECT_TRUE(verify_jwt(sign_jwt(rsa, "PS256", payload(), "k"), narrowed, now).token);
+    EXPECT_TRUE(verify(sign_jwt(rsa, "PS256", payload(), "k"), narrowed, now).token);
 }
 
 TEST(jwt, alg_none_and_unknown_algorithms_are_refused)
@@ -150,17 +156,17 @@ TEST(jwt, the_time_claims_hold_with_the_leeway)
     cfg.leeway = std::chrono::seconds{30};
     auto const at = [&](json extra) { return sign_jwt_hs256(secret, payload(std::move(extra))); };
     EXPECT_EQ(refusal(at({{"exp", now_s - 31}}), cfg), "expired");
-    EXPECT_TRUE(verify_jwt(at({{"exp", now_s - 29}}), cfg, now).token) << "within the leeway";
+    EXPECT_TRUE(verify(at({{"exp", now_s - 29}}), cfg, now).token) << "within the leeway";
     EXPECT_EQ(refusal(at({{"nbf", now_s + 31}}), cfg), "not yet valid");
-    EXPECT_TRUE(verify_jwt(at({{"nbf", now_s + 29}}), cfg, now).token);
+    EXPECT_TRUE(verify(at({{"nbf", now_s + 29}}), cfg, now).token);
     json no_exp = payload();
     no_exp.erase("exp");
     EXPECT_EQ(refusal(sign_jwt_hs256(secret, no_exp), cfg), "no exp");
     EXPECT_EQ(refusal(at({{"exp", "tomorrow"}}), cfg), "exp is not a number");
     EXPECT_EQ(refusal(at({{"nbf", "now"}}), cfg), "nbf is not a number");
     // A fractional NumericDate is one too; a far future one is capped, not overflowed.
-    EXPECT_TRUE(verify_jwt(at({{"exp", now_s + 0.5}}), cfg, now).token);
-    auto const far = verify_jwt(at({{"exp", 1e300}}), cfg, now);
+    EXPECT_TRUE(verify(at({{"exp", now_s + 0.5}}), cfg, now).token);
+    auto const far = verify(at({{"exp", 1e300}}), cfg, now);
     ASSERT_TRUE(far.token);
     EXPECT_GT(*far.token->claims.valid_until, now);
 }
@@ -171,9 +177,9 @@ TEST(jwt, issuer_and_audience_are_checked_when_configured)
     cfg.issuer = "https://app.example";
     cfg.audience = "sse";
     auto const with = [&](json extra) { return sign_jwt_hs256(secret, payload(std::move(extra))); };
-    EXPECT_TRUE(verify_jwt(with({{"iss", "https://app.example"}, {"aud", "sse"}}), cfg, now).token);
+    EXPECT_TRUE(verify(with({{"iss", "https://app.example"}, {"aud", "sse"}}), cfg, now).token);
     EXPECT_TRUE(
-        verify_jwt(with({{"iss", "https://app.example"}, {"aud", {"api", "sse"}}}), cfg, now)
+        verify(with({{"iss", "https://app.example"}, {"aud", {"api", "sse"}}}), cfg, now)
             .token);
     EXPECT_EQ(refusal(with({{"iss", "https://evil.example"}, {"aud", "sse"}}), cfg),
               "wrong issuer");
@@ -189,7 +195,7 @@ TEST(jwt, the_user_id_is_a_string_or_an_integer_at_the_user_claim)
 {
     auto cfg = with_keys(parse_jwt_secret(secret));
     auto const user_of = [&](json extra) {
-        auto const v = verify_jwt(sign_jwt_hs256(secret, payload(std::move(extra))), cfg, now);
+        auto const v = verify(sign_jwt_hs256(secret, payload(std::move(extra))), cfg, now);
         return v.token ? v.token->user_id : "refused: " + v.refusal;
     };
     EXPECT_EQ(user_of({{"sub", 42}}), "42");
@@ -206,7 +212,7 @@ TEST(jwt, grants_and_groups_follow_the_rules_of_the_session_claims)
     auto cfg = with_keys(parse_jwt_secret(secret));
     cfg.grants_claim = "https://app.example/grants";
     cfg.groups_claim = "groups";
-    auto const v = verify_jwt(
+    auto const v = verify(
         sign_jwt_hs256(secret, payload({{"https://app.example/grants", {"orders:*", "bad name"}},
                                         {"groups", {"acme", 7}}})),
         cfg, now);
@@ -241,19 +247,19 @@ TEST(jwt, only_the_loaded_set_is_looked_up_by_kid)
     test_key const stranger(test_key_type::ed25519);
     auto const cfg =
         with_keys(parse_jwt_public_keys(json{{"keys", {a.jwk("a"), b.jwk("b")}}}.dump()));
-    EXPECT_TRUE(verify_jwt(sign_jwt(a, "EdDSA", payload(), "a"), cfg, now).token);
-    EXPECT_TRUE(verify_jwt(sign_jwt(b, "RS256", payload(), "b"), cfg, now).token);
+    EXPECT_TRUE(verify(sign_jwt(a, "EdDSA", payload(), "a"), cfg, now).token);
+    EXPECT_TRUE(verify(sign_jwt(b, "RS256", payload(), "b"), cfg, now).token);
     EXPECT_EQ(refusal(sign_jwt(stranger, "EdDSA", payload(), "c"), cfg), "unknown kid");
     EXPECT_EQ(refusal(sign_jwt(stranger, "EdDSA", payload(), "a"), cfg), "bad signature");
     EXPECT_EQ(refusal(sign_jwt(a, "EdDSA", payload()), cfg), "no kid, and several keys");
     EXPECT_EQ(refusal(sign_jwt(a, "EdDSA", payload(), "../../etc/passwd"), cfg), "unknown kid");
     // One key: a token without kid uses it; one with another kid does not.
     auto const one = with_keys(parse_jwt_public_keys(json{{"keys", {a.jwk("a")}}}.dump()));
-    EXPECT_TRUE(verify_jwt(sign_jwt(a, "EdDSA", payload()), one, now).token);
+    EXPECT_TRUE(verify(sign_jwt(a, "EdDSA", payload()), one, now).token);
     EXPECT_EQ(refusal(sign_jwt(a, "EdDSA", payload(), "b"), one), "unknown kid");
     // One key without a kid (a PEM key) serves a token whatever kid it names.
     auto const pem = with_keys(parse_jwt_public_keys(a.public_pem()));
-    EXPECT_TRUE(verify_jwt(sign_jwt(a, "EdDSA", payload(), "any"), pem, now).token);
+    EXPECT_TRUE(verify(sign_jwt(a, "EdDSA", payload(), "any"), pem, now).token);
 }
 
 TEST(jwt_keys, files_that_are_no_keys_are_refused_with_a_reason)

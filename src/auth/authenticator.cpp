@@ -32,7 +32,8 @@ struct identity_picks
 };
 
 template <class Config>
-std::optional<identity_picks> pick_identity(std::string_view text, Config const& cfg)
+std::optional<identity_picks> pick_identity(std::string_view text, Config const& cfg,
+                                            claims_pools& pools)
 {
     std::string const pointers[] = {"", cfg.user_id_pointer, cfg.grants_pointer,
                                     cfg.groups_pointer};
@@ -42,7 +43,7 @@ std::optional<identity_picks> pick_identity(std::string_view text, Config const&
     auto& at = *found;
     return identity_picks{std::move(at[0]), user_id_in(at[1]),
                           claims_from(std::move(at[2]), cfg.grants_pointer, std::move(at[3]),
-                                      cfg.groups_pointer)};
+                                      cfg.groups_pointer, pools)};
 }
 
 auth_result unauthorized(std::string reason)
@@ -69,8 +70,8 @@ auth_result authenticator::interpret(redis_reply const& reply, credential_kind k
     case redis_reply::kind::array: // GET never answers one; whatever it is, not a credential
         return unauthorized(session ? "unknown session" : "unknown API key");
     case redis_reply::kind::value: {
-        auto who = session ? identity_from_session(reply.text, cfg_.session)
-                           : identity_from_api_key(reply.text, cfg_.api_key);
+        auto who = session ? identity_from_session(reply.text, cfg_.session, pools_)
+                           : identity_from_api_key(reply.text, cfg_.api_key, pools_);
         if (!who)
             return unauthorized(session ? "no user id in session" : "no user id in API key");
         // A malformed claim is the application's bug, the same for every user: said once.
@@ -128,21 +129,21 @@ void authenticator::lookup(credential const& cred, bool fresh,
 }
 
 std::optional<identity> identity_from_session(std::string_view value,
-                                              session_auth_config const& cfg)
+                                              session_auth_config const& cfg, claims_pools& pools)
 {
-    auto found = pick_identity(value, cfg);
+    auto found = pick_identity(value, cfg, pools);
     if (!found || !found->user_id)
         return std::nullopt;
     return identity{std::move(*found->user_id), std::move(found->claims)};
 }
 
 std::optional<identity> identity_from_api_key(std::string_view value,
-                                              api_key_auth_config const& cfg)
+                                              api_key_auth_config const& cfg, claims_pools& pools)
 {
     auto const text = trim(value, " \t\r\n");
     if (text.empty())
         return std::nullopt;
-    auto found = pick_identity(text, cfg);
+    auto found = pick_identity(text, cfg, pools);
     if (!found) {
         // A bare id such as u_42; broken JSON is not one.
         if (text.front() == '{' || text.front() == '[' || text.front() == '"')
@@ -168,7 +169,8 @@ std::optional<std::string> user_id_from_session(std::string_view value, std::str
 {
     session_auth_config cfg;
     cfg.user_id_pointer = pointer;
-    auto who = identity_from_session(value, cfg);
+    claims_pools none_read; // no claim pointer: nothing is interned
+    auto who = identity_from_session(value, cfg, none_read);
     return who ? std::optional<std::string>(std::move(who->user_id)) : std::nullopt;
 }
 
@@ -176,7 +178,8 @@ std::optional<std::string> user_id_from_api_key(std::string_view value, std::str
 {
     api_key_auth_config cfg;
     cfg.user_id_pointer = pointer;
-    auto who = identity_from_api_key(value, cfg);
+    claims_pools none_read; // no claim pointer: nothing is interned
+    auto who = identity_from_api_key(value, cfg, none_read);
     return who ? std::optional<std::string>(std::move(who->user_id)) : std::nullopt;
 }
 

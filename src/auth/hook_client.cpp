@@ -218,7 +218,7 @@ void hook_client::on_read(call_ptr const& c, error_code ec)
     if (ec)
         return finish(c, unavailable("auth hook: " + ec.message()), "failed");
     auto const response = conn.parser->release();
-    auto verdict = read_hook_answer(response.result_int(), response.body());
+    auto verdict = read_hook_answer(response.result_int(), response.body(), pools_);
     // Kept for the next request when the hook keeps it open and sent nothing more.
     if (response.keep_alive() && conn.buffer.size() == 0 && idle_.size() < cfg_.max_inflight) {
         conn.parser.reset();

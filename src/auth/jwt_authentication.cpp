@@ -12,7 +12,7 @@ namespace sse_server {
 
 void authenticator::authenticate_jwt(credential const& cred, std::function<void(auth_result)> done)
 {
-    auto verdict = verify_jwt(cred.secret, cfg_.jwt, wall_clock::now());
+    auto verdict = verify_jwt(cred.secret, cfg_.jwt, wall_clock::now(), pools_);
     auth_result result;
     if (verdict.token) {
         auto& claims = verdict.token->claims;

@@ -67,7 +67,7 @@ bool names_audience(json const& aud, std::string const& audience)
 } // namespace
 
 jwt_verdict check_jwt_claims(std::string_view payload, jwt_auth_config const& cfg,
-                             wall_clock::time_point now)
+                             wall_clock::time_point now, claims_pools& pools)
 {
     auto const doc = json::parse(payload.begin(), payload.end(), nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
@@ -108,14 +108,15 @@ jwt_verdict check_jwt_claims(std::string_view payload, jwt_auth_config const& cf
 
     verified_jwt out;
     out.user_id = std::move(*user_id);
-    out.claims = claims_in(payload, pointer_to(cfg.grants_claim), pointer_to(cfg.groups_claim));
+    out.claims =
+        claims_in(payload, pointer_to(cfg.grants_claim), pointer_to(cfg.groups_claim), pools);
     out.claims.valid_until = wall_clock::time_point{
         std::chrono::duration_cast<wall_clock::duration>(seconds_double{expires})};
     return {std::move(out), {}};
 }
 
 jwt_verdict verify_jwt(std::string_view token, jwt_auth_config const& cfg,
-                       wall_clock::time_point now)
+                       wall_clock::time_point now, claims_pools& pools)
 {
     if (!cfg.keys)
         return refuse("no keys loaded");
@@ -128,7 +129,7 @@ jwt_verdict verify_jwt(std::string_view token, jwt_auth_config const& cfg,
         return refuse(parsed.parts->kid ? "unknown kid" : "no kid, and several keys");
     if (auto why = check_jwt_signature(*parsed.parts, *key))
         return refuse(std::move(*why));
-    return check_jwt_claims(parsed.parts->payload, cfg, now);
+    return check_jwt_claims(parsed.parts->payload, cfg, now, pools);
 }
 
 } // namespace sse_server

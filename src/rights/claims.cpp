@@ -69,29 +69,25 @@ name_list strings_at(json_pick const& found, std::string const& pointer, char co
 } // namespace
 
 claims claims_from(json_pick grants, std::string const& grants_pointer, json_pick groups,
-                   std::string const& groups_pointer)
+                   std::string const& groups_pointer, claims_pools& pools)
 {
-    // One pool per thread and per kind of list: the daemon reads claims on one thread, so
-    // its pools need no lock; tests on other threads get pools of their own.
-    thread_local name_pool grants_pool;
-    thread_local name_pool groups_pool;
     claims out;
     out.grants = strings_at(grants, grants_pointer, "grants", claims::max_grants,
-                            is_valid_grant_pattern, grants_pool, out.problems);
+                            is_valid_grant_pattern, pools.grants, out.problems);
     out.groups = strings_at(groups, groups_pointer, "groups", claims::max_groups,
-                            is_valid_event_name, groups_pool, out.problems);
+                            is_valid_event_name, pools.groups, out.problems);
     return out;
 }
 
 claims claims_in(std::string_view text, std::string const& grants_pointer,
-                 std::string const& groups_pointer)
+                 std::string const& groups_pointer, claims_pools& pools)
 {
     std::string const pointers[] = {grants_pointer, groups_pointer};
     auto found = pick_json(text, pointers);
     if (!found)
         return {};
     return claims_from(std::move((*found)[0]), grants_pointer, std::move((*found)[1]),
-                       groups_pointer);
+                       groups_pointer, pools);
 }
 
 } // namespace sse_server

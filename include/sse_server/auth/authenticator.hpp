@@ -71,6 +71,7 @@ private:
     redis_client& redis_;
     auth_config const& cfg_;
     hook_client* hook_;
+    claims_pools pools_; // the claims of sessions, API keys and tokens
     std::set<std::string> logged_problems_;
 };
 
@@ -86,12 +87,13 @@ std::optional<std::string> user_id_from_session(std::string_view value, std::str
     `pointer`. Empty optional when there is none. */
 std::optional<std::string> user_id_from_api_key(std::string_view value, std::string const& pointer);
 
-/** As user_id_from_session, with the claims at the configured pointers; one parse. */
+/** As user_id_from_session, with the claims at the configured pointers (their lists interned
+    in `pools`); one parse. */
 std::optional<identity> identity_from_session(std::string_view value,
-                                              session_auth_config const& cfg);
+                                              session_auth_config const& cfg, claims_pools& pools);
 
 /** As user_id_from_api_key, with the claims of a JSON value (a bare id has none). */
 std::optional<identity> identity_from_api_key(std::string_view value,
-                                              api_key_auth_config const& cfg);
+                                              api_key_auth_config const& cfg, claims_pools& pools);
 
 } // namespace sse_server

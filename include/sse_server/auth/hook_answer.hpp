@@ -29,8 +29,9 @@ struct hook_verdict
 /** The answer `status` with `body`: 200 with a JSON object whose "user" is a string (no control
     character, not empty) or an integer → ok, its "grants" and "groups" (arrays of strings) the
     claims; 401 → unauthorized; 403 → forbidden; anything else → unavailable. The body is
-    hostile input: read in one pass with no document (pick_json), linear in its size. */
-hook_verdict read_hook_answer(unsigned status, std::string_view body);
+    hostile input: read in one pass with no document (pick_json), linear in its size. The
+    claims' lists are interned in `pools`. */
+hook_verdict read_hook_answer(unsigned status, std::string_view body, claims_pools& pools);
 
 /** How long an answer is reused: ok and forbidden for `cache_ttl`, unauthorized for 5 s (at
     most `cache_ttl`), unavailable never. */

@@ -112,6 +112,7 @@ private:
     // https://: the system's CA certificates, loaded once; the name is checked per connection.
     std::unique_ptr<net::ssl::context> tls_;
     hook_cache cache_;
+    claims_pools pools_; // the claims of the hook's answers
     // Calls not yet answered, by key; a revalidation may add a second one for a key whose
     // request was already sent.
     std::unordered_multimap<std::string, call_ptr> pending_;

@@ -79,13 +79,15 @@ struct jwt_verdict
 /** The whole check of SPEC §2.2a at `now`: shape, key (by kid, among the loaded set only),
     signature, then exp (required), nbf, iss, aud with cfg.leeway, the user id at
     cfg.user_claim (a string, or an integer: 42 and "42" are one user, as for sessions) and
-    the claims at grants_claim / groups_claim (the rules of claims_in). Pure. */
+    the claims at grants_claim / groups_claim (the rules of claims_in, interned in `pools`).
+    Pure as far as its callers can tell. */
 jwt_verdict verify_jwt(std::string_view token, jwt_auth_config const& cfg,
-                       wall_clock::time_point now);
+                       wall_clock::time_point now, claims_pools& pools);
 
 /** The claims of a verified payload (JSON text): exp, nbf, iss, aud, the user id and the
-    rights. Separate from the signature so that each rule is tested alone. Pure. */
+    rights. Separate from the signature so that each rule is tested alone. Pure, as verify_jwt
+    is. */
 jwt_verdict check_jwt_claims(std::string_view payload, jwt_auth_config const& cfg,
-                             wall_clock::time_point now);
+                             wall_clock::time_point now, claims_pools& pools);
 
 } // namespace sse_server

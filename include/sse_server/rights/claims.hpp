@@ -32,16 +32,24 @@ struct claims
     static constexpr std::size_t max_grants = 256;
 };
 
+/** Where claims' lists are interned, one pool per kind of list: owned by whoever reads claims
+    (an authenticator, the hook client), on its thread, and handed to every read. */
+struct claims_pools
+{
+    name_pool grants;
+    name_pool groups;
+};
+
 /** The claims of a session value, from what pick_json() found at `grants_pointer` and
     `groups_pointer` (`""`: not read; a pointer that finds nothing: none). Pure as far as its
-    callers can tell: equal inputs give equal claims. Its lists come from a pool of this
-    thread's (name_pool), so equal ones are one list. */
+    callers can tell: equal inputs give equal claims. Its lists come from `pools`, so equal
+    ones are one list. */
 claims claims_from(json_pick grants, std::string const& grants_pointer, json_pick groups,
-                   std::string const& groups_pointer);
+                   std::string const& groups_pointer, claims_pools& pools);
 
 /** The claims of a JSON text at the two pointers (none when it is not JSON). Pure, as
     claims_from is. */
 claims claims_in(std::string_view text, std::string const& grants_pointer,
-                 std::string const& groups_pointer);
+                 std::string const& groups_pointer, claims_pools& pools);
 
 } // namespace sse_server

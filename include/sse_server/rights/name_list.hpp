@@ -51,7 +51,7 @@ private:
     made from an equal list before is returned when there is one. Lists are immutable, so
     sharing them changes nothing anyone can see but memory and time. Keeps the lists someone
     holds, plus at most as many that nobody holds any more (dropped once the pool has doubled
-    since it last looked). Not thread-safe: one per thread. */
+    since it last looked). Not thread-safe: owned by one reader, used on its thread. */
 class name_pool
 {
 public:

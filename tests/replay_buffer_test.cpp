@@ -185,6 +185,28 @@ TEST_F(replay_buffer_test, a_frame_larger_than_the_bytes_bound_is_not_kept_and_i
     EXPECT_TRUE(bounded.resume_point("102-0")) << "the newest id is no loss";
 }
 
+TEST_F(replay_buffer_test, an_audience_kept_with_its_event_counts_toward_the_bytes_bound)
+{
+    // 1 000 short ids are a few KB of JSON but 32 KB or more in memory: a bound on frames
+    // alone would let the buffer hold a hundred times max_bytes.
+    auto wide = std::make_shared<audience>();
+    for (int i = 0; i < 1000; ++i)
+        wide->users.push_back("u" + std::to_string(i));
+    EXPECT_GE(wide->footprint(), 1000 * sizeof(std::string));
+    replay_buffer bounded{10, 50'000, 60s, event_id{100, 0}};
+    for (std::uint64_t ms : {101, 102}) {
+        auto e = entry_of(ms);
+        e.audience = wide;
+        bounded.append(std::move(e));
+    }
+    EXPECT_EQ(bounded.size(), 1u) << "two audiences pass 50 000 bytes: 101 goes";
+    EXPECT_EQ(bounded.bytes(), 11 + wide->footprint());
+    EXPECT_FALSE(bounded.resume_point("100-0")) << "101 was lost";
+    bounded.append(entry_of(103));
+    bounded.append(entry_of(104)); // by count, nothing goes; by bytes neither
+    EXPECT_EQ(bounded.bytes(), 33 + wide->footprint()) << "an event without one counts its frame";
+}
+
 TEST_F(replay_buffer_test, evictions_by_age_and_count_give_their_bytes_back)
 {
     replay_buffer bounded{2, 22, 60s, event_id{100, 0}};

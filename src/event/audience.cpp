@@ -187,6 +187,21 @@ std::string audience::json() const
     return out;
 }
 
+std::size_t audience::footprint() const
+{
+    auto list_bytes = [](std::vector<std::string> const& list) {
+        std::size_t bytes = list.capacity() * sizeof(std::string);
+        for (auto const& s : list) {
+            // A short string lives inside its object (no allocation); a longer one on the heap.
+            auto const* inside = reinterpret_cast<char const*>(&s);
+            bool const small = s.data() >= inside && s.data() < inside + sizeof(std::string);
+            bytes += small ? 0 : s.capacity() + 1;
+        }
+        return bytes;
+    };
+    return sizeof(audience) + list_bytes(users) + list_bytes(groups);
+}
+
 audience_result parse_audience(std::string_view text)
 {
     audience_reader reader("audience.", true);

@@ -4,6 +4,17 @@
 
 namespace sse_server {
 
+namespace {
+
+/** What keeping an entry costs: its frame, and its audience when it has one (a long list of
+    ids is far larger in memory than in the frame, which does not carry it). */
+std::size_t kept_bytes(event const& e)
+{
+    return e.frame->size() + (e.audience ? e.audience->footprint() : 0);
+}
+
+} // namespace
+
 replay_buffer::replay_buffer(std::size_t capacity, std::size_t max_bytes,
                              std::chrono::milliseconds max_age, event_id origin)
     : capacity_(capacity), max_bytes_(max_bytes), max_age_(max_age), origin_(origin),
@@ -14,7 +25,7 @@ replay_buffer::replay_buffer(std::size_t capacity, std::size_t max_bytes,
 void replay_buffer::append(entry e)
 {
     newest_ = e.id;
-    auto const size = e.frame->size();
+    auto const size = kept_bytes(e);
     // An event that cannot be kept is a loss to every resume from before it, like an evicted
     // one; what is older could then never be replayed, so it goes too.
     if (capacity_ == 0 || size > max_bytes_) {
@@ -38,7 +49,7 @@ void replay_buffer::expire(clock::time_point now)
 void replay_buffer::evict_front()
 {
     origin_ = entries_.front().id;
-    bytes_ -= entries_.front().frame->size();
+    bytes_ -= kept_bytes(entries_.front());
     entries_.pop_front();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,6 +22,9 @@ struct audience
     bool admits(std::string_view user, std::span<std::string const> user_groups) const;
     /** Compact JSON, as the cluster entry's field `a` carries it. */
     std::string json() const;
+    /** The bytes it holds (itself, its lists, their strings): what keeping it costs, counted
+        by the replay buffer with the frame. */
+    std::size_t footprint() const;
 };
 
 /** An audience, or why it is refused: `audience.users[2]: must be a string or an integer`. */

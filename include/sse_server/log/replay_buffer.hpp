@@ -16,8 +16,8 @@ namespace sse_server {
     (SPEC §2.5). Entries share the frames already built for live delivery: no second copy of
     any body. Owned by the in-memory event log; single-threaded like it.
 
-    Bounded by `capacity` entries, `max_bytes` of frames and `max_age`; the oldest go first,
-    whichever bound is reached. Its origin moves with each eviction to the id evicted, so that
+    Bounded by `capacity` entries, `max_bytes` (frames and audiences) and `max_age`; the
+    oldest go first, whichever bound is reached. Its origin moves with each eviction to the id evicted, so that
     it tells "nothing after this id was lost" from "history after this id is gone", and says
     where history kept elsewhere (the cluster's stream) has to take over. */
 class replay_buffer
@@ -60,7 +60,7 @@ public:
         cursor before the origin (an earlier run, or overtaken by eviction). */
     bool covers(event_id cursor) const { return cursor >= origin_; }
     std::size_t size() const { return entries_.size(); }
-    /** The bytes of the frames kept. */
+    /** The bytes kept: frames, and the audiences of the events that have one. */
     std::size_t bytes() const { return bytes_; }
 
 private:

@@ -143,6 +143,7 @@ void bus_reader::do_read()
     reading_ = true;
     changed_ = false;
     asked_ms_ = event_id_generator::now_ms();
+    read_at_ = net::steady_timer::clock_type::now();
     acks_asked_ = unread_acks_.empty() ? event_id{} : *unread_acks_.rbegin();
     auto const generation = ++read_generation_;
     bus_page_request request;
@@ -154,6 +155,24 @@ void bus_reader::do_read()
     request.max_body_bytes = cfg_.notify.max_body_bytes;
     async_bus_page(redis_, request, page_digest_,
                    [this, generation](redis_reply const& r) { on_page(generation, r); });
+}
+
+void bus_reader::read_again()
+{
+    auto const due = read_at_ + min_read_gap;
+    if (net::steady_timer::clock_type::now() >= due)
+        return do_read();
+    // Reading until then: a change meanwhile is noted (on_changed), not read at once.
+    reading_ = true;
+    auto const generation = read_generation_;
+    timer_.expires_at(due);
+    timer_.async_wait([this, generation](error_code ec) {
+        // A reconnect meanwhile started reading afresh (a new generation).
+        if (ec || stopped_ || generation != read_generation_)
+            return;
+        reading_ = false;
+        do_read();
+    });
 }
 
 void bus_reader::on_page(std::uint64_t generation, redis_reply const& reply)

@@ -69,8 +69,10 @@ void bus_reader::deliver(std::uint64_t generation)
     // A read to the end of the stream brings every append acknowledged before it was asked.
     if (!backlog_ && !unread_acks_.empty())
         settle_acks(acks_asked_, true);
-    if (backlog_ || changed_)
+    if (backlog_)
         return do_read();
+    if (changed_)
+        return read_again();
     caught_up_ms_ = asked_ms_; // everything appended before that read is delivered
     do_wait();
 }

@@ -86,6 +86,9 @@ private:
     void do_track();
     void on_changed();
     void do_read();
+    /** The stream changed while a page was read: the next read, at most one per
+        min_read_gap while appends keep coming. */
+    void read_again();
     void on_page(std::uint64_t generation, redis_reply const& reply);
     void position_at(stream_facts const& facts);
     bool follow_on(bus_page& page); // false: the stream is read again from another position
@@ -102,6 +105,10 @@ private:
     // Delivered ids kept to recognise a stream a failover set back: more than a switch loses at
     // the rates the bus takes (bench/README.md), 16 bytes each.
     static constexpr std::size_t delivered_kept = 16384;
+    // Under a flood of appends each page would bring a handful of entries, and every page
+    // script holds Redis's loop for tens of µs, delaying the appends' replies: reading at
+    // most once per gap brings more entries per script, for at most this much latency.
+    static constexpr std::chrono::microseconds min_read_gap{1000};
 
     net::io_context& ioc_;
     config const& cfg_;
@@ -122,6 +129,7 @@ private:
     delivered_ids delivered_;
     std::uint64_t caught_up_ms_ = 0; // when it last had everything the stream held (clock ms)
     std::uint64_t asked_ms_ = 0;     // when the read under way was asked for
+    net::steady_timer::time_point read_at_; // when the last page was asked for (steady)
     bool backlog_ = false; // the last page stopped at its bound
     std::vector<bus_page_entry> page_;
     std::size_t page_next_ = 0;

@@ -119,6 +119,10 @@ void redis_transport::handshake(std::function<void(std::string)> done)
     }
     if (!named)
         return done("TLS: cannot check the server name " + server_name_);
+    // Asio asks OpenSSL to free a connection's record buffers whenever they are empty, which
+    // saves memory on many idle connections; a Redis connection is one of a few and busy, so
+    // it would allocate and free them around every read and write (bench/README.md).
+    SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
     stream.async_handshake(net::ssl::stream_base::client,
                            [this, done = std::move(done)](error_code ec) {
                                done(ec ? handshake_error(ec) : std::string());

@@ -4,21 +4,16 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
-#include <hiredis/hiredis.h>
 
 namespace sse_server {
 
 redis_connection::redis_connection(net::io_context& ioc, redis_client* client,
                                    redis_transport stream)
-    : owner(client), ioc_(ioc), transport_(std::move(stream)), reader_(redisReaderCreate())
+    : owner(client), ioc_(ioc), transport_(std::move(stream))
 {
 }
 
-redis_connection::~redis_connection()
-{
-    if (reader_)
-        redisReaderFree(reader_);
-}
+redis_connection::~redis_connection() = default;
 
 void redis_connection::connect(tcp::endpoint const& to)
 {
@@ -38,7 +33,7 @@ void redis_connection::on_connected(std::string const& error)
 {
     if (!owner)
         return;
-    if (!reader_)
+    if (!reader_.usable())
         return owner->on_connection_failed(*this, "out of memory");
     if (!error.empty())
         return owner->on_connection_failed(*this, error);
@@ -108,18 +103,16 @@ void redis_connection::on_read(error_code ec, std::size_t n)
         return;
     if (ec)
         return lost(ec);
-    if (redisReaderFeed(reader_, in_.data(), n) != REDIS_OK)
+    if (!reader_.feed(in_.data(), n))
         return owner->on_connection_lost(*this, "out of memory");
     // One read may hold many replies (a pipelined batch answered at once), or part of one.
+    redis_reply reply;
     while (owner) {
-        void* parsed = nullptr;
-        if (redisReaderGetReply(reader_, &parsed) != REDIS_OK)
-            return owner->on_connection_lost(*this, std::string("protocol error: ") +
-                                                        reader_->errstr);
-        if (!parsed)
+        auto const got = reader_.next(reply);
+        if (got == reply_reader::status::error)
+            return owner->on_connection_lost(*this, "protocol error: " + reader_.error());
+        if (got == reply_reader::status::more)
             break;
-        auto reply = to_redis_reply(*static_cast<redisReply*>(parsed));
-        freeReplyObject(parsed);
         owner->on_connection_reply(*this, std::move(reply));
     }
     if (owner)

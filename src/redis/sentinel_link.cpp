@@ -2,7 +2,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
-#include <hiredis/hiredis.h>
 #include <utility>
 
 namespace sse_server {
@@ -10,19 +9,15 @@ namespace sse_server {
 sentinel_link::sentinel_link(net::io_context& ioc, host_port where, std::string commands,
                              handlers on)
     : sentinel_(std::move(where)), out_(std::move(commands)), on_(std::move(on)), resolver_(ioc),
-      socket_(ioc), deadline_(ioc), reader_(redisReaderCreate())
+      socket_(ioc), deadline_(ioc)
 {
 }
 
-sentinel_link::~sentinel_link()
-{
-    if (reader_)
-        redisReaderFree(reader_);
-}
+sentinel_link::~sentinel_link() = default;
 
 void sentinel_link::start(milliseconds deadline)
 {
-    if (!reader_)
+    if (!reader_.usable())
         return end("out of memory");
     // A sentinel that is down, or a host that drops packets, costs at most the deadline
     // before the next one is asked.
@@ -77,16 +72,15 @@ void sentinel_link::on_read(error_code ec, std::size_t n)
         return;
     if (ec)
         return end("connection lost");
-    if (redisReaderFeed(reader_, in_.data(), n) != REDIS_OK)
+    if (!reader_.feed(in_.data(), n))
         return end("out of memory");
+    redis_reply reply;
     while (!closed_) {
-        void* parsed = nullptr;
-        if (redisReaderGetReply(reader_, &parsed) != REDIS_OK)
-            return end(std::string("protocol error: ") + reader_->errstr);
-        if (!parsed)
+        auto const got = reader_.next(reply);
+        if (got == reply_reader::status::error)
+            return end("protocol error: " + reader_.error());
+        if (got == reply_reader::status::more)
             break;
-        auto reply = to_redis_reply(*static_cast<redisReply*>(parsed));
-        freeReplyObject(parsed);
         on_.reply(std::move(reply)); // may close this link
     }
     if (!closed_)

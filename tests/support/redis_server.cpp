@@ -48,6 +48,31 @@ struct reply_deleter
 };
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
+/** hiredis's synchronous reply (this helper's own client) as the daemon's type. */
+sse_server::redis_reply to_redis_reply(redisReply const& reply)
+{
+    using kind = sse_server::redis_reply::kind;
+    switch (reply.type) {
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+        return {kind::value, std::string(reply.str, reply.len), {}};
+    case REDIS_REPLY_INTEGER:
+        return {kind::value, std::to_string(reply.integer), {}};
+    case REDIS_REPLY_NIL:
+        return {kind::nil, {}, {}};
+    case REDIS_REPLY_ERROR:
+        return {kind::error, std::string(reply.str, reply.len), {}};
+    case REDIS_REPLY_ARRAY: {
+        sse_server::redis_reply out{kind::array, {}, {}};
+        for (std::size_t i = 0; i < reply.elements; ++i)
+            out.elements.push_back(to_redis_reply(*reply.element[i]));
+        return out;
+    }
+    default:
+        return {kind::value, {}, {}};
+    }
+}
+
 timeval to_timeval(std::chrono::milliseconds ms)
 {
     return {static_cast<time_t>(ms.count() / 1000),

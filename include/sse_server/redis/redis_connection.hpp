@@ -2,6 +2,7 @@
 
 #include "sse_server/base/net.hpp"
 #include "sse_server/redis/redis_reply.hpp"
+#include "sse_server/redis/reply_reader.hpp"
 #include "sse_server/redis/redis_transport.hpp"
 
 #include <array>
@@ -11,7 +12,6 @@
 #include <memory>
 #include <string>
 
-struct redisReader;
 
 namespace sse_server {
 
@@ -62,7 +62,7 @@ private:
 
     net::io_context& ioc_;
     redis_transport transport_;
-    redisReader* reader_;
+    reply_reader reader_;
     std::string writing_; // the bytes of the write in flight
     bool open_ = false;          // connected (and TLS handshake done): writes may start
     bool write_posted_ = false;  // a write at the end of this loop turn is queued

@@ -3,8 +3,6 @@
 #include <string>
 #include <vector>
 
-struct redisReply;
-
 namespace sse_server {
 
 /** The outcome of one Redis command. */
@@ -25,9 +23,5 @@ struct redis_reply
 
 /** A reply that never came, saying why ("redis connection lost", …). */
 redis_reply unavailable_reply(std::string text);
-
-/** hiredis's reply as a value that outlives it (hiredis frees its own once the callback
-    returns); an integer becomes its decimal text. */
-redis_reply to_redis_reply(redisReply const& reply);
 
 } // namespace sse_server

@@ -3,6 +3,7 @@
 #include "sse_server/base/net.hpp"
 #include "sse_server/config/config.hpp"
 #include "sse_server/redis/redis_reply.hpp"
+#include "sse_server/redis/reply_reader.hpp"
 
 #include <array>
 #include <boost/asio/steady_timer.hpp>
@@ -10,7 +11,6 @@
 #include <memory>
 #include <string>
 
-struct redisReader;
 
 namespace sse_server {
 
@@ -56,7 +56,7 @@ private:
     tcp::resolver resolver_;
     tcp::socket socket_;
     net::steady_timer deadline_;
-    redisReader* reader_;
+    reply_reader reader_;
     bool closed_ = false;
     std::array<char, 4096> in_{};
 };

@@ -2,7 +2,6 @@
 #include "sse_server/redis/reply_reader.hpp"
 
 #include <gtest/gtest.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,7 +62,8 @@ TEST(redis_reply, a_missing_key_is_nil_not_unavailable)
 
 TEST(redis_reply, an_error_keeps_the_message_redis_sent)
 {
-    auto const r = replies_in("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    auto const r =
+        replies_in("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].type, kind::error);
     EXPECT_EQ(r[0].text, "WRONGTYPE Operation against a key holding the wrong kind of value");

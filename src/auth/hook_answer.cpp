@@ -44,7 +44,8 @@ hook_verdict read_hook_answer(unsigned status, std::string_view body, claims_poo
         return verdict(outcome::unavailable, "auth hook: 200 without a usable \"user\"",
                        "malformed");
     hook_verdict ok{auth_result{outcome::ok, std::move(*user), {}, {}}, "ok"};
-    ok.auth.claims = claims_from(std::move(at[2]), pointers[2], std::move(at[3]), pointers[3], pools);
+    ok.auth.claims =
+        claims_from(std::move(at[2]), pointers[2], std::move(at[3]), pointers[3], pools);
     return ok;
 }
 

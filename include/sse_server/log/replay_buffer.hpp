@@ -17,9 +17,9 @@ namespace sse_server {
     any body. Owned by the in-memory event log; single-threaded like it.
 
     Bounded by `capacity` entries, `max_bytes` (frames and audiences) and `max_age`; the
-    oldest go first, whichever bound is reached. Its origin moves with each eviction to the id evicted, so that
-    it tells "nothing after this id was lost" from "history after this id is gone", and says
-    where history kept elsewhere (the cluster's stream) has to take over. */
+    oldest go first, whichever bound is reached. Its origin moves with each eviction to the id
+    evicted, so that it tells "nothing after this id was lost" from "history after this id is
+    gone", and says where history kept elsewhere (the cluster's stream) has to take over. */
 class replay_buffer
 {
 public:
